@@ -1,0 +1,3 @@
+"""congress: the core of the congress management system."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,71 @@
+"""Ed25519 signing keys of a congress, generated once and kept in the data directory."""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+
+class KeyFileError(Exception):
+    """A key file is missing or unreadable."""
+
+
+def generate_private_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+def private_key_bytes(key: Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+
+
+def public_key_bytes(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
+    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def public_key_from_bytes(raw: bytes) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
+def public_key_b64(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
+    return base64.b64encode(public_key_bytes(key)).decode("ascii")
+
+
+def verify(public: Ed25519PublicKey, signature: bytes, message: bytes) -> bool:
+    try:
+        public.verify(signature, message)
+    except InvalidSignature:
+        return False
+    return True
+
+
+def load_or_create(path: Path) -> Ed25519PrivateKey:
+    """The private key stored at `path` (raw 32 bytes, mode 0600), created on first use."""
+    if path.exists():
+        raw = path.read_bytes()
+        if len(raw) != 32:
+            raise KeyFileError(f"{path} is not an Ed25519 private key")
+        return Ed25519PrivateKey.from_private_bytes(raw)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = generate_private_key()
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(private_key_bytes(key))
+        fh.flush()
+        os.fsync(fh.fileno())
+    # Never replace a key that another process created meanwhile: link fails if it exists.
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return load_or_create(path)
