@@ -42,8 +42,10 @@ def word_key(word: str) -> tuple[tuple[int, int, int], ...]:
     """Sort key of one word: letters by the Vietnamese alphabet, tone marks as a tie-breaker."""
     letters = [_letter_key(ch) for ch in unicodedata.normalize("NFC", word)]
     # Compare letters first, tones only when the toneless words are equal (dictionary order).
-    return tuple((k[0], k[1], 0) for k in letters) + ((-1, 0, 0),) + tuple(
-        (0, 0, k[2]) for k in letters
+    return (
+        tuple((k[0], k[1], 0) for k in letters)
+        + ((-1, 0, 0),)
+        + tuple((0, 0, k[2]) for k in letters)
     )
 
 
@@ -61,3 +63,26 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFD", text.lower()).replace("đ", "d")
     stripped = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
     return unicodedata.normalize("NFC", stripped)
+
+
+def name_sort_string(full_name: str) -> str:
+    """`name_sort_key` as a digit string, so a database orders names the Vietnamese way.
+
+    Only digits, so that every collation (SQLite binary, PostgreSQL locales) compares it alike.
+    Each word is its letters (two digits each), "00", then one tone digit per letter.
+    """
+
+    def encode(word: str) -> str:
+        keys = [_letter_key(ch) for ch in unicodedata.normalize("NFC", word)]
+        letters = "".join(
+            f"{rank + 10:02d}"
+            if group == 0
+            else ("5" + chr(rank)[0] if chr(rank).isdigit() else "99")
+            for group, rank, _ in keys
+        )
+        return letters + "00" + "".join(str(tone) for _, _, tone in keys)
+
+    words = nfc(full_name).split(" ")
+    if not words or words == [""]:
+        return ""
+    return "".join(encode(w) for w in [words[-1], *words[:-1]])

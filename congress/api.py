@@ -1,0 +1,187 @@
+"""The JSON API under /api/: the organizer's operations, for scripts, stations and gates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from congress import congresses
+from congress.delegate_import import import_delegates
+from congress.errors import CongressError
+from congress.models import Congress, Delegate, Sitting
+from congress.views import ORGANIZE, VIEW, delegate_query
+from congress.web import actor, endpoint, form_of, principal, session_scope, t
+
+
+def congress_json(c: Congress) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "slug": c.slug,
+        "name": c.name,
+        "organisation": c.organisation,
+        "starts_on": c.starts_on.isoformat(),
+        "ends_on": c.ends_on.isoformat(),
+        "venue": c.venue,
+        "quorum": {
+            "numerator": c.quorum_numerator,
+            "denominator": c.quorum_denominator,
+            "strict": c.quorum_strict,
+            "base": c.quorum_base,
+        },
+    }
+
+
+def sitting_json(s: Sitting) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "number": s.number,
+        "title": s.title,
+        "starts_at": s.starts_at.isoformat(),
+        "ends_at": s.ends_at.isoformat() if s.ends_at else None,
+    }
+
+
+def delegate_json(d: Delegate) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "code": d.code,
+        "full_name": d.full_name,
+        "gender": d.gender,
+        "birth_date": d.birth_date.isoformat() if d.birth_date else None,
+        "delegation": d.delegation.name,
+        "kind": d.kind,
+        "position": d.position,
+        "unit": d.unit,
+        "badge_version": d.badge_version,
+        "revoked": d.revoked_at is not None,
+    }
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise CongressError("bad_json", "The request body is not valid JSON") from exc
+    if not isinstance(body, dict):
+        raise CongressError("bad_json", "The request body must be a JSON object")
+    return body
+
+
+@endpoint()
+async def me(request: Request) -> Response:
+    who = principal(request)
+    assert who is not None
+    return JSONResponse({"name": who.name, "roles": sorted(who.roles), "kind": who.kind})
+
+
+@endpoint(*VIEW)
+async def list_congresses(request: Request) -> Response:
+    with session_scope(request) as session:
+        return JSONResponse([congress_json(c) for c in congresses.list_congresses(session)])
+
+
+@endpoint(*ORGANIZE)
+async def create_congress(request: Request) -> Response:
+    body = await _json_body(request)
+    try:
+        starts_on = dt.date.fromisoformat(str(body.get("starts_on")))
+        ends_on = dt.date.fromisoformat(str(body.get("ends_on", body.get("starts_on"))))
+    except ValueError as exc:
+        raise CongressError(
+            "bad_date", "%(field)s is not a date", field="starts_on/ends_on"
+        ) from exc
+    with session_scope(request) as session:
+        congress = congresses.create_congress(
+            session,
+            slug=str(body.get("slug", "")),
+            name=str(body.get("name", "")),
+            starts_on=starts_on,
+            ends_on=ends_on,
+            venue=str(body.get("venue", "")),
+            organisation=str(body.get("organisation", "")),
+            actor=actor(request),
+        )
+        return JSONResponse(congress_json(congress), status_code=201)
+
+
+@endpoint(*VIEW)
+async def get_congress(request: Request) -> Response:
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, request.path_params["slug"])
+        data = congress_json(congress)
+        data["sittings"] = [sitting_json(s) for s in congress.sittings]
+        data["delegations"] = [
+            {"id": d.id, "name": d.name, "full": full, "alternate": alt}
+            for d, full, alt in congresses.delegation_counts(session, congress)
+        ]
+        return JSONResponse(data)
+
+
+@endpoint(*ORGANIZE)
+async def add_sitting(request: Request) -> Response:
+    body = await _json_body(request)
+    try:
+        starts_at = dt.datetime.fromisoformat(str(body.get("starts_at")))
+    except ValueError as exc:
+        raise CongressError("bad_date", "%(field)s is not a date", field="starts_at") from exc
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, request.path_params["slug"])
+        sitting = congresses.add_sitting(
+            session,
+            congress,
+            title=str(body.get("title", "")),
+            starts_at=starts_at,
+            actor=actor(request),
+        )
+        return JSONResponse(sitting_json(sitting), status_code=201)
+
+
+@endpoint(*VIEW)
+async def list_delegates(request: Request) -> Response:
+    query = delegate_query(request.query_params)
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, request.path_params["slug"])
+        rows, total = congresses.find_delegates(session, congress, query)
+        return JSONResponse(
+            {
+                "total": total,
+                "page": query.page,
+                "per_page": query.per_page,
+                "delegates": [delegate_json(d) for d in rows],
+            }
+        )
+
+
+@endpoint(*ORGANIZE)
+async def import_delegates_api(request: Request) -> Response:
+    """multipart `file`; `?update=1` applies changed rows, `?dry_run=1` only checks."""
+    form = await form_of(request)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise CongressError("no_file", "Send the file in the multipart field 'file'")
+    data = await upload.read()
+    update = request.query_params.get("update") == "1"
+    dry_run = request.query_params.get("dry_run") == "1"
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, request.path_params["slug"])
+        report = import_delegates(
+            session, congress, data, actor=actor(request), update=update, dry_run=dry_run
+        )
+    return JSONResponse(report.to_dict(t(request).gettext))
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/api/me", me),
+        Route("/api/congresses", list_congresses),
+        Route("/api/congresses", create_congress, methods=["POST"]),
+        Route("/api/congresses/{slug}", get_congress),
+        Route("/api/congresses/{slug}/sittings", add_sitting, methods=["POST"]),
+        Route("/api/congresses/{slug}/delegates", list_delegates),
+        Route("/api/congresses/{slug}/delegates/import", import_delegates_api, methods=["POST"]),
+    ]

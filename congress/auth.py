@@ -1,0 +1,182 @@
+"""Staff accounts and station tokens: Argon2 passwords, roles, login rate limiting, CSRF tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from congress import audit
+from congress.errors import Conflict, CongressError
+from congress.models import ROLES, ApiToken, StaffUser, utcnow
+
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of "no such user" equal to "wrong password".
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: a staff user (session) or a station token (bearer)."""
+
+    name: str
+    roles: frozenset[str]
+    kind: str  # "user" | "token"
+    id: int
+
+    def has(self, *roles: str) -> bool:
+        return "admin" in self.roles or any(r in self.roles for r in roles)
+
+
+def parse_roles(text: str) -> list[str]:
+    roles = [r.strip() for r in text.split(",") if r.strip()]
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown or not roles:
+        raise CongressError(
+            "unknown_role",
+            "Unknown role %(role)s; the roles are: %(roles)s",
+            role=", ".join(unknown) or "(none)",
+            roles=", ".join(ROLES),
+        )
+    return roles
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(stored_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def add_user(
+    session: Session,
+    username: str,
+    roles: list[str],
+    password: str,
+    actor: str,
+    full_name: str = "",
+) -> StaffUser:
+    username = username.strip()
+    if not username or len(username) > 80 or any(c.isspace() for c in username):
+        raise CongressError("bad_username", "A user name is one word of at most 80 characters")
+    if len(password) < 8:
+        raise CongressError("weak_password", "A password needs at least 8 characters")
+    if session.scalar(select(StaffUser).where(StaffUser.username == username)):
+        raise Conflict("user_exists", "The user %(name)s already exists", name=username)
+    user = StaffUser(
+        username=username,
+        full_name=full_name,
+        password_hash=hash_password(password),
+        roles=",".join(parse_roles(",".join(roles))),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "user.add", subject=username, roles=user.roles)
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> StaffUser | None:
+    user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+    ok = check_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, name: str, roles: list[str], actor: str) -> tuple[ApiToken, str]:
+    """A new bearer token; the secret is returned once and only its digest is kept."""
+    secret = "cgt_" + secrets.token_urlsafe(32)
+    record = ApiToken(
+        name=name,
+        token_sha256=token_digest(secret),
+        roles=",".join(parse_roles(",".join(roles))),
+        created_by=actor,
+    )
+    session.add(record)
+    session.flush()
+    audit.record(session, actor, "token.create", subject=name, roles=record.roles)
+    return record, secret
+
+
+def principal_for_token(session: Session, secret: str) -> Principal | None:
+    record = session.scalar(select(ApiToken).where(ApiToken.token_sha256 == token_digest(secret)))
+    if record is None or record.revoked_at is not None:
+        return None
+    return Principal(name=f"token:{record.name}", roles=record.role_set, kind="token", id=record.id)
+
+
+def principal_for_user(user: StaffUser) -> Principal:
+    return Principal(name=user.username, roles=user.role_set, kind="user", id=user.id)
+
+
+def revoke_token(session: Session, token_id: int, actor: str) -> None:
+    record = session.get(ApiToken, token_id)
+    if record is None:
+        raise CongressError("unknown_token", "No such token", status=404)
+    record.revoked_at = utcnow()
+    audit.record(session, actor, "token.revoke", subject=record.name)
+
+
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def csrf_matches(expected: str | None, given: str | None) -> bool:
+    return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
+
+
+class LoginLimiter:
+    """Failed logins per (address, user name) in a sliding window; refuses once over the limit."""
+
+    def __init__(self, attempts: int, window_seconds: float) -> None:
+        self.attempts = attempts
+        self.window = window_seconds
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
+        failures = self._failures.setdefault(key, deque())
+        while failures and failures[0] <= now - self.window:
+            failures.popleft()
+        return failures
+
+    def retry_after(self, address: str, username: str) -> int:
+        """Seconds until another attempt is allowed; 0 when it is allowed now."""
+        now = time.monotonic()
+        with self._lock:
+            failures = self._recent((address, username.lower()), now)
+            if len(failures) < self.attempts:
+                return 0
+            return int(failures[0] + self.window - now) + 1
+
+    def failed(self, address: str, username: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._recent((address, username.lower()), now).append(now)
+
+    def succeeded(self, address: str, username: str) -> None:
+        with self._lock:
+            self._failures.pop((address, username.lower()), None)

@@ -1,0 +1,51 @@
+"""The one place where the core mounts the capability packages: their routes, pages and commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+import click
+from starlette.routing import BaseRoute
+
+from congress.settings import Settings
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str  # msgid, translated in the layout
+    path: str  # may contain {slug}: shown on a congress's pages
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Capability:
+    """What a capability package contributes; each exposes `capability()` in its `plugin` module."""
+
+    name: str
+    routes: Callable[[Settings], list[BaseRoute]] = lambda settings: []
+    commands: Callable[[], list[click.Command]] = lambda: []
+    templates: Path | None = None
+    nav: tuple[NavItem, ...] = ()
+    on_startup: Callable[[Any], None] | None = None
+    demo: Callable[..., None] | None = field(default=None)
+
+
+# The capability packages, in the order their pages appear in the menu.
+PACKAGES = ("badges", "docs_portal", "ballots", "scanner")
+
+
+def load() -> list[Capability]:
+    found = []
+    for package in PACKAGES:
+        try:
+            module = import_module(f"{package}.plugin")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{package}.plugin":
+                raise
+            continue  # the package contributes nothing to the app (yet)
+        found.append(module.capability())
+    return found

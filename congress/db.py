@@ -1,0 +1,118 @@
+"""Database engine, sessions and the migration check (SQLite embedded, PostgreSQL shared)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from congress.settings import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class DatabaseNotReady(Exception):
+    """The database is missing or behind the code; the message names the command to run."""
+
+
+def make_engine(settings: Settings, **kwargs: Any) -> Engine:
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+class Database:
+    """One engine and its session factory."""
+
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self.engine = engine or make_engine(settings)
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in a transaction: committed on success, rolled back on any error."""
+        with self.sessionmaker() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def alembic_config(settings: Settings, engine: Engine | None = None) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", settings.database_url.replace("%", "%%"))
+    cfg.attributes["settings"] = settings
+    if engine is not None:
+        cfg.attributes["engine"] = engine
+    return cfg
+
+
+def head_revision() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(settings: Settings, engine: Engine | None = None, revision: str = "head") -> None:
+    from alembic import command
+
+    if settings.is_sqlite:
+        Path(settings.database_url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(settings, engine), revision)
+
+
+def downgrade(settings: Settings, revision: str, engine: Engine | None = None) -> None:
+    from alembic import command
+
+    command.downgrade(alembic_config(settings, engine), revision)
+
+
+def check_ready(engine: Engine) -> None:
+    """Refuse to run on a database that is missing or behind: name the command that fixes it."""
+    current = current_revision(engine)
+    head = head_revision()
+    if current is None:
+        has_tables = bool(set(inspect(engine).get_table_names()) - {"alembic_version"})
+        what = "has no congress schema" if not has_tables else "was not created by congress"
+        raise DatabaseNotReady(f"the database {what}; run `congress init` first")
+    if current != head:
+        raise DatabaseNotReady(
+            f"the database is at revision {current} but this version needs {head}; "
+            "run `congress init` to upgrade it"
+        )

@@ -1,0 +1,183 @@
+"""The core tables: congresses, sittings, delegations, delegates, staff, tokens, audit, files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ROLES = ("admin", "organizer", "checkin", "counting", "observer")
+GENDERS = ("male", "female", "other")
+DELEGATE_KINDS = ("full", "alternate")
+
+# Stable constraint names, so migrations can refer to them on every backend.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON}
+
+
+class Congress(Base):
+    __tablename__ = "congresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    organisation: Mapped[str] = mapped_column(String(300), default="")
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    venue: Mapped[str] = mapped_column(String(300), default="")
+    # Quorum: present must be more than (or at least) numerator/denominator of the base.
+    quorum_numerator: Mapped[int] = mapped_column(Integer, default=2)
+    quorum_denominator: Mapped[int] = mapped_column(Integer, default=3)
+    quorum_strict: Mapped[bool] = mapped_column(Boolean, default=True)
+    quorum_base: Mapped[str] = mapped_column(String(20), default="summoned")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    sittings: Mapped[list[Sitting]] = relationship(
+        back_populates="congress", order_by="Sitting.number", cascade="all, delete-orphan"
+    )
+    delegations: Mapped[list[Delegation]] = relationship(
+        back_populates="congress", order_by="Delegation.name", cascade="all, delete-orphan"
+    )
+
+
+class Sitting(Base):
+    __tablename__ = "sittings"
+    __table_args__ = (UniqueConstraint("congress_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    congress_id: Mapped[int] = mapped_column(ForeignKey("congresses.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    starts_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    ends_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+    congress: Mapped[Congress] = relationship(back_populates="sittings")
+
+
+class Delegation(Base):
+    __tablename__ = "delegations"
+    __table_args__ = (UniqueConstraint("congress_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    congress_id: Mapped[int] = mapped_column(ForeignKey("congresses.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+
+    congress: Mapped[Congress] = relationship(back_populates="delegations")
+    delegates: Mapped[list[Delegate]] = relationship(back_populates="delegation")
+
+
+class Delegate(Base):
+    __tablename__ = "delegates"
+    __table_args__ = (UniqueConstraint("congress_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    congress_id: Mapped[int] = mapped_column(ForeignKey("congresses.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(32))
+    full_name: Mapped[str] = mapped_column(String(120))
+    sort_key: Mapped[str] = mapped_column(String(800), index=True)
+    search_text: Mapped[str] = mapped_column(String(600), default="")
+    gender: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    birth_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    delegation_id: Mapped[int] = mapped_column(ForeignKey("delegations.id"))
+    kind: Mapped[str] = mapped_column(String(10), default="full")
+    position: Mapped[str] = mapped_column(String(200), default="")
+    unit: Mapped[str] = mapped_column(String(200), default="")
+    photo_sha256: Mapped[str | None] = mapped_column(
+        ForeignKey("stored_files.sha256"), nullable=True
+    )
+    phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    badge_version: Mapped[int] = mapped_column(Integer, default=1)
+    badge_replaced_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    delegation: Mapped[Delegation] = relationship(back_populates="delegates")
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[str] = mapped_column(String(200))  # comma-separated, from ROLES
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles.split(",") if r)
+
+
+class ApiToken(Base):
+    """A bearer token for a station or gate; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    roles: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles.split(",") if r)
+
+
+class AuditEvent(Base):
+    """Append-only record of who did what, when (database triggers refuse updates and deletes)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    congress_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class StoredFile(Base):
+    """A file in the content-addressed store (files/<sha[:2]>/<sha>)."""
+
+    __tablename__ = "stored_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(100))
+    original_name: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,98 @@
+"""Settings of one congress installation, read from the environment (CONGRESS_*)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class SettingsError(Exception):
+    """The data directory or the configuration cannot be used."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    database_url: str
+    secret_key: str
+    default_language: str = "vi"
+    languages: tuple[str, ...] = ("vi", "en")
+    https: bool = False
+    public_url: str = "http://127.0.0.1:8000"
+    login_attempts: int = 5  # failed logins allowed per window, per address and user name
+    login_window_seconds: int = 300
+    max_upload_bytes: int = 50 * 1024 * 1024
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def files_dir(self) -> Path:
+        return self.home / "files"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
+        env = dict(os.environ if env is None else env)
+        home = Path(env.get("CONGRESS_HOME", "congress-data")).expanduser().resolve()
+        database_url = env.get("CONGRESS_DATABASE_URL") or f"sqlite:///{home / 'congress.db'}"
+        if database_url.startswith("postgresql://"):
+            # psycopg 3 is the driver; accept the plain URL people copy from their server.
+            database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+        values: dict[str, object] = {
+            "home": home,
+            "database_url": database_url,
+            "secret_key": env.get("CONGRESS_SECRET_KEY") or "",
+            "https": env.get("CONGRESS_HTTPS", "").lower() in ("1", "true", "yes"),
+            "public_url": env.get("CONGRESS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+            "default_language": env.get("CONGRESS_LANGUAGE", "vi"),
+        }
+        values.update(overrides)
+        settings = cls(**values)  # type: ignore[arg-type]
+        if not settings.secret_key:
+            settings = _with_stored_secret(settings)
+        return settings
+
+
+def ensure_home(home: Path) -> None:
+    """Create the data directory, or say clearly why it cannot be used."""
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        probe = home / f".write-test-{secrets.token_hex(4)}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise SettingsError(f"the data directory {home} is not writable: {exc.strerror}") from exc
+
+
+def _with_stored_secret(settings: Settings) -> Settings:
+    """The session-signing secret lives in the data directory so restarts keep people logged in."""
+    from dataclasses import replace
+
+    path = settings.home / "secret.key"
+    if path.exists():
+        return replace(settings, secret_key=path.read_text().strip())
+    try:
+        ensure_home(settings.home)
+    except SettingsError:
+        # A read-only home is reported by the command that needs to write; sessions still work.
+        return replace(settings, secret_key=secrets.token_urlsafe(32))
+    secret = secrets.token_urlsafe(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race: use its secret
+        return replace(settings, secret_key=path.read_text().strip())
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secret)
+    return replace(settings, secret_key=secret)

@@ -1,0 +1,65 @@
+"""The content-addressed file store: files/<sha[:2]>/<sha256>, written once, never overwritten."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from congress.models import StoredFile
+
+
+class FileStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, sha256: str) -> Path:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise ValueError("not a SHA-256 digest")
+        return self.root / sha256[:2] / sha256
+
+    def put(self, data: bytes) -> str:
+        """Store `data` and return its SHA-256; an existing file with that digest is kept as is."""
+        sha = hashlib.sha256(data).hexdigest()
+        target = self.path(sha)
+        if target.exists():
+            return sha
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            # link() refuses to replace: a file once stored is never overwritten.
+            try:
+                os.link(tmp, target)
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(tmp)
+        return sha
+
+    def get(self, sha256: str) -> bytes:
+        return self.path(sha256).read_bytes()
+
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).exists()
+
+
+def store_file(
+    session: Session, store: FileStore, data: bytes, content_type: str, original_name: str = ""
+) -> StoredFile:
+    """Put the bytes in the store and record them; the same content twice is one record."""
+    sha = store.put(data)
+    record = session.get(StoredFile, sha)
+    if record is None:
+        record = StoredFile(
+            sha256=sha, size=len(data), content_type=content_type, original_name=original_name
+        )
+        session.add(record)
+        session.flush()
+    return record

@@ -1,0 +1,340 @@
+"""The organizer's pages: sign-in, congresses, sittings, delegations, delegates and their import."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from congress import auth, congresses
+from congress.delegate_import import ImportRefused, import_delegates
+from congress.errors import CongressError
+from congress.i18n import LANGUAGES
+from congress.models import GENDERS
+from congress.storage import FileStore
+from congress.web import (
+    LANG_COOKIE,
+    actor,
+    client_address,
+    endpoint,
+    form_of,
+    render,
+    session_scope,
+    settings_of,
+    t,
+)
+
+ORGANIZE = ("organizer",)
+VIEW = ("organizer", "observer", "checkin", "counting")
+
+
+def _safe_next(value: str | None) -> str:
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+@endpoint(public=True)
+async def login(request: Request) -> Response:
+    next_url = _safe_next(request.query_params.get("next"))
+    if request.method == "GET":
+        return render(request, "login.html", {"next": next_url})
+    form = await form_of(request)
+    username = str(form.get("username", "")).strip()
+    password = str(form.get("password", ""))
+    next_url = _safe_next(str(form.get("next", "/")))
+    limiter: auth.LoginLimiter = request.app.state.login_limiter
+    address = client_address(request)
+    wait = limiter.retry_after(address, username)
+    if wait:
+        minutes = max(1, (wait + 59) // 60)
+        message = t(request).gettext(
+            "Too many failed sign-ins; try again in %(minutes)s minutes", minutes=minutes
+        )
+        return render(request, "login.html", {"next": next_url, "error": message}, status=429)
+    from congress import audit
+
+    with session_scope(request) as session:
+        user = auth.authenticate(session, username, password)
+        if user is None:
+            limiter.failed(address, username)
+            audit.record(session, f"anonymous@{address}", "login.failed", subject=username[:80])
+        else:
+            limiter.succeeded(address, username)
+            audit.record(session, user.username, "login", subject=address)
+    if user is None:
+        message = t(request).gettext("Wrong user name or password")
+        return render(request, "login.html", {"next": next_url, "error": message}, status=401)
+    request.session.clear()
+    request.session["uid"] = user.id
+    request.session["csrf"] = auth.new_csrf_token()
+    return RedirectResponse(next_url, status_code=303)
+
+
+@endpoint()
+async def logout(request: Request) -> Response:
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@endpoint(public=True)
+async def switch_language(request: Request) -> Response:
+    lang = request.path_params["lang"]
+    response = RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
+    if lang in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
+    return response
+
+
+@endpoint(*VIEW)
+async def home(request: Request) -> Response:
+    with session_scope(request) as session:
+        items = congresses.list_congresses(session)
+    return render(request, "congresses.html", {"congresses": items})
+
+
+def _parse_date(value: Any, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise CongressError("bad_date", "%(field)s is not a date", field=field) from exc
+
+
+@endpoint(*ORGANIZE)
+async def congress_new(request: Request) -> Response:
+    if request.method == "GET":
+        return render(request, "congress_new.html", {"values": {}})
+    form = await form_of(request)
+    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    tr = t(request)
+    try:
+        with session_scope(request) as session:
+            congress = congresses.create_congress(
+                session,
+                slug=values.get("slug", ""),
+                name=values.get("name", ""),
+                starts_on=_parse_date(values.get("starts_on"), tr.gettext("Start date")),
+                ends_on=_parse_date(values.get("ends_on"), tr.gettext("End date")),
+                venue=values.get("venue", ""),
+                organisation=values.get("organisation", ""),
+                actor=actor(request),
+            )
+            slug = congress.slug
+    except CongressError as exc:
+        return render(
+            request,
+            "congress_new.html",
+            {"values": values, "error": exc.translated(tr.gettext)},
+            status=exc.status,
+        )
+    return RedirectResponse(f"/c/{slug}", status_code=303)
+
+
+@endpoint(*VIEW)
+async def congress_page(request: Request) -> Response:
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, request.path_params["slug"])
+        counts = congresses.delegation_counts(session, congress)
+        sittings = list(congress.sittings)
+    return render(
+        request,
+        "congress.html",
+        {
+            "congress": congress,
+            "sittings": sittings,
+            "delegations": counts,
+            "total_full": sum(c[1] for c in counts),
+            "total_alternate": sum(c[2] for c in counts),
+        },
+    )
+
+
+def _render_sittings(request: Request, error: str | None = None) -> Response:
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, request.path_params["slug"])
+        sittings = list(congress.sittings)
+    return render(
+        request,
+        "sittings.html",
+        {"congress": congress, "sittings": sittings, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@endpoint(*VIEW)
+async def sittings_page(request: Request) -> Response:
+    return _render_sittings(request)
+
+
+@endpoint(*ORGANIZE)
+async def sittings_add(request: Request) -> Response:
+    slug = request.path_params["slug"]
+    form = await form_of(request)
+    try:
+        starts_at = dt.datetime.fromisoformat(str(form.get("starts_at", "")))
+    except ValueError:
+        return _render_sittings(
+            request, t(request).gettext("The start time is not a date and time")
+        )
+    try:
+        with session_scope(request) as session:
+            congress = congresses.get_congress(session, slug)
+            congresses.add_sitting(
+                session,
+                congress,
+                title=str(form.get("title", "")),
+                starts_at=starts_at,
+                actor=actor(request),
+            )
+    except CongressError as exc:
+        return _render_sittings(request, exc.translated(t(request).gettext))
+    return RedirectResponse(f"/c/{slug}/sittings", status_code=303)
+
+
+def _render_delegations(request: Request, error: str | None = None) -> Response:
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, request.path_params["slug"])
+        counts = congresses.delegation_counts(session, congress)
+    return render(
+        request,
+        "delegations.html",
+        {"congress": congress, "delegations": counts, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@endpoint(*VIEW)
+async def delegations_page(request: Request) -> Response:
+    return _render_delegations(request)
+
+
+@endpoint(*ORGANIZE)
+async def delegations_add(request: Request) -> Response:
+    slug = request.path_params["slug"]
+    form = await form_of(request)
+    try:
+        with session_scope(request) as session:
+            congress = congresses.get_congress(session, slug)
+            congresses.add_delegation(session, congress, str(form.get("name", "")), actor(request))
+    except CongressError as exc:
+        return _render_delegations(request, exc.translated(t(request).gettext))
+    return RedirectResponse(f"/c/{slug}/delegations", status_code=303)
+
+
+def delegate_query(params: Any) -> congresses.DelegateQuery:
+    def int_or_none(value: Any) -> int | None:
+        try:
+            return int(value) if value else None
+        except ValueError:
+            return None
+
+    kind = params.get("kind") if params.get("kind") in ("full", "alternate") else None
+    gender = params.get("gender") if params.get("gender") in GENDERS else None
+    return congresses.DelegateQuery(
+        text=str(params.get("q", ""))[:100],
+        delegation_id=int_or_none(params.get("delegation")),
+        kind=kind,
+        gender=gender,
+        page=int_or_none(params.get("page")) or 1,
+        per_page=min(int_or_none(params.get("per_page")) or 50, 500),
+    )
+
+
+@endpoint(*VIEW)
+async def delegates_page(request: Request) -> Response:
+    query = delegate_query(request.query_params)
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, request.path_params["slug"])
+        rows, total = congresses.find_delegates(session, congress, query)
+        delegations = [d for d, _, _ in congresses.delegation_counts(session, congress)]
+    pages = max(1, (total + query.per_page - 1) // query.per_page)
+    return render(
+        request,
+        "delegates.html",
+        {
+            "congress": congress,
+            "delegates": rows,
+            "total": total,
+            "query": query,
+            "pages": pages,
+            "delegations": delegations,
+        },
+    )
+
+
+@endpoint(*ORGANIZE)
+async def delegates_import_page(request: Request) -> Response:
+    """Upload, check, and (after seeing the differences) confirm an update: all rows or none."""
+    slug = request.path_params["slug"]
+    store = FileStore(settings_of(request).home / "uploads")
+    context: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST":
+        form = await form_of(request)
+        upload = form.get("file")
+        pending = str(form.get("pending", ""))
+        update = form.get("update") == "1"
+        data: bytes | None = None
+        name = ""
+        if isinstance(upload, UploadFile) and upload.filename:
+            data = await upload.read()
+            name = upload.filename
+        elif pending:
+            try:
+                data = store.get(pending)
+            except (ValueError, OSError):
+                data = None
+        if not data:
+            context["error"] = t(request).gettext("Choose a CSV or XLSX file to import")
+            status = 400
+        else:
+            try:
+                with session_scope(request) as session:
+                    congress = congresses.get_congress(session, slug)
+                    report = import_delegates(
+                        session, congress, data, actor=actor(request), update=update
+                    )
+                context["report"] = report
+            except ImportRefused as exc:
+                context["report"] = exc.report
+                context["error"] = exc.translated(t(request).gettext)
+                if exc.report.changes and not exc.report.problems:
+                    context["pending"] = store.put(data)
+                status = 422
+            except CongressError as exc:
+                context["error"] = exc.translated(t(request).gettext)
+                status = exc.status
+        context["filename"] = name
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, slug)
+    context["congress"] = congress
+    return render(request, "delegates_import.html", context, status=status)
+
+
+@endpoint(public=True)
+async def health(request: Request) -> Response:
+    from starlette.responses import JSONResponse
+
+    return JSONResponse({"status": "ok"})
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/", home),
+        Route("/login", login, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/lang/{lang}", switch_language),
+        Route("/healthz", health),
+        Route("/congresses/new", congress_new, methods=["GET", "POST"]),
+        Route("/c/{slug}", congress_page),
+        Route("/c/{slug}/sittings", sittings_page),
+        Route("/c/{slug}/sittings", sittings_add, methods=["POST"]),
+        Route("/c/{slug}/delegations", delegations_page),
+        Route("/c/{slug}/delegations", delegations_add, methods=["POST"]),
+        Route("/c/{slug}/delegates", delegates_page),
+        Route("/c/{slug}/delegates/import", delegates_import_page, methods=["GET", "POST"]),
+    ]

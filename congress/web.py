@@ -1,0 +1,210 @@
+"""Request plumbing shared by every page and API route: who is asking, in which language, may they."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import quote
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from congress import auth
+from congress.db import Database
+from congress.errors import CongressError, Forbidden
+from congress.i18n import Translator, negotiate, translator
+from congress.models import StaffUser
+from congress.settings import Settings
+
+log = logging.getLogger("congress.web")
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LANG_COOKIE = "lang"
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def db_of(request: Request) -> Database:
+    return request.app.state.db  # type: ignore[no-any-return]
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def language(request: Request) -> str:
+    cached = request.scope.get("congress.lang")
+    if cached:
+        return str(cached)
+    lang = negotiate(
+        request.query_params.get("lang"),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language") if is_api(request) else None,
+        settings_of(request).default_language,
+    )
+    request.scope["congress.lang"] = lang
+    return lang
+
+
+def t(request: Request) -> Translator:
+    return translator(language(request))
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def bearer_secret(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return None
+
+
+def principal(request: Request) -> auth.Principal | None:
+    """The staff user of the session or the station of the bearer token, looked up once."""
+    if "congress.principal" in request.scope:
+        return request.scope["congress.principal"]  # type: ignore[no-any-return]
+    found: auth.Principal | None = None
+    secret = bearer_secret(request)
+    with db_of(request).session() as session:
+        if secret:
+            found = auth.principal_for_token(session, secret)
+        elif "session" in request.scope and request.session.get("uid"):
+            user = session.get(StaffUser, int(request.session["uid"]))
+            if user is not None and user.active:
+                found = auth.principal_for_user(user)
+    request.scope["congress.principal"] = found
+    return found
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = auth.new_csrf_token()
+        request.session["csrf"] = token
+    return str(token)
+
+
+async def form_of(request: Request) -> FormData:
+    return await request.form(
+        max_files=20, max_fields=2000, max_part_size=settings_of(request).max_upload_bytes
+    )
+
+
+async def _check_csrf(request: Request) -> None:
+    if request.method in SAFE_METHODS or bearer_secret(request):
+        return  # bearer tokens are not sent by browsers on their own: no cross-site forgery
+    given = request.headers.get("x-csrf-token")
+    if not given:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await form_of(request)
+            value = form.get("csrf_token")
+            given = value if isinstance(value, str) else None
+    if not auth.csrf_matches(request.session.get("csrf"), given):
+        raise Forbidden(
+            "csrf_failed",
+            "The form has expired or did not come from this site; reload the page and try again",
+        )
+
+
+def endpoint(
+    *roles: str, public: bool = False
+) -> Callable[[Callable[..., Awaitable[Response]]], Endpoint]:
+    """Wrap a route: authenticate, check the role, check CSRF on state-changing requests.
+
+    Every route of the app goes through this, so access is explicit at each definition; a test
+    walks the routes and fails on any that is not wrapped.
+    """
+
+    def decorate(fn: Callable[..., Awaitable[Response]]) -> Endpoint:
+        @functools.wraps(fn)
+        async def wrapped(request: Request) -> Response:
+            if not public:
+                who = principal(request)
+                if who is None:
+                    if is_api(request):
+                        raise CongressError(
+                            "unauthenticated", "Sign in or send a station token", status=401
+                        )
+                    target = quote(
+                        request.url.path + ("?" + request.url.query if request.url.query else "")
+                    )
+                    return RedirectResponse(f"/login?next={target}", status_code=303)
+                if roles and not who.has(*roles):
+                    raise Forbidden(
+                        "forbidden",
+                        "Your role does not allow this (needs: %(roles)s)",
+                        roles=", ".join(roles),
+                    )
+            await _check_csrf(request)
+            return await fn(request)
+
+        wrapped.congress_access = "public" if public else (roles or ("any-staff",))  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorate
+
+
+def actor(request: Request) -> str:
+    who = principal(request)
+    return who.name if who else f"anonymous@{client_address(request)}"
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
+    templates = request.app.state.templates
+    tr = t(request)
+    ctx: dict[str, Any] = {
+        "request": request,
+        "lang": tr.lang,
+        "principal": principal(request),
+        "csrf_token": csrf_token(request) if "session" in request.scope else "",
+        "nav": request.app.state.nav,
+        **tr.template_globals(),
+    }
+    if context:
+        ctx.update(context)
+    html = templates.get_template(template).render(ctx)
+    return HTMLResponse(html, status_code=status)
+
+
+def error_response(request: Request, exc: CongressError) -> Response:
+    tr = t(request)
+    message = exc.translated(tr.gettext)
+    if is_api(request):
+        body: dict[str, Any] = {"error": {"code": exc.code, "message": message}}
+        report = getattr(exc, "report", None)
+        if report is not None:
+            body["error"]["report"] = report.to_dict(tr.gettext)
+        return JSONResponse(body, status_code=exc.status)
+    return render(request, "error.html", {"message": message, "code": exc.code}, status=exc.status)
+
+
+def session_scope(request: Request) -> Any:
+    """A database session in one transaction: `with session_scope(request) as s:`."""
+    return db_of(request).session()
+
+
+__all__ = [
+    "actor",
+    "csrf_token",
+    "db_of",
+    "endpoint",
+    "error_response",
+    "form_of",
+    "language",
+    "principal",
+    "render",
+    "session_scope",
+    "settings_of",
+    "t",
+]

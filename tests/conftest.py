@@ -1,0 +1,146 @@
+"""Shared fixtures: a fresh congress database on SQLite and on PostgreSQL for every test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from congress.db import Database, upgrade
+from congress.settings import Settings
+
+PG_URL = os.environ.get(
+    "CONGRESS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _postgres_reachable() -> str | None:
+    try:
+        engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means: no server to test against
+        return str(exc).splitlines()[0]
+    return None
+
+
+_PG_PROBLEM: list[str | None] = []
+
+
+def require_postgres() -> None:
+    if not _PG_PROBLEM:
+        _PG_PROBLEM.append(_postgres_reachable())
+    problem = _PG_PROBLEM[0]
+    if problem:
+        message = f"PostgreSQL at {PG_URL} is not reachable: {problem}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def make_settings(backend: str, home: Path, schema: str | None = None) -> Settings:
+    env = {"CONGRESS_HOME": str(home), "CONGRESS_SECRET_KEY": "test-secret-" + uuid.uuid4().hex}
+    if backend == "postgresql":
+        assert schema
+        env["CONGRESS_DATABASE_URL"] = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    return Settings.from_env(env)
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """A fresh, empty PostgreSQL schema, dropped afterwards."""
+    require_postgres()
+    schema = "t_" + uuid.uuid4().hex[:16]
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield schema
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def blank_settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """Settings of an empty data directory and database (not migrated)."""
+    schema = request.getfixturevalue("pg_schema") if backend == "postgresql" else None
+    return make_settings(backend, tmp_path / "home", schema)
+
+
+@pytest.fixture
+def settings(blank_settings: Settings) -> Settings:
+    """Settings of a migrated, empty database."""
+    blank_settings.home.mkdir(parents=True, exist_ok=True)
+    upgrade(blank_settings)
+    return blank_settings
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator[Database]:
+    database = Database(settings)
+    yield database
+    database.dispose()
+
+
+def csrf_from(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no CSRF field"
+    return match.group(1)
+
+
+def login(client, username: str, password: str) -> str:  # type: ignore[no-untyped-def]
+    """Sign in through the real form; returns the session's CSRF token."""
+    page = client.get("/login")
+    assert page.status_code == 200
+    response = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    home = client.get("/")
+    return csrf_from(home.text)
+
+
+@pytest.fixture
+def make_user(db: Database):  # type: ignore[no-untyped-def]
+    from congress import auth
+
+    def make(username: str, *roles: str, password: str = "correct horse 1") -> str:
+        with db.session() as session:
+            auth.add_user(session, username, list(roles), password, "test")
+        return password
+
+    return make
+
+
+@pytest.fixture
+def app(settings: Settings):  # type: ignore[no-untyped-def]
+    from congress.app import create_app
+
+    application = create_app(settings)
+    yield application
+    application.state.db.dispose()
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    from starlette.testclient import TestClient
+
+    with TestClient(app, base_url="http://testserver") as c:
+        yield c

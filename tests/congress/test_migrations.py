@@ -1,0 +1,64 @@
+"""Migrations upgrade and downgrade on both backends; the app refuses an old database."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect, text
+
+from congress.app import create_app
+from congress.db import (
+    DatabaseNotReady,
+    check_ready,
+    current_revision,
+    downgrade,
+    head_revision,
+    make_engine,
+    upgrade,
+)
+from congress.settings import Settings
+
+
+def test_upgrade_downgrade_upgrade(blank_settings: Settings) -> None:
+    blank_settings.home.mkdir(parents=True)
+    engine = make_engine(blank_settings)
+    upgrade(blank_settings)
+    assert current_revision(engine) == head_revision()
+    tables = set(inspect(engine).get_table_names())
+    assert {"congresses", "sittings", "delegations", "delegates", "staff_users", "audit_events",
+            "api_tokens", "stored_files"} <= tables
+    downgrade(blank_settings, "base")
+    assert current_revision(engine) is None
+    assert set(inspect(engine).get_table_names()) - {"alembic_version"} == set()
+    upgrade(blank_settings)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def test_app_refuses_missing_schema_naming_the_command(blank_settings: Settings) -> None:
+    blank_settings.home.mkdir(parents=True)
+    with pytest.raises(DatabaseNotReady, match="congress init"):
+        create_app(blank_settings)
+
+
+def test_app_refuses_database_behind(settings: Settings) -> None:
+    engine = make_engine(settings)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0000_older'"))
+    with pytest.raises(DatabaseNotReady, match="run `congress init` to upgrade"):
+        check_ready(engine)
+    engine.dispose()
+
+
+def test_audit_log_is_append_only(settings: Settings) -> None:
+    from congress import audit
+    from congress.db import Database
+
+    db = Database(settings)
+    with db.session() as session:
+        audit.record(session, "tester", "something", subject="x")
+    for statement in ("UPDATE audit_events SET actor = 'someone else'", "DELETE FROM audit_events"):
+        with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
+            conn.execute(text(statement))
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT actor FROM audit_events")).scalar_one() == "tester"
+    db.dispose()
