@@ -112,15 +112,19 @@ async def _congress_error(request: Request, exc: Exception) -> Response:
     return error_response(request, exc)
 
 
+HTTP_ERRORS = {
+    404: CongressError("not_found", "This page does not exist", status=404),
+    405: CongressError("method_not_allowed", "This action is not allowed here", status=405),
+    413: CongressError("too_large", "The upload is too large", status=413),
+}
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    messages = {
-        404: ("not_found", "This page does not exist"),
-        405: ("method_not_allowed", "This action is not allowed here"),
-        413: ("too_large", "The upload is too large"),
-    }
-    code, message = messages.get(exc.status_code, ("http_error", "The request was refused"))
-    return error_response(request, CongressError(code, message, status=exc.status_code))
+    error = HTTP_ERRORS.get(exc.status_code) or CongressError(
+        "http_error", "The request was refused", status=exc.status_code
+    )
+    return error_response(request, error)
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:

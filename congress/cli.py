@@ -209,7 +209,7 @@ def users_list(state: CliState, as_json: bool) -> None:
     from congress.models import StaffUser
 
     with state.database().session() as session:
-        rows = [
+        rows: list[dict[str, Any]] = [
             {"username": u.username, "roles": sorted(u.role_set), "active": u.active}
             for u in session.scalars(select(StaffUser).order_by(StaffUser.username))
         ]

@@ -271,7 +271,7 @@ async def delegates_import_page(request: Request) -> Response:
     """Upload, check, and (after seeing the differences) confirm an update: all rows or none."""
     slug = request.path_params["slug"]
     store = FileStore(settings_of(request).home / "uploads")
-    context: dict[str, Any] = {}
+    context: dict[str, Any] = {"report": None, "pending": None, "filename": ""}
     status = 200
     if request.method == "POST":
         form = await form_of(request)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from starlette.datastructures import FormData
@@ -27,11 +27,11 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def settings_of(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return cast(Settings, request.app.state.settings)
 
 
 def db_of(request: Request) -> Database:
-    return request.app.state.db  # type: ignore[no-any-return]
+    return cast(Database, request.app.state.db)
 
 
 def is_api(request: Request) -> bool:
@@ -70,7 +70,7 @@ def bearer_secret(request: Request) -> str | None:
 def principal(request: Request) -> auth.Principal | None:
     """The staff user of the session or the station of the bearer token, looked up once."""
     if "congress.principal" in request.scope:
-        return request.scope["congress.principal"]  # type: ignore[no-any-return]
+        return cast("auth.Principal | None", request.scope["congress.principal"])
     found: auth.Principal | None = None
     secret = bearer_secret(request)
     with db_of(request).session() as session:
@@ -169,6 +169,7 @@ def render(
         "principal": principal(request),
         "csrf_token": csrf_token(request) if "session" in request.scope else "",
         "nav": request.app.state.nav,
+        "error": None,  # every form page may show one error line
         **tr.template_globals(),
     }
     if context:

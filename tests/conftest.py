@@ -13,9 +13,7 @@ from sqlalchemy import create_engine, text
 from congress.db import Database, upgrade
 from congress.settings import Settings
 
-PG_URL = os.environ.get(
-    "CONGRESS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+PG_URL = os.environ.get("CONGRESS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 

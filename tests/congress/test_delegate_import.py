@@ -18,8 +18,13 @@ from congress.models import AuditEvent, Congress, Delegate, Delegation
 def congress_id(db: Database) -> int:
     with db.session() as session:
         c = congresses.create_congress(
-            session, slug="hn-2026", name="Đại hội Đoàn Hà Nội", starts_on=dt.date(2026, 12, 1),
-            ends_on=dt.date(2026, 12, 2), actor="test")
+            session,
+            slug="hn-2026",
+            name="Đại hội Đoàn Hà Nội",
+            starts_on=dt.date(2026, 12, 1),
+            ends_on=dt.date(2026, 12, 2),
+            actor="test",
+        )
         return c.id
 
 
@@ -32,8 +37,12 @@ def run_import(db: Database, congress_id: int, data: bytes, **kw: object):  # ty
 
 def count(db: Database, congress_id: int) -> int:
     with db.session() as session:
-        return session.scalar(
-            select(func.count(Delegate.id)).where(Delegate.congress_id == congress_id)) or 0
+        return (
+            session.scalar(
+                select(func.count(Delegate.id)).where(Delegate.congress_id == congress_id)
+            )
+            or 0
+        )
 
 
 def test_csv_with_bom_and_vietnamese_headers(db: Database, congress_id: int) -> None:
@@ -109,16 +118,24 @@ def test_bad_rows_import_nothing_and_are_reported_by_line_and_column(
         run_import(db, congress_id, data)
     problems = {(p.line, p.column): p for p in refused.value.report.problems}
     assert set(problems) == {
-        (3, "Họ và tên"), (4, "Ngày sinh"), (5, "Giới tính"), (6, "Mã đại biểu"),
-        (7, "Đoàn đại biểu"), (7, "Email"),
+        (3, "Họ và tên"),
+        (4, "Ngày sinh"),
+        (5, "Giới tính"),
+        (6, "Mã đại biểu"),
+        (7, "Đoàn đại biểu"),
+        (7, "Email"),
     }
     assert problems[(4, "Ngày sinh")].value == "31/02/1995"
     assert problems[(6, "Mã đại biểu")].params == {"first": 2}
     assert count(db, congress_id) == 0
     with db.session() as session:
         assert session.scalar(select(func.count(Delegation.id))) == 0
-        assert session.scalar(
-            select(func.count(AuditEvent.id)).where(AuditEvent.action == "delegates.import")) == 0
+        assert (
+            session.scalar(
+                select(func.count(AuditEvent.id)).where(AuditEvent.action == "delegates.import")
+            )
+            == 0
+        )
 
 
 def test_missing_required_column(db: Database, congress_id: int) -> None:
@@ -192,8 +209,14 @@ def test_listing_sorts_in_vietnamese_order_and_searches_without_diacritics(
         assert congress is not None
         rows, total = congresses.find_delegates(session, congress, congresses.DelegateQuery())
         assert [d.full_name for d in rows] == [
-            "Nguyễn Văn An", "Phạm Đức Anh", "Trần Thị Ánh", "Lê Ba", "Hoàng Minh Đức"]
+            "Nguyễn Văn An",
+            "Phạm Đức Anh",
+            "Trần Thị Ánh",
+            "Lê Ba",
+            "Hoàng Minh Đức",
+        ]
         found, n = congresses.find_delegates(
-            session, congress, congresses.DelegateQuery(text="duc"))
+            session, congress, congresses.DelegateQuery(text="duc")
+        )
         assert sorted(d.full_name for d in found) == ["Hoàng Minh Đức", "Phạm Đức Anh"]
         assert n == 2

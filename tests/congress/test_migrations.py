@@ -24,8 +24,16 @@ def test_upgrade_downgrade_upgrade(blank_settings: Settings) -> None:
     upgrade(blank_settings)
     assert current_revision(engine) == head_revision()
     tables = set(inspect(engine).get_table_names())
-    assert {"congresses", "sittings", "delegations", "delegates", "staff_users", "audit_events",
-            "api_tokens", "stored_files"} <= tables
+    assert {
+        "congresses",
+        "sittings",
+        "delegations",
+        "delegates",
+        "staff_users",
+        "audit_events",
+        "api_tokens",
+        "stored_files",
+    } <= tables
     downgrade(blank_settings, "base")
     assert current_revision(engine) is None
     assert set(inspect(engine).get_table_names()) - {"alembic_version"} == set()
