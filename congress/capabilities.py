@@ -38,6 +38,22 @@ class Capability:
 PACKAGES = ("badges", "docs_portal", "ballots", "scanner")
 
 
+def migration_locations() -> list[Path]:
+    """Each capability's Alembic branch, found without importing the capability's code."""
+    from importlib.util import find_spec
+
+    found = []
+    for package in PACKAGES:
+        spec = find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        for root in spec.submodule_search_locations:
+            versions = Path(root) / "migrations"
+            if versions.is_dir():
+                found.append(versions)
+    return found
+
+
 def load() -> list[Capability]:
     found = []
     for package in PACKAGES:

@@ -60,10 +60,8 @@ class Database:
 
 
 def alembic_config(settings: Settings, engine: Engine | None = None) -> Any:
-    from alembic.config import Config
 
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg = _script_config()
     cfg.set_main_option("sqlalchemy.url", settings.database_url.replace("%", "%%"))
     cfg.attributes["settings"] = settings
     if engine is not None:
@@ -71,25 +69,37 @@ def alembic_config(settings: Settings, engine: Engine | None = None) -> Any:
     return cfg
 
 
-def head_revision() -> str:
+def _script_config() -> Any:
+    """The core's migrations plus each capability's own branch (`<package>/migrations/`)."""
+    import os
+
     from alembic.config import Config
-    from alembic.script import ScriptDirectory
+
+    from congress.capabilities import migration_locations
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    head = ScriptDirectory.from_config(cfg).get_current_head()
-    assert head is not None
-    return head
+    cfg.set_main_option("path_separator", "os")
+    locations = [str(MIGRATIONS / "versions"), *map(str, migration_locations())]
+    cfg.set_main_option("version_locations", os.pathsep.join(locations).replace("%", "%%"))
+    return cfg
 
 
-def current_revision(engine: Engine) -> str | None:
+def head_revisions() -> set[str]:
+    """Every branch head: the core's and one per capability that has tables."""
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(_script_config()).get_heads())
+
+
+def current_revisions(engine: Engine) -> set[str]:
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return set(MigrationContext.configure(conn).get_current_heads())
 
 
-def upgrade(settings: Settings, engine: Engine | None = None, revision: str = "head") -> None:
+def upgrade(settings: Settings, engine: Engine | None = None, revision: str = "heads") -> None:
     from alembic import command
 
     if settings.is_sqlite:
@@ -105,14 +115,14 @@ def downgrade(settings: Settings, revision: str, engine: Engine | None = None) -
 
 def check_ready(engine: Engine) -> None:
     """Refuse to run on a database that is missing or behind: name the command that fixes it."""
-    current = current_revision(engine)
-    head = head_revision()
-    if current is None:
+    current = current_revisions(engine)
+    heads = head_revisions()
+    if not current:
         has_tables = bool(set(inspect(engine).get_table_names()) - {"alembic_version"})
         what = "has no congress schema" if not has_tables else "was not created by congress"
         raise DatabaseNotReady(f"the database {what}; run `congress init` first")
-    if current != head:
+    if current != heads:
         raise DatabaseNotReady(
-            f"the database is at revision {current} but this version needs {head}; "
-            "run `congress init` to upgrade it"
+            f"the database is at revision {', '.join(sorted(current))} but this version needs "
+            f"{', '.join(sorted(heads))}; run `congress init` to upgrade it"
         )
