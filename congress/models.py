@@ -57,6 +57,9 @@ class Congress(Base):
     quorum_denominator: Mapped[int] = mapped_column(Integer, default=3)
     quorum_strict: Mapped[bool] = mapped_column(Boolean, default=True)
     quorum_base: Mapped[str] = mapped_column(String(20), default="summoned")
+    # Ed25519 public key (base64) that signs this congress's badges and ballot serials; the
+    # private half stays in the data directory of the machine that signs (congress.signing).
+    public_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     sittings: Mapped[list[Sitting]] = relationship(
