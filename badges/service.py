@@ -1,0 +1,104 @@
+"""Badges against the register: issue a delegate's token, check a scanned one, reissue, revoke.
+
+Gates, the documents portal sign-in and the CLI all decide through `check_badge`, so one rule
+set answers everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from badges.token import (
+    BadgeToken,
+    BadgeVerdict,
+    DelegateBadgeState,
+    decide,
+    sign_badge,
+    verify_badge,
+)
+from congress import audit
+from congress.models import Congress, Delegate, utcnow
+from congress.settings import Settings
+from congress.signing import public_keys, signing_key
+
+
+@dataclass(frozen=True)
+class BadgeAnswer:
+    verdict: BadgeVerdict
+    delegate: Delegate | None  # the register's delegate the token names, when it is one of ours
+
+
+def issue_token(settings: Settings, session: Session, delegate: Delegate) -> str:
+    """The token of the delegate's current badge (signs with the congress key, made on first use)."""
+    congress = session.get(Congress, delegate.congress_id)
+    assert congress is not None
+    key = signing_key(settings, session, congress)
+    return sign_badge(key, BadgeToken(congress.id, delegate.id, delegate.badge_version))
+
+
+def delegate_state(delegate: Delegate | None) -> DelegateBadgeState | None:
+    if delegate is None:
+        return None
+    return DelegateBadgeState(
+        current_version=delegate.badge_version,
+        revoked=delegate.revoked_at is not None,
+        replaced_at=delegate.badge_replaced_at,
+    )
+
+
+def check_badge(session: Session, congress: Congress, text: str) -> BadgeAnswer:
+    """The verdict for a scanned text at a gate (or sign-in) of `congress`."""
+    keys = public_keys(session)
+    if congress.id not in keys:
+        # Nothing of this congress was ever signed, so no genuine badge of it can exist.
+        check = verify_badge({**keys, congress.id: _NO_KEY}, text, congress.id)
+    else:
+        check = verify_badge(keys, text, congress.id)
+    delegate = None
+    if check.ok and check.token is not None:
+        found = session.get(Delegate, check.token.delegate_id)
+        if found is not None and found.congress_id == congress.id:
+            delegate = found
+    return BadgeAnswer(decide(check, delegate_state(delegate)), delegate)
+
+
+def reissue(session: Session, delegate: Delegate, actor: str, reason: str = "") -> int:
+    """A new badge for the delegate: every older version is refused from now on."""
+    delegate.badge_version += 1
+    delegate.badge_replaced_at = utcnow()
+    audit.record(
+        session,
+        actor,
+        "badge.reissued",
+        congress_id=delegate.congress_id,
+        subject=delegate.code,
+        version=delegate.badge_version,
+        reason=reason,
+    )
+    return delegate.badge_version
+
+
+def revoke(session: Session, delegate: Delegate, actor: str, reason: str = "") -> None:
+    """Refuse every version of the delegate's badge (the register keeps the delegate)."""
+    if delegate.revoked_at is None:
+        delegate.revoked_at = utcnow()
+        audit.record(
+            session,
+            actor,
+            "badge.revoked",
+            congress_id=delegate.congress_id,
+            subject=delegate.code,
+            reason=reason,
+        )
+
+
+def _unusable_key():  # type: ignore[no-untyped-def]
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    # A key whose private half is discarded at once: nothing verifies against it.
+    return Ed25519PrivateKey.generate().public_key()
+
+
+_NO_KEY = _unusable_key()
