@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy.orm import Session
 
 from badges.token import (
@@ -94,8 +95,7 @@ def revoke(session: Session, delegate: Delegate, actor: str, reason: str = "") -
         )
 
 
-def _unusable_key():  # type: ignore[no-untyped-def]
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+def _unusable_key() -> Ed25519PublicKey:
 
     # A key whose private half is discarded at once: nothing verifies against it.
     return Ed25519PrivateKey.generate().public_key()
