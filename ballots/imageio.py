@@ -1,0 +1,113 @@
+"""Load scanned ballot files (PNG, JPEG, TIFF multi-page, PDF multi-page) into numpy pages."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+DEFAULT_PDF_DPI = 200  # scanners write PDFs of images; 200 dpi keeps strokes and the QR legible
+
+
+@dataclass(frozen=True)
+class ScannedFile:
+    """The pages of one input file, as uint8 arrays (H x W grayscale or H x W x 3 BGR)."""
+
+    name: str
+    sha256: str  # of the file bytes, so a reading names exactly what it read
+    pages: tuple[np.ndarray, ...]
+
+
+class ImageFileError(Exception):
+    """A file that is not an image or PDF we can read."""
+
+
+def _normalise(image: np.ndarray) -> np.ndarray:
+    """uint8 grayscale or 3-channel BGR; alpha is dropped and 16-bit is scaled down."""
+    if image.dtype == np.uint16:
+        image = (image >> 8).astype(np.uint8)
+    elif image.dtype == np.bool_:
+        image = image.astype(np.uint8) * 255
+    elif image.dtype != np.uint8:
+        image = np.clip(image, 0, 255).astype(np.uint8)
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    if image.ndim == 3 and image.shape[2] == 4:
+        image = image[:, :, :3]
+    return np.ascontiguousarray(image)
+
+
+def _pdf_pages(data: bytes, dpi: int) -> list[np.ndarray]:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(data)
+    try:
+        pages = []
+        for index in range(len(document)):
+            # Colour, so a red seal stays visible to the seal check.
+            bitmap = document[index].render(scale=dpi / 72, rev_byteorder=False)
+            array = np.asarray(bitmap.to_numpy())
+            pages.append(_normalise(array[:, :, :3].copy()))
+        return pages
+    finally:
+        document.close()
+
+
+def _tiff_pages(data: bytes) -> list[np.ndarray]:
+    import tifffile
+
+    pages = []
+    with tifffile.TiffFile(io.BytesIO(data)) as tif:
+        for page in tif.pages:
+            array = np.asarray(page.asarray())
+            if array.ndim == 3 and array.shape[2] in (3, 4):
+                array = array[:, :, 2::-1] if array.shape[2] == 3 else array[:, :, [2, 1, 0]]
+            if array.dtype == np.bool_ or array.max(initial=0) == 1:
+                array = (array > 0).astype(np.uint8) * 255
+            pages.append(_normalise(array))
+    return pages
+
+
+def decode_pages(data: bytes, name: str = "", pdf_dpi: int = DEFAULT_PDF_DPI) -> list[np.ndarray]:
+    """Every page in the bytes of one file, whatever its format (sniffed from the content)."""
+    if data.startswith(b"%PDF"):
+        return _pdf_pages(data, pdf_dpi)
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return _tiff_pages(data)
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise ImageFileError(f"{name or 'file'}: not an image or PDF")
+    return [_normalise(image)]
+
+
+def load_file(path: Path | str, pdf_dpi: int = DEFAULT_PDF_DPI) -> ScannedFile:
+    path = Path(path)
+    data = path.read_bytes()
+    return ScannedFile(
+        name=path.name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        pages=tuple(decode_pages(data, path.name, pdf_dpi)),
+    )
+
+
+def load_bytes(data: bytes, name: str, pdf_dpi: int = DEFAULT_PDF_DPI) -> ScannedFile:
+    return ScannedFile(
+        name, hashlib.sha256(data).hexdigest(), tuple(decode_pages(data, name, pdf_dpi))
+    )
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+def is_colour(image: np.ndarray, tolerance: int = 12) -> bool:
+    """True when the image carries colour, not three equal channels (a grayscale scan saved as RGB)."""
+    if image.ndim == 2:
+        return False
+    sample = image[::4, ::4].astype(np.int16)
+    spread = sample.max(axis=2) - sample.min(axis=2)
+    return bool(spread.max(initial=0) > tolerance)

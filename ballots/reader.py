@@ -1,0 +1,491 @@
+"""Read scanned paper ballots: identify each page, score every target, apply the validity rules."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import cv2
+import numpy as np
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from ballots.imageio import ScannedFile, is_colour, to_gray
+from ballots.layout import BallotLayout, PageLayout
+from ballots.reader_geometry import (
+    PageGeometry,
+    detection_image,
+    find_marks,
+    fit_page,
+    read_qr,
+    read_qr_anywhere,
+    scale_homography,
+    warp_page,
+    warp_region,
+)
+from ballots.reader_marks import (
+    FlaggedInk,
+    TargetScore,
+    allowed_ink_mask,
+    flag_ink,
+    printed_mask,
+    score_page,
+    seal_present,
+    voter_ink,
+)
+from ballots.reader_settings import ReadingSettings
+from ballots.serials import PageToken, PageTokenError, decode_page_token, parse_page_token
+
+__all__ = [
+    "REASONS",
+    "BallotReading",
+    "ElectionRules",
+    "PageReading",
+    "ReadingContext",
+    "ReadingSettings",
+    "analyse_page",
+    "annotate",
+    "judge",
+    "read_ballot",
+    "read_files",
+    "reference_pages",
+]
+
+Status = Literal["valid", "invalid", "review", "rejected"]
+
+# Every reason code and the status it forces; the order is the order reasons are reported in.
+REASONS: dict[str, Status] = {
+    "page_unreadable": "rejected",
+    "serial_forged": "rejected",
+    "wrong_election": "rejected",
+    "serial_seen": "rejected",
+    "seal_missing": "invalid",
+    "more_than_seats": "invalid",
+    "nobody_elected": "invalid",
+    "missing_page": "review",
+    "seal_unverifiable": "review",
+    "ambiguous_mark": "review",
+    "private_mark": "review",
+}
+_STATUS_RANK: dict[Status, int] = {"valid": 0, "review": 1, "invalid": 2, "rejected": 3}
+# Choices that elect on box forms; "disagree"/"no"/"low" never do.
+_ELECTING = {"agree", "yes"}
+
+
+@dataclass(frozen=True)
+class ElectionRules:
+    seats: int
+    nobody_elected_invalid: bool = True
+    seal_required: bool = True
+
+
+@dataclass
+class ReadingContext:
+    """Everything a reading depends on besides the images."""
+
+    layout: BallotLayout
+    references: dict[int, np.ndarray]  # page number -> blank page, grayscale, at working_dpi
+    public_key: Ed25519PublicKey
+    rules: ElectionRules
+    settings: ReadingSettings = field(default_factory=ReadingSettings)
+    _cache: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+
+    def masks(self, page: PageLayout) -> tuple[np.ndarray, np.ndarray]:
+        """(printed, allowed) masks of a layout page at the working resolution, computed once."""
+        if page.number not in self._cache:
+            from ballots.reader_geometry import page_size_px
+
+            reference = to_gray(self.references[page.number])
+            width, height = page_size_px(page, self.settings)
+            if reference.shape[1] != width or reference.shape[0] != height:
+                # A reference at another resolution: resample so pixel = point * dpi / 72.
+                scale = width / reference.shape[1]
+                reference = cv2.resize(
+                    reference, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA
+                )
+                canvas = np.full((height, width), 255, np.uint8)
+                h = min(height, reference.shape[0])
+                w = min(width, reference.shape[1])
+                canvas[:h, :w] = reference[:h, :w]
+                reference = canvas
+            printed = printed_mask(reference, self.settings)
+            allowed = allowed_ink_mask(page, self.layout.form, self.settings)
+            self._cache[page.number] = (printed, allowed)
+        return self._cache[page.number]
+
+
+def reference_pages(
+    spec: Any, layout: BallotLayout, settings: ReadingSettings
+) -> dict[int, np.ndarray]:
+    """The printer's blank pages at the reader's working resolution (spec: render.BallotSpec)."""
+    from ballots.render import render_blank_page
+
+    return {
+        page.number: render_blank_page(spec, layout, page.number, int(round(settings.working_dpi)))
+        for page in layout.pages
+    }
+
+
+@dataclass
+class PageReading:
+    """What one scanned page said, before the ballot-level rules."""
+
+    index: int  # position of the page in its file
+    file: str
+    sha256: str
+    token: PageToken | None
+    error: str | None  # a reason code when the page could not be identified
+    geometry: PageGeometry | None = None
+    scores: list[TargetScore] = field(default_factory=list)
+    flagged: list[FlaggedInk] = field(default_factory=list)
+    colour: bool = False
+    seal: bool | None = None  # None: not checked (not page 1, grayscale, or not required)
+    seal_share: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "index": self.index,
+            "page": self.token.page if self.token else None,
+            "error": self.error,
+            "rotation": self.geometry.rotation if self.geometry else None,
+            "skew": self.geometry.skew if self.geometry else None,
+            "colour": self.colour,
+            "seal_red_share": round(self.seal_share, 4) if self.seal is not None else None,
+        }
+
+
+@dataclass
+class BallotReading:
+    file: str
+    image_sha256: str
+    serial: str | None
+    election_id: int | None
+    round: int | None
+    status: Status
+    reasons: list[str]
+    pages: list[PageReading]
+    settings: ReadingSettings
+
+    @property
+    def scores(self) -> list[TargetScore]:
+        return [s for p in self.pages for s in p.scores]
+
+    @property
+    def flagged(self) -> list[FlaggedInk]:
+        return [f for p in self.pages for f in p.flagged]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "image_sha256": self.image_sha256,
+            "serial": self.serial,
+            "election_id": self.election_id,
+            "round": self.round,
+            "status": self.status,
+            "reasons": list(self.reasons),
+            "pages": [p.to_dict() for p in self.pages],
+            "targets": [
+                {
+                    "item": s.target.item,
+                    "target": s.target.id,
+                    "page": s.page,
+                    "state": s.state,
+                    "score": round(s.score, 4),
+                    "note": s.note,
+                }
+                for s in self.scores
+            ],
+            "thresholds": {
+                "strike": {
+                    "marked": self.settings.strike_marked,
+                    "marginal": self.settings.strike_marginal,
+                },
+                "box": {"marked": self.settings.box_marked, "marginal": self.settings.box_marginal},
+            },
+            "flagged_ink": [
+                {"page": f.page, "box": list(f.box), "area_pt2": f.area_pt2} for f in self.flagged
+            ],
+            "settings": self.settings.to_dict(),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _identify(text: str | None, context: ReadingContext) -> tuple[PageToken | None, str | None]:
+    if text is None:
+        return None, "page_unreadable"
+    try:
+        token = decode_page_token(context.public_key, text)
+    except PageTokenError as exc:
+        if exc.code == "forged":
+            try:
+                return parse_page_token(text), "serial_forged"
+            except PageTokenError:
+                return None, "serial_forged"
+        return None, "page_unreadable"
+    layout = context.layout
+    if (token.election_id, token.round) != (layout.election_id, layout.round) or (
+        token.pages != len(layout.pages)
+    ):
+        return token, "wrong_election"
+    return token, None
+
+
+def analyse_page(
+    image: np.ndarray,
+    context: ReadingContext,
+    index: int = 0,
+    file: str = "",
+    sha256: str = "",
+) -> PageReading:
+    """Identify one scanned page and score its targets (pipeline steps 1-6)."""
+    import time
+
+    settings = context.settings
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = (now - clock) * 1000
+        clock = now
+
+    gray = to_gray(image)
+    small, scale = detection_image(gray, settings)
+    lap("prepare")
+    marks = find_marks(small)
+    lap("marks")
+    reading = PageReading(index, file, sha256, None, None, colour=is_colour(image), timings=timings)
+    # Every page of a ballot has the marks and QR in the same place, so page 1's layout finds them.
+    geometry_small = fit_page(marks, context.layout.pages[0], settings)
+    if geometry_small is None:
+        reading.token, reading.error = _identify(read_qr_anywhere(gray), context)
+        reading.error = reading.error or "page_unreadable"
+        lap("qr")
+        return reading
+    homography = scale_homography(geometry_small.homography, 1.0 / scale)
+    text = read_qr(gray, homography, context.layout.pages[0], settings)
+    reading.token, reading.error = _identify(text, context)
+    lap("qr")
+    if reading.error is not None or reading.token is None:
+        return reading
+    page = context.layout.page(reading.token.page)
+    reading.geometry = geometry_small
+    warped = warp_page(small, geometry_small.homography, page, settings)
+    lap("warp")
+    printed, allowed = context.masks(page)
+    ink = voter_ink(warped, printed, settings)
+    lap("ink")
+    reading.scores = score_page(page, context.layout.form, ink, printed, settings)
+    lap("score")
+    reading.flagged = flag_ink(page.number, ink, allowed, settings)
+    if page.seal_box is not None and context.rules.seal_required and reading.colour:
+        seal = warp_region(image, homography, page.seal_box, settings.working_dpi / 72)
+        reading.seal, reading.seal_share = seal_present(seal, settings)
+    lap("flags")
+    return reading
+
+
+def _elected_bounds(layout: BallotLayout, scores: Sequence[TargetScore]) -> tuple[int, int]:
+    """The fewest and the most people this ballot can elect, given its ambiguous targets."""
+    if layout.form == "strike":
+        low = sum(1 for s in scores if s.state == "unmarked")
+        high = sum(1 for s in scores if s.state != "marked")
+        return low, high
+    by_item: dict[str, dict[str, str]] = {}
+    for s in scores:
+        by_item.setdefault(s.target.item, {})[s.target.choice] = s.state
+    low = high = 0
+    for states in by_item.values():
+        electing = [c for c in states if c in _ELECTING]
+        others = [c for c in states if c not in _ELECTING]
+        if not electing:
+            continue
+        yes = states[electing[0]]
+        if yes == "marked" and all(states[c] == "unmarked" for c in others):
+            low += 1
+        if yes != "unmarked" and all(states[c] != "marked" for c in others):
+            high += 1
+    return low, high
+
+
+def judge(
+    layout: BallotLayout,
+    rules: ElectionRules,
+    pages: Sequence[PageReading],
+    seen_serials: frozenset[str] | set[str] = frozenset(),
+) -> tuple[Status, list[str]]:
+    """The validity rules (pipeline step 7): the status and every reason code that applies."""
+    reasons: set[str] = set()
+    for page in pages:
+        if page.error:
+            reasons.add(page.error)
+    tokens = [p.token for p in pages if p.token is not None and p.error is None]
+    serials = {t.serial for t in tokens}
+    if serials & set(seen_serials):
+        reasons.add("serial_seen")
+    numbers = [t.page for t in tokens]
+    if len(numbers) != len(set(numbers)):
+        reasons.add("serial_seen")
+    if tokens and not reasons & {"page_unreadable", "serial_forged", "wrong_election"}:
+        if set(numbers) != {p.number for p in layout.pages}:
+            reasons.add("missing_page")
+        scores = [s for p in pages for s in p.scores]
+        if any(s.state == "ambiguous" for s in scores):
+            reasons.add("ambiguous_mark")
+        if any(p.flagged for p in pages):
+            reasons.add("private_mark")
+        if rules.seal_required:
+            first = [p for p in pages if p.token is not None and p.token.page == 1]
+            if first:
+                if not first[0].colour:
+                    reasons.add("seal_unverifiable")
+                elif first[0].seal is False:
+                    reasons.add("seal_missing")
+        if layout.form in ("strike", "agree") and "missing_page" not in reasons:
+            low, high = _elected_bounds(layout, scores)
+            if low > rules.seats:
+                reasons.add("more_than_seats")
+            if high == 0 and rules.nobody_elected_invalid and len(layout.items) > 1:
+                reasons.add("nobody_elected")
+    ordered = [r for r in REASONS if r in reasons]
+    status: Status = "valid"
+    for reason in ordered:
+        if _STATUS_RANK[REASONS[reason]] > _STATUS_RANK[status]:
+            status = REASONS[reason]
+    return status, ordered
+
+
+def _assemble(
+    pages: list[PageReading], context: ReadingContext, seen: frozenset[str] | set[str]
+) -> BallotReading:
+    status, reasons = judge(context.layout, context.rules, pages, seen)
+    token = next((p.token for p in pages if p.token is not None), None)
+    pages = sorted(pages, key=lambda p: (p.token.page if p.token else 0, p.file, p.index))
+    return BallotReading(
+        file=pages[0].file if pages else "",
+        image_sha256=pages[0].sha256 if pages else "",
+        serial=token.serial if token else None,
+        election_id=token.election_id if token else None,
+        round=token.round if token else None,
+        status=status,
+        reasons=reasons,
+        pages=pages,
+        settings=context.settings,
+    )
+
+
+def read_ballot(
+    pages: list[np.ndarray],
+    context: ReadingContext,
+    seen_serials: frozenset[str] | set[str] = frozenset(),
+    file: str = "",
+    sha256: str = "",
+) -> BallotReading:
+    """Read the pages of ONE ballot (any order, any rotation) into a judged reading."""
+    readings = [analyse_page(image, context, i, file, sha256) for i, image in enumerate(pages)]
+    return _assemble(readings, context, seen_serials)
+
+
+def read_files(
+    files: Iterable[ScannedFile],
+    context: ReadingContext,
+    seen_serials: frozenset[str] | set[str] = frozenset(),
+) -> list[BallotReading]:
+    """Readings of every ballot in the files: pages joined by serial, across files, in order.
+
+    A serial already in `seen_serials`, or a page seen twice in this batch, is rejected as
+    serial_seen (a photocopy or a double scan); the first copy read is the one that counts.
+    """
+    groups: dict[str, list[PageReading]] = {}
+    order: list[tuple[str, list[PageReading]]] = []
+    duplicates: list[PageReading] = []
+    for scanned in files:
+        for index, image in enumerate(scanned.pages):
+            page = analyse_page(image, context, index, scanned.name, scanned.sha256)
+            if page.token is None or page.error is not None:
+                order.append(("", [page]))
+                continue
+            group = groups.get(page.token.serial)
+            if group is None:
+                group = groups[page.token.serial] = []
+                order.append((page.token.serial, group))
+            if any(p.token is not None and p.token.page == page.token.page for p in group):
+                duplicates.append(page)
+                order.append(("dup", [page]))
+                continue
+            group.append(page)
+    readings = []
+    for key, group in order:
+        seen = set(seen_serials)
+        if key == "dup":
+            seen |= {group[0].token.serial} if group[0].token else set()
+        readings.append(_assemble(group, context, seen))
+    return readings
+
+
+_GREEN = (40, 170, 40)
+_RED = (40, 40, 220)
+_ORANGE = (0, 140, 255)
+_GREY = (150, 150, 150)
+
+
+def annotate(
+    page: np.ndarray, reading: BallotReading, context: ReadingContext, page_index: int = 0
+) -> np.ndarray:
+    """The scan (BGR) with every target outlined and scored and the voter's ink highlighted.
+
+    Green: a counted vote (a name left standing, an agree/yes box); red: struck or against;
+    orange: ambiguous, for the committee; grey: an unmarked box.
+    """
+    out = page.copy() if page.ndim == 3 else cv2.cvtColor(page, cv2.COLOR_GRAY2BGR)
+    matches = [p for p in reading.pages if p.index == page_index and p.geometry is not None]
+    if not matches or matches[0].token is None:
+        cv2.putText(out, reading.status, (30, 60), cv2.FONT_HERSHEY_SIMPLEX, 2, _RED, 3)
+        return out
+    page_reading = matches[0]
+    geometry = page_reading.geometry
+    assert geometry is not None and page_reading.token is not None
+    layout_page = context.layout.page(page_reading.token.page)
+    gray = to_gray(page)
+    small, scale = detection_image(gray, context.settings)
+    homography = scale_homography(geometry.homography, 1.0 / scale)
+    warped = warp_page(small, geometry.homography, layout_page, context.settings)
+    printed, _ = context.masks(layout_page)
+    ink = voter_ink(warped, printed, context.settings).astype(np.uint8) * 255
+    to_image = homography @ np.diag([72 / context.settings.working_dpi] * 2 + [1.0])
+    ink_image = cv2.warpPerspective(ink, to_image, (out.shape[1], out.shape[0])) > 0
+    out[ink_image] = (200, 0, 200)
+    thick = max(1, int(round(geometry.pixels_per_point / scale)))
+    for s in page_reading.scores:
+        if s.state == "ambiguous":
+            colour = _ORANGE
+        elif context.layout.form == "strike":
+            colour = _RED if s.state == "marked" else _GREEN
+        elif s.state == "marked":
+            colour = _GREEN if s.target.choice in _ELECTING else _RED
+        else:
+            colour = _GREY
+        x0, y0, x1, y1 = s.target.box
+        corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
+        pts = cv2.perspectiveTransform(corners.reshape(-1, 1, 2), homography)
+        cv2.polylines(out, [np.round(pts).astype(np.int32)], True, colour, thick * 2)
+        anchor = tuple(int(v) for v in np.round(pts[1, 0] + [thick * 3, thick * 8]))
+        cv2.putText(
+            out, f"{s.score:.2f}", anchor, cv2.FONT_HERSHEY_SIMPLEX, 0.4 * thick, colour, thick
+        )
+    for f in page_reading.flagged:
+        x0, y0, x1, y1 = f.box
+        corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
+        pts = cv2.perspectiveTransform(corners.reshape(-1, 1, 2), homography)
+        cv2.polylines(out, [np.round(pts).astype(np.int32)], True, _ORANGE, thick * 2)
+    label = f"{reading.status} {' '.join(reading.reasons)}"
+    cv2.putText(
+        out, label, (thick * 20, thick * 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6 * thick, _RED, thick
+    )
+    return out

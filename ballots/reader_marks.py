@@ -1,0 +1,279 @@
+"""Measure the voter's ink on a warped page and score and classify every target."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import cv2
+import numpy as np
+
+from ballots.layout import Box, PageLayout, Target
+from ballots.reader_settings import ReadingSettings
+
+State = Literal["marked", "unmarked", "ambiguous"]
+
+
+@dataclass(frozen=True)
+class TargetScore:
+    """One target's measure, the thresholds that classified it, and the resulting state."""
+
+    target: Target
+    page: int
+    score: float
+    marked_at: float
+    marginal_at: float
+    state: State
+    note: str | None = None  # e.g. "around": ink circles the name rather than crossing it
+
+
+@dataclass(frozen=True)
+class FlaggedInk:
+    """Ink outside every target (written-in names, signatures, private marks)."""
+
+    page: int
+    box: Box  # layout points
+    area_pt2: float
+
+
+def printed_mask(reference: np.ndarray, settings: ReadingSettings) -> np.ndarray:
+    """Where the blank ballot has print, grown to absorb registration error and toner gain."""
+    mask = (reference < settings.reference_dark).astype(np.uint8)
+    size = 2 * settings.reference_dilate_px + 1
+    return cv2.dilate(mask, np.ones((size, size), np.uint8)) > 0
+
+
+def darkness(gray: np.ndarray, settings: ReadingSettings) -> np.ndarray:
+    """0 (paper) .. 1 (black), relative to a local paper brightness so shadows and cast vanish."""
+    factor = 4
+    small = cv2.resize(
+        gray,
+        (max(1, gray.shape[1] // factor), max(1, gray.shape[0] // factor)),
+        interpolation=cv2.INTER_AREA,
+    )
+    kernel = max(3, int(settings.background_kernel_pt * settings.working_dpi / 72 / factor) | 1)
+    # A max filter wider than any glyph or stroke leaves the paper alone.
+    paper = cv2.dilate(small, np.ones((kernel, kernel), np.uint8))
+    paper = cv2.blur(paper, (kernel, kernel))
+    paper = cv2.resize(paper, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+    paper_f = np.maximum(paper.astype(np.float32), 32.0)
+    return np.clip(1.0 - gray.astype(np.float32) / paper_f, 0.0, 1.0)
+
+
+def voter_ink(gray: np.ndarray, printed: np.ndarray, settings: ReadingSettings) -> np.ndarray:
+    """Ink that the blank ballot does not explain, without dust specks: the voter's marks."""
+    ink = (darkness(gray, settings) > settings.ink_darkness) & ~printed
+    ink_u8 = ink.astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink_u8, connectivity=8)
+    if count > 1:
+        keep = stats[:, cv2.CC_STAT_AREA] >= settings.min_component_px
+        keep[0] = False
+        ink = keep[labels]
+    return ink
+
+
+def _px_box(box: Box, scale: float, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    x0 = max(0, int(math.floor(box[0] * scale)))
+    y0 = max(0, int(math.floor(box[1] * scale)))
+    x1 = min(shape[1], int(math.ceil(box[2] * scale)))
+    y1 = min(shape[0], int(math.ceil(box[3] * scale)))
+    return x0, y0, x1, y1
+
+
+def classify(score: float, marked_at: float, marginal_at: float) -> State:
+    if score >= marked_at:
+        return "marked"
+    if score < marginal_at:
+        return "unmarked"
+    return "ambiguous"
+
+
+def strike_run(ink: np.ndarray, printed: np.ndarray, max_gap_px: int) -> tuple[float, int, int]:
+    """The longest strike through a band: (share of width, first column, last column).
+
+    A stroke is hidden wherever it crosses a printed letter, so between two inked columns the
+    path is interpolated and only visible, un-inked paper along it counts as a gap.
+    """
+    width = ink.shape[1]
+    if width == 0:
+        return 0.0, 0, 0
+    columns = np.flatnonzero(ink.any(axis=0))
+    if columns.size == 0:
+        return 0.0, 0, 0
+    rows_index = np.arange(ink.shape[0], dtype=np.float64)[:, None]
+    counts = ink[:, columns].sum(axis=0)
+    centres = (ink[:, columns] * rows_index).sum(axis=0) / counts
+    best = (0, columns[0], columns[0])
+    start = 0
+    height = ink.shape[0]
+    for k in range(1, columns.size + 1):
+        broken = k == columns.size
+        if not broken:
+            a, b = int(columns[k - 1]), int(columns[k])
+            if b - a > 1:
+                xs = np.arange(a + 1, b)
+                ys = np.interp(xs, [a, b], [centres[k - 1], centres[k]])
+                ys = np.clip(np.round(ys).astype(np.int64), 0, height - 1)
+                covered = printed[ys, xs]
+                if ys.size and height > 1:
+                    covered = covered | printed[np.clip(ys - 1, 0, height - 1), xs]
+                    covered = covered | printed[np.clip(ys + 1, 0, height - 1), xs]
+                broken = int((~covered).sum()) > max_gap_px
+        if broken:
+            first, last = int(columns[start]), int(columns[k - 1])
+            if last - first + 1 > best[0]:
+                best = (last - first + 1, first, last)
+            start = k
+    return best[0] / width, best[1], best[2]
+
+
+def score_strike(
+    target: Target,
+    page_number: int,
+    ink: np.ndarray,
+    printed: np.ndarray,
+    settings: ReadingSettings,
+) -> TargetScore:
+    scale = settings.working_dpi / 72
+    x0, y0, x1, y1 = target.box
+    h = y1 - y0
+    reach = settings.strike_reach_pt
+    band = (
+        x0 - reach,
+        y0 + settings.strike_band[0] * h,
+        x1 + reach,
+        y0 + settings.strike_band[1] * h,
+    )
+    bx0, by0, bx1, by1 = _px_box(band, scale, ink.shape)
+    gap = max(1, int(round(settings.strike_gap_pt * scale)))
+    _, first, last = strike_run(ink[by0:by1, bx0:bx1], printed[by0:by1, bx0:bx1], gap)
+    # Only the part of the strike over the name counts; the ends often lie hidden in the
+    # first and last letters, so the search starts outside the name.
+    name0, name1 = x0 * scale - bx0, x1 * scale - bx0
+    covered = max(0.0, min(last + 1, name1) - max(first, name0)) if last > first else 0.0
+    score = min(1.0, covered / max(1e-6, name1 - name0))
+    state = classify(score, settings.strike_marked, settings.strike_marginal)
+    note = None
+    pad = settings.strike_touch_reach_pt * scale
+    nx0, nx1 = max(0, int(round(name0 - pad))), int(round(name1 + pad))
+    touched = int(ink[by0:by1, bx0 + nx0 : bx0 + nx1].any(axis=0).sum())
+    if state == "unmarked" and touched >= settings.strike_touch_columns:
+        # Print hides most of a short mark on a name, so any visible ink there is a question.
+        state, note = "ambiguous", "touch"
+    zone = settings.around_zone * h
+    above = _px_box((x0, y0 - zone, x1, y0 - 0.05 * h), scale, ink.shape)
+    below = _px_box((x0, y1 + 0.05 * h, x1, y1 + zone), scale, ink.shape)
+    width = max(1, int(round((x1 - x0) * scale)))
+    cover_above = ink[above[1] : above[3], above[0] : above[2]].any(axis=0).sum() / width
+    cover_below = ink[below[1] : below[3], below[0] : below[2]].any(axis=0).sum() / width
+    if min(cover_above, cover_below) >= settings.around_coverage:
+        # Ink above and below the whole name: a circle, or a box drawn round it; the committee
+        # decides what the voter meant, the machine never does.
+        state, note = "ambiguous", "around"
+    return TargetScore(
+        target, page_number, score, settings.strike_marked, settings.strike_marginal, state, note
+    )
+
+
+def score_box(
+    target: Target, page_number: int, ink: np.ndarray, settings: ReadingSettings
+) -> TargetScore:
+    scale = settings.working_dpi / 72
+    inset = settings.box_inset_pt
+    x0, y0, x1, y1 = target.box
+    bx0, by0, bx1, by1 = _px_box((x0 + inset, y0 + inset, x1 - inset, y1 - inset), scale, ink.shape)
+    region = ink[by0:by1, bx0:bx1]
+    if region.size == 0:
+        score = 0.0
+    else:
+        columns = float(region.any(axis=0).mean())
+        rows = float(region.any(axis=1).mean())
+        score = math.sqrt(columns * rows)
+    state = classify(score, settings.box_marked, settings.box_marginal)
+    return TargetScore(
+        target, page_number, score, settings.box_marked, settings.box_marginal, state
+    )
+
+
+def score_page(
+    page: PageLayout,
+    form: str,
+    ink: np.ndarray,
+    printed: np.ndarray,
+    settings: ReadingSettings,
+) -> list[TargetScore]:
+    if form == "strike":
+        return [score_strike(t, page.number, ink, printed, settings) for t in page.targets]
+    return [score_box(t, page.number, ink, settings) for t in page.targets]
+
+
+def allowed_ink_mask(page: PageLayout, form: str, settings: ReadingSettings) -> np.ndarray:
+    """Where voter ink is expected or harmless; ink anywhere else is reported."""
+    from ballots.reader_geometry import page_size_px
+
+    scale = settings.working_dpi / 72
+    width, height = page_size_px(page, settings)
+    allowed = np.zeros((height, width), bool)
+    margin = settings.page_margin_pt
+    allowed[:, :] = True
+    allowed[
+        int(margin * scale) : height - int(margin * scale),
+        int(margin * scale) : width - int(margin * scale),
+    ] = False
+
+    def allow(box: Box) -> None:
+        x0, y0, x1, y1 = _px_box(box, scale, allowed.shape)
+        allowed[y0:y1, x0:x1] = True
+
+    for mark in page.marks:
+        allow(mark.box)
+    allow(page.qr)
+    if page.seal_box is not None:
+        x0, y0, x1, y1 = page.seal_box
+        allow((x0 - 6, y0 - 6, x1 + 6, y1 + 6))
+    for target in page.targets:
+        x0, y0, x1, y1 = target.box
+        if form == "strike":
+            px, py = settings.strike_pad_pt
+        else:
+            px = py = settings.box_pad_pt
+        allow((x0 - px, y0 - py, x1 + px, y1 + py))
+    return allowed
+
+
+def flag_ink(
+    page_number: int, ink: np.ndarray, allowed: np.ndarray, settings: ReadingSettings
+) -> list[FlaggedInk]:
+    """Blobs of voter ink outside the allowed areas, biggest problems first in reading order."""
+    stray = (ink & ~allowed).astype(np.uint8)
+    if not stray.any():
+        return []
+    scale = settings.working_dpi / 72
+    # Strokes of one handwritten word are joined so a signature is one finding, not twenty.
+    joined = cv2.dilate(stray, np.ones((7, 7), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    areas = np.bincount(labels[stray > 0], minlength=count)
+    found = []
+    for index in range(1, count):
+        area_pt2 = float(areas[index]) / (scale * scale)
+        if area_pt2 < settings.private_min_area_pt2:
+            continue
+        x, y, w, h = (int(v) for v in stats[index, :4])
+        box = (
+            round(x / scale, 1),
+            round(y / scale, 1),
+            round((x + w) / scale, 1),
+            round((y + h) / scale, 1),
+        )
+        found.append(FlaggedInk(page_number, box, round(area_pt2, 1)))
+    found.sort(key=lambda f: (f.box[1], f.box[0]))
+    return found
+
+
+def seal_present(seal_bgr: np.ndarray, settings: ReadingSettings) -> tuple[bool, float]:
+    """Whether red seal ink covers enough of the seal box; with the red share measured."""
+    pixels = seal_bgr.astype(np.int16)
+    red = pixels[:, :, 2] - np.maximum(pixels[:, :, 0], pixels[:, :, 1])
+    share = float((red > settings.seal_red_delta).mean()) if red.size else 0.0
+    return share >= settings.seal_min_fraction, share

@@ -1,0 +1,60 @@
+"""Every threshold and limit of the ballot reader, in one JSON-serialisable settings object."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ReadingSettings:
+    """Recorded with every reading, so a result can be re-checked with the numbers that made it."""
+
+    # geometry
+    working_dpi: float = 100.0  # the page is warped once to this resolution; strokes stay >= 2 px
+    detect_max_side: int = 1600  # ArUco search (and the page warp source) on an image this size
+    min_marks: int = 3  # registration marks needed for a trustworthy homography
+    max_mark_error_pt: float = 6.0  # a homography that misplaces a mark corner more is refused
+    qr_dpi: float = 250.0  # the QR area alone is warped at this resolution for decoding
+    # ink
+    background_kernel_pt: float = 20.0  # wider than any printed glyph: the paper's own brightness
+    ink_darkness: float = 0.28  # 1 - pixel/background above this is ink (pencil included)
+    reference_dark: int = 150  # reference pixels darker than this are printed
+    reference_dilate_px: int = 2  # print registration error and toner gain, at working_dpi
+    min_component_px: int = 3  # specks smaller than this are scanner dust
+    # strike forms
+    strike_band: tuple[float, float] = (0.15, 0.8)  # rows of the name box a strike must cross
+    strike_reach_pt: float = 8.0  # a strike is followed this far beyond the name's ends
+    strike_gap_pt: float = 3.0  # a strike may skip this much visible paper (pen lift, pencil)
+    strike_marked: float = 0.6  # bridged strike length / name width: at or above = struck
+    strike_marginal: float = 0.03  # below = untouched; between = ambiguous
+    strike_touch_columns: int = 3  # columns of visible ink on a name that send it to review
+    # (print-edge residue shows as one-pixel vertical slivers, a pen touch as a short dash)
+    strike_touch_reach_pt: float = 3.0  # ...counting ink this close beyond the name's ends
+    around_zone: float = 0.6  # above/below zones, in name-box heights, where circles show
+    around_coverage: float = 0.4  # ink across this share of the name above AND below = circle
+    # box forms
+    box_inset_pt: float = 0.8  # keeps the printed outline out of the measure
+    box_marked: float = 0.45  # sqrt(ink columns share x ink rows share): at or above = marked
+    box_marginal: float = 0.12
+    # ink outside targets
+    page_margin_pt: float = 22.0  # scanner edge shadows and the paper edge are not private marks
+    strike_pad_pt: tuple[float, float] = (20.0, 6.0)  # x, y room around a name for its strike
+    box_pad_pt: float = 9.0  # room around a box for an X that overshoots it
+    private_min_area_pt2: float = 4.0  # smallest ink blob reported as a private mark
+    # seal
+    seal_red_delta: int = 40  # R - max(G, B) above this is red seal ink
+    seal_min_fraction: float = 0.01  # share of the seal box that must be red
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReadingSettings:
+        known = {f.name for f in fields(cls)}
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
+        return cls(**values)  # type: ignore[arg-type]

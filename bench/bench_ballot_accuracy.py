@@ -1,0 +1,136 @@
+"""Reader accuracy on the synthetic corpus: wrong calls, ambiguous rates, confusion per mark kind.
+
+Usage: python3 bench/bench_ballot_accuracy.py [targets] (default 50000; 600 for a quick run).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ballots.reader import (
+    ElectionRules,
+    ReadingContext,
+    ReadingSettings,
+    read_ballot,
+    reference_pages,
+)
+from ballots.synth import generate, make_election
+
+CANDIDATES = 30
+FORMS = ("strike", "agree")
+
+
+def _run(job: tuple[str, str, int, int]) -> list[tuple[str, str, str, float]]:
+    form, mode, ballots, seed = job
+    election = make_election(form, CANDIDATES, seed=1)
+    settings = ReadingSettings()
+    ctx = ReadingContext(
+        election.layout,
+        reference_pages(election.spec, election.layout, settings),
+        election.private_key.public_key(),
+        ElectionRules(election.spec.seats, True, True),
+        settings,
+    )
+    rows = []
+    for page in generate(election, ballots, seed=seed, mode=mode, phone_size=(4000, 3000)):  # type: ignore[arg-type]
+        reading = read_ballot([page.image], ctx)
+        scores = {s.target.id: s for s in reading.scores}
+        for truth in page.truth:
+            score = scores.get(truth.target)
+            state = score.state if score else "unread"
+            rows.append(
+                (
+                    f"{form}/{mode}",
+                    truth.kind,
+                    truth.expected,
+                    state,
+                    score.score if score else -1.0,
+                )
+            )
+    return rows  # type: ignore[return-value]
+
+
+def main() -> None:
+    targets = int(sys.argv[1]) if len(sys.argv) > 1 else 50000
+    ballots = max(1, targets // CANDIDATES)
+    jobs = []
+    # 3 in 4 ballots come from scanners, the rest are phone photos; both forms.
+    for index in range(0, ballots, 5):
+        n = min(5, ballots - index)
+        form = FORMS[(index // 5) % 2]
+        mode = "phone" if (index // 10) % 4 == 3 else "scanner"
+        jobs.append((form, mode, n, 1000 + index))
+    with ProcessPoolExecutor(2) as pool:
+        rows = [row for part in pool.map(_run, jobs) for row in part]
+    wrong = [r for r in rows if {r[2], r[3]} == {"marked", "unmarked"}]
+    print(f"targets read: {len(rows)}  wrong calls (marked <-> unmarked): {len(wrong)}")
+    for mode in ("scanner", "phone"):
+        clear = [r for r in rows if r[0].endswith(mode) and r[2] != "ambiguous"]
+        amb = sum(1 for r in clear if r[3] == "ambiguous")
+        doubtful = [r for r in rows if r[0].endswith(mode) and r[2] == "ambiguous"]
+        reviewed = sum(1 for r in doubtful if r[3] == "ambiguous")
+        print(
+            f"{mode}: clear marks sent to review {amb}/{len(clear)} = {amb / max(1, len(clear)):.2%}; "
+            f"doubtful marks sent to review {reviewed}/{len(doubtful)} = {reviewed / max(1, len(doubtful)):.2%}"
+        )
+    table: dict[tuple[str, str, str], Counter] = defaultdict(Counter)
+    for group, kind, expected, state, _ in rows:
+        table[(group, kind, expected)][state] += 1
+    print(
+        f"{'group':16s} {'kind':16s} {'expected':10s} {'marked':>7s} {'ambig':>7s} {'unmarked':>8s}"
+    )
+    for (group, kind, expected), counts in sorted(table.items()):
+        print(
+            f"{group:16s} {kind:16s} {expected:10s} {counts['marked']:7d} {counts['ambiguous']:7d} {counts['unmarked']:8d}"
+        )
+    out = Path(__file__).parent / "out"
+    out.mkdir(exist_ok=True)
+    _histogram(rows, out / "ballot_scores.png")
+    print(f"histogram: {out / 'ballot_scores.png'}")
+
+
+def _histogram(rows: list, path: Path) -> None:
+    """Log-count histograms of scores per expected class, strike and box, thresholds drawn."""
+    settings = ReadingSettings()
+    panels = []
+    for kind, thresholds in (("strike", (settings.strike_marginal, settings.strike_marked)),
+                             ("agree", (settings.box_marginal, settings.box_marked))):  # fmt: skip
+        width, height, bins = 600, 260, 60
+        img = np.full((height, width, 3), 255, np.uint8)
+        colours = {"marked": (40, 40, 220), "unmarked": (40, 160, 40), "ambiguous": (0, 140, 255)}
+        for expected, colour in colours.items():
+            values = np.array([r[4] for r in rows if r[0].startswith(kind) and r[2] == expected])
+            if values.size == 0:
+                continue
+            hist, _ = np.histogram(np.clip(values, 0, 1), bins=bins, range=(0, 1))
+            pts = [
+                (
+                    int(i * width / bins),
+                    int(height - 20 - np.log1p(h) * (height - 40) / np.log1p(len(rows))),
+                )
+                for i, h in enumerate(hist)
+            ]
+            cv2.polylines(img, [np.array(pts, np.int32)], False, colour, 2)
+        for t in thresholds:
+            cv2.line(img, (int(t * width), 0), (int(t * width), height), (0, 0, 0), 1)
+        cv2.putText(
+            img,
+            f"{kind}: red marked, green unmarked, orange doubtful",
+            (5, 15),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.45,
+            (0, 0, 0),
+            1,
+        )
+        panels.append(img)
+    cv2.imwrite(str(path), np.vstack(panels))
+
+
+if __name__ == "__main__":
+    main()
