@@ -16,7 +16,7 @@ from congress import __version__, auth, congresses
 from congress.db import Database, DatabaseNotReady, check_ready, upgrade
 from congress.errors import CongressError
 from congress.i18n import translator
-from congress.settings import Settings, SettingsError, ensure_home
+from congress.settings import Settings, ensure_home
 
 F = TypeVar("F", bound=Callable[..., Any])
 CLI_ACTOR = "cli"
@@ -46,7 +46,11 @@ class CliState:
         if self._db is None:
             settings = self.settings
             if settings.is_sqlite and not Path(settings.database_url.split("///", 1)[1]).exists():
-                raise DatabaseNotReady(f"no database in {settings.home}; run `congress init` first")
+                raise DatabaseNotReady(
+                    "db_missing_file",
+                    "There is no database in %(home)s; run `congress init` first",
+                    home=str(settings.home),
+                )
             self._db = Database(settings)
             if check:
                 check_ready(self._db.engine)
@@ -76,8 +80,6 @@ def handle_errors(fn: F) -> F:
             if report is not None:
                 print_report(report, gettext)
             fail(exc.translated(gettext))
-        except (DatabaseNotReady, SettingsError) as exc:
-            fail(str(exc))
         except OSError as exc:
             fail(f"{exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": "))
 

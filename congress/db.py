@@ -10,13 +10,16 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
+from congress.errors import CongressError
 from congress.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-class DatabaseNotReady(Exception):
+class DatabaseNotReady(CongressError):
     """The database is missing or behind the code; the message names the command to run."""
+
+    status = 503
 
 
 def make_engine(settings: Settings, **kwargs: Any) -> Engine:
@@ -118,11 +121,19 @@ def check_ready(engine: Engine) -> None:
     current = current_revisions(engine)
     heads = head_revisions()
     if not current:
-        has_tables = bool(set(inspect(engine).get_table_names()) - {"alembic_version"})
-        what = "has no congress schema" if not has_tables else "was not created by congress"
-        raise DatabaseNotReady(f"the database {what}; run `congress init` first")
+        if set(inspect(engine).get_table_names()) - {"alembic_version"}:
+            raise DatabaseNotReady(
+                "db_foreign",
+                "The database was not created by congress; run `congress init` on an empty one",
+            )
+        raise DatabaseNotReady(
+            "db_missing", "The database has no congress tables yet; run `congress init` first"
+        )
     if current != heads:
         raise DatabaseNotReady(
-            f"the database is at revision {', '.join(sorted(current))} but this version needs "
-            f"{', '.join(sorted(heads))}; run `congress init` to upgrade it"
+            "db_behind",
+            "The database is at revision %(current)s but this version needs %(heads)s; "
+            "run `congress init` to upgrade it",
+            current=", ".join(sorted(current)),
+            heads=", ".join(sorted(heads)),
         )

@@ -10,6 +10,8 @@ KEYWORDS = {
     "Forbidden": (2,),
     "Conflict": (2,),
     "ImportRefused": (2,),
+    "DatabaseNotReady": (2,),
+    "SettingsError": (2,),
     "RowProblem": (4,),
     "problem": (3,),
     "N_": None,

@@ -63,10 +63,16 @@ class Congress(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     sittings: Mapped[list[Sitting]] = relationship(
-        back_populates="congress", order_by="Sitting.number", cascade="all, delete-orphan"
+        back_populates="congress",
+        order_by="Sitting.number",
+        cascade="all, delete-orphan",
+        passive_deletes=True,  # the database's ON DELETE CASCADE removes them
     )
     delegations: Mapped[list[Delegation]] = relationship(
-        back_populates="congress", order_by="Delegation.name", cascade="all, delete-orphan"
+        back_populates="congress",
+        order_by="Delegation.name",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
     )
 
 
@@ -93,7 +99,11 @@ class Delegation(Base):
     name: Mapped[str] = mapped_column(String(200))
 
     congress: Mapped[Congress] = relationship(back_populates="delegations")
-    delegates: Mapped[list[Delegate]] = relationship(back_populates="delegation")
+    # Never null out a delegate's delegation: the database refuses deleting a delegation that
+    # still has delegates, and deleting the congress removes both.
+    delegates: Mapped[list[Delegate]] = relationship(
+        back_populates="delegation", passive_deletes="all"
+    )
 
 
 class Delegate(Base):

@@ -7,9 +7,13 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from congress.errors import CongressError
 
-class SettingsError(Exception):
+
+class SettingsError(CongressError):
     """The data directory or the configuration cannot be used."""
+
+    status = 500
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,12 @@ def ensure_home(home: Path) -> None:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise SettingsError(f"the data directory {home} is not writable: {exc.strerror}") from exc
+        raise SettingsError(
+            "home_not_writable",
+            "The data directory %(path)s cannot be written: %(reason)s",
+            path=str(home),
+            reason=exc.strerror or str(exc),
+        ) from exc
 
 
 def _with_stored_secret(settings: Settings) -> Settings:

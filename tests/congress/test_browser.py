@@ -23,7 +23,6 @@ def test_phone_sign_in_and_language_switch(
             ends_on=dt.date(2027, 5, 12),
             actor="test",
         )
-        session.commit()
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     try:

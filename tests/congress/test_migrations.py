@@ -71,3 +71,37 @@ def test_audit_log_is_append_only(settings: Settings) -> None:
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT actor FROM audit_events")).scalar_one() == "tester"
     db.dispose()
+
+
+def test_deleting_a_congress_removes_its_register(settings: Settings) -> None:
+    import datetime as dt
+
+    from sqlalchemy import func, select
+
+    from congress import congresses
+    from congress.db import Database
+    from congress.delegate_import import import_delegates
+    from congress.demo_data import delegate_rows, rows_to_csv
+    from congress.models import Delegate, Delegation
+
+    db = Database(settings)
+    with db.session() as session:
+        congress = congresses.create_congress(
+            session,
+            slug="xoa-thu",
+            name="Xóa thử",
+            starts_on=dt.date(2027, 1, 1),
+            ends_on=dt.date(2027, 1, 1),
+            actor="t",
+        )
+    with db.session() as session:
+        congress = congresses.get_congress(session, "xoa-thu")
+        report = import_delegates(
+            session, congress, rows_to_csv(delegate_rows(30, seed=3)), actor="t"
+        )
+        assert report.new == 30
+    with db.session() as session:
+        session.delete(congresses.get_congress(session, "xoa-thu"))
+        assert session.scalar(select(func.count()).select_from(Delegate)) == 0
+        assert session.scalar(select(func.count()).select_from(Delegation)) == 0
+    db.dispose()

@@ -33,14 +33,13 @@ def test_key_is_created_once_and_registered(settings: Settings, db: Database) ->
         assert keys.public_key_b64(first) == keys.public_key_b64(again) == congress.public_key
         assert keys.public_key_b64(public_keys(session)[congress.id]) == congress.public_key
         assert key_path(settings, congress).stat().st_mode & 0o077 == 0
-        session.commit()
 
 
 def test_missing_or_foreign_key_file_is_refused(settings: Settings, db: Database) -> None:
     with db.session() as session:
         congress = _congress(session)
         signing_key(settings, session, congress)
-        session.commit()
+        session.flush()
         path = key_path(settings, congress)
         path.unlink()
         with pytest.raises(CongressError) as missing:

@@ -1,0 +1,179 @@
+"""The `congress` command: every command works, every refusal is one clear line and exit 1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from congress.cli import main
+from congress.settings import Settings
+
+
+def cli_env(settings: Settings) -> dict[str, str]:
+    env = {"CONGRESS_HOME": str(settings.home), "CONGRESS_SECRET_KEY": "cli-test"}
+    if not settings.is_sqlite:
+        env["CONGRESS_DATABASE_URL"] = settings.database_url
+    return env
+
+
+def run(settings: Settings, *args: str, input: str | None = None, lang: str = "en"):  # type: ignore[no-untyped-def]
+    env = dict(cli_env(settings), CONGRESS_LANGUAGE=lang)
+    return CliRunner().invoke(main, list(args), env=env, input=input, catch_exceptions=False)
+
+
+def test_init_is_safe_to_run_again(blank_settings: Settings) -> None:
+    first = run(blank_settings, "init")
+    assert first.exit_code == 0, first.output
+    again = run(blank_settings, "init")
+    assert again.exit_code == 0, again.output
+    assert "database ready" in again.output
+
+
+def test_commands_before_init_name_the_command(blank_settings: Settings) -> None:
+    blank_settings.home.mkdir(parents=True)
+    result = run(blank_settings, "congresses", "list", "--json")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("congress: ")
+    assert "run `congress init`" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_refusal_is_in_vietnamese_by_default(blank_settings: Settings) -> None:
+    blank_settings.home.mkdir(parents=True)
+    result = run(blank_settings, "congresses", "list", lang="vi")
+    assert result.exit_code == 1
+    assert "hãy chạy `congress init`" in result.stderr
+
+
+def test_congresses_create_list_and_unknown_congress(settings: Settings) -> None:
+    created = run(
+        settings,
+        "congresses",
+        "create",
+        "--slug",
+        "hanoi-2027",
+        "--name",
+        "Đại hội đại biểu Đoàn TNCS Hồ Chí Minh thành phố Hà Nội lần thứ XVII",
+        "--starts",
+        "12/05/2027",
+        "--ends",
+        "2027-05-14",
+        "--venue",
+        "Cung Văn hóa",
+        "--json",
+    )
+    assert created.exit_code == 0, created.output
+    assert json.loads(created.stdout)["starts_on"] == "2027-05-12"
+    listed = json.loads(run(settings, "congresses", "list", "--json").stdout)
+    assert [c["slug"] for c in listed] == ["hanoi-2027"]
+    assert listed[0]["name"].endswith("Hà Nội lần thứ XVII")
+    duplicate = run(
+        settings,
+        "congresses",
+        "create",
+        "--slug",
+        "hanoi-2027",
+        "--name",
+        "X",
+        "--starts",
+        "2027-05-12",
+    )
+    assert duplicate.exit_code == 1
+    unknown = run(settings, "delegates", "list", "--congress", "no-such", "--json")
+    assert unknown.exit_code == 1
+    assert unknown.stdout == ""
+    assert "no-such" in unknown.stderr
+
+
+def test_users_add_generates_a_password_once_and_lists(settings: Settings) -> None:
+    added = run(settings, "users", "add", "kiemphieu1", "--role", "counting", "--generate")
+    assert added.exit_code == 0, added.output
+    password = added.stdout.strip().split()[-1]
+    assert len(password) >= 12
+    users = json.loads(run(settings, "users", "list", "--json").stdout)
+    assert users == [{"username": "kiemphieu1", "roles": ["counting"], "active": True}]
+    bad_role = run(settings, "users", "add", "x", "--role", "king", "--generate")
+    assert bad_role.exit_code != 0
+    assert len(json.loads(run(settings, "users", "list", "--json").stdout)) == 1
+
+
+def test_prompted_password_is_confirmed(settings: Settings) -> None:
+    result = run(
+        settings,
+        "users",
+        "add",
+        "bantochuc",
+        "--role",
+        "organizer",
+        input="mật khẩu dài 2027\nmật khẩu dài 2027\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "mật khẩu dài 2027" not in result.stdout
+
+
+def test_delegates_import_and_list(settings: Settings, tmp_path: Path) -> None:
+    run(
+        settings,
+        "congresses",
+        "create",
+        "--slug",
+        "hue-2027",
+        "--name",
+        "Đại hội",
+        "--starts",
+        "2027-03-01",
+    )
+    good = tmp_path / "ds.csv"
+    good.write_text(
+        "\ufeffHọ và tên;Ngày sinh;Giới tính;Đoàn đại biểu;Chức vụ\n"
+        "Nguyễn Văn An;01/02/1990;Nam;Đoàn Phú Vang;Bí thư\n"
+        "Trần Thị Bình;1992-03-04;Nữ;Đoàn Hương Thủy;Phó Bí thư\n",
+        encoding="utf-8",
+    )
+    imported = run(settings, "delegates", "import", str(good), "--congress", "hue-2027", "--json")
+    assert imported.exit_code == 0, imported.output
+    assert json.loads(imported.stdout)["new"] == 2
+    names = [
+        d["full_name"]
+        for d in json.loads(
+            run(settings, "delegates", "list", "--congress", "hue-2027", "--json").stdout
+        )
+    ]
+    assert names == ["Nguyễn Văn An", "Trần Thị Bình"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "Họ và tên,Ngày sinh,Đoàn đại biểu\nLê Văn Cường,31/02/1990,Đoàn A\n", encoding="utf-8"
+    )
+    refused = run(settings, "delegates", "import", str(bad), "--congress", "hue-2027")
+    assert refused.exit_code == 1
+    assert "line 2" in refused.stderr
+    listed = run(settings, "delegates", "list", "--congress", "hue-2027", "--json").stdout
+    assert len(json.loads(listed)) == 2
+
+
+def test_data_directory_that_cannot_be_written(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    env = {"CONGRESS_HOME": str(blocker / "home"), "CONGRESS_LANGUAGE": "en"}
+    result = CliRunner().invoke(main, ["init"], env=env, catch_exceptions=False)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("congress: The data directory")
+    assert "cannot be written" in result.stderr
+
+
+def test_demo_builds_the_demo_congress(blank_settings: Settings) -> None:
+    built = run(blank_settings, "demo")
+    assert built.exit_code == 0, built.output
+    listed = json.loads(
+        run(blank_settings, "delegates", "list", "--congress", "demo", "--json").stdout
+    )
+    assert len(listed) == 500
+    assert len({d["delegation"] for d in listed}) == 12
+    assert (blank_settings.home / "demo-credentials.txt").exists()
+    again = run(blank_settings, "demo")
+    assert again.exit_code == 0, again.output
+    relisted = run(blank_settings, "delegates", "list", "--congress", "demo", "--json").stdout
+    assert len(json.loads(relisted)) == 500
