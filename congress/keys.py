@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
-import os
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from congress.files import write_once
 
 
 class KeyFileError(Exception):
@@ -53,19 +54,6 @@ def load_or_create(path: Path) -> Ed25519PrivateKey:
         if len(raw) != 32:
             raise KeyFileError(f"{path} is not an Ed25519 private key")
         return Ed25519PrivateKey.from_private_bytes(raw)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = generate_private_key()
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(private_key_bytes(key))
-        fh.flush()
-        os.fsync(fh.fileno())
-    # Never replace a key that another process created meanwhile: link fails if it exists.
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink(missing_ok=True)
+    # Never replace a key that another process created meanwhile: read back whichever won.
+    write_once(path, private_key_bytes(generate_private_key()), mode=0o600)
     return load_or_create(path)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from congress.files import write_once
 from congress.models import StoredFile
 
 
@@ -27,20 +26,7 @@ class FileStore:
         target = self.path(sha)
         if target.exists():
             return sha
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            # link() refuses to replace: a file once stored is never overwritten.
-            try:
-                os.link(tmp, target)
-            except FileExistsError:
-                pass
-        finally:
-            os.unlink(tmp)
+        write_once(target, data)
         return sha
 
     def get(self, sha256: str) -> bytes:
