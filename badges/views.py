@@ -1,0 +1,334 @@
+"""Badge pages: the organizer's badge desk and the delegate's soft badge at /b/<token>."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from badges import cards as badge_cards
+from badges.linksheet import render_link_sheet
+from badges.pdf import LAYOUTS
+from badges.service import check_badge, reissue, revoke
+from badges.token import BadgeTokenError, parse_badge
+from congress import congresses
+from congress.errors import CongressError
+from congress.models import Congress, Delegate
+from congress.web import (
+    actor,
+    endpoint,
+    form_of,
+    render,
+    session_scope,
+    settings_of,
+    t,
+)
+
+HERE = __import__("pathlib").Path(__file__).parent
+ORGANIZE = ("organizer",)
+
+
+def _download(data: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        data,
+        media_type=media_type,
+        headers={
+            "content-disposition": f'attachment; filename="{filename}"',
+            "cache-control": "no-store",
+        },
+    )
+
+
+def _codes(value: str) -> list[str]:
+    return [c for c in value.replace(";", ",").replace(" ", ",").split(",") if c]
+
+
+def _render_desk(
+    request: Request, message: str | None = None, error: str | None = None, status: int = 200
+) -> Response:
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, request.path_params["slug"])
+        delegations = [d for d, _, _ in congresses.delegation_counts(session, congress)]
+        replaced = list(
+            session.scalars(
+                select(Delegate)
+                .where(
+                    Delegate.congress_id == congress.id,
+                    (Delegate.badge_version > 1) | Delegate.revoked_at.is_not(None),
+                )
+                .order_by(Delegate.sort_key)
+            )
+        )
+        return render(
+            request,
+            "badges/desk.html",
+            {
+                "congress": congress,
+                "delegations": delegations,
+                "layouts": LAYOUTS,
+                "changed": replaced,
+                "message": message,
+                "error": error,
+            },
+            status=status,
+        )
+
+
+@endpoint(*ORGANIZE)
+async def desk(request: Request) -> Response:
+    return _render_desk(request)
+
+
+@endpoint(*ORGANIZE)
+async def badges_pdf(request: Request) -> Response:
+    params = request.query_params
+    layout = params.get("layout", "a4-8up")
+    slug = request.path_params["slug"]
+    tr = t(request)
+    settings = settings_of(request)
+
+    def build() -> bytes:
+        out = io.BytesIO()
+        with session_scope(request) as session:
+            congress = congresses.get_congress(session, slug)
+            chosen = badge_cards.select_delegates(
+                session, congress, params.get("delegation") or None, _codes(params.get("codes", ""))
+            )
+            badge_cards.print_badges(settings, session, congress, chosen, layout, out, tr)
+        return out.getvalue()
+
+    try:
+        data = await run_in_threadpool(build)
+    except CongressError as exc:
+        return _render_desk(request, error=exc.translated(tr.gettext), status=exc.status)
+    return _download(data, "application/pdf", f"badges-{slug}-{layout}.pdf")
+
+
+def _links(request: Request, delegation: str | None) -> tuple[str, list[badge_cards.BadgeLink]]:
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, request.path_params["slug"])
+        chosen = badge_cards.select_delegates(session, congress, delegation)
+        links = badge_cards.badge_links(settings_of(request), session, congress, chosen)
+        return congress.name, links
+
+
+@endpoint(*ORGANIZE)
+async def links_csv(request: Request) -> Response:
+    tr = t(request)
+    try:
+        _, links = await run_in_threadpool(
+            _links, request, request.query_params.get("delegation") or None
+        )
+    except CongressError as exc:
+        return _render_desk(request, error=exc.translated(tr.gettext), status=exc.status)
+    slug = request.path_params["slug"]
+    return _download(
+        badge_cards.links_csv(links, tr), "text/csv; charset=utf-8", f"links-{slug}.csv"
+    )
+
+
+@endpoint(*ORGANIZE)
+async def link_sheet(request: Request) -> Response:
+    tr = t(request)
+
+    def build() -> bytes:
+        name, links = _links(request, request.query_params.get("delegation") or None)
+        links.sort(key=lambda link: link.delegation)
+        out = io.BytesIO()
+        render_link_sheet(name, links, out, tr)
+        return out.getvalue()
+
+    try:
+        data = await run_in_threadpool(build)
+    except CongressError as exc:
+        return _render_desk(request, error=exc.translated(tr.gettext), status=exc.status)
+    return _download(data, "application/pdf", f"link-sheet-{request.path_params['slug']}.pdf")
+
+
+@endpoint(*ORGANIZE)
+async def change_badge(request: Request) -> Response:
+    """Reissue (a new version; older ones refused) or revoke a delegate's badge."""
+    action = request.path_params["action"]
+    if action not in ("reissue", "revoke"):
+        return Response(status_code=404)
+    form = await form_of(request)
+    code = str(form.get("code", "")).strip()
+    reason = str(form.get("reason", "")).strip()[:300]
+    tr = t(request)
+    try:
+        with session_scope(request) as session:
+            congress = congresses.get_congress(session, request.path_params["slug"])
+            delegate = session.scalar(
+                select(Delegate).where(Delegate.congress_id == congress.id, Delegate.code == code)
+            )
+            if delegate is None:
+                raise CongressError(
+                    "unknown_delegate_codes", "No delegate with the code(s) %(codes)s", codes=code
+                )
+            if action == "reissue":
+                if delegate.revoked_at is not None:
+                    raise CongressError(
+                        "badge_revoked", "The badge of %(name)s is revoked", name=delegate.full_name
+                    )
+                version = reissue(session, delegate, actor(request), reason)
+                message = tr.gettext(
+                    "New badge for %(name)s (version %(version)s); older badges are refused",
+                    name=delegate.full_name,
+                    version=version,
+                )
+            else:
+                revoke(session, delegate, actor(request), reason)
+                message = tr.gettext(
+                    "Every badge of %(name)s is refused from now on", name=delegate.full_name
+                )
+    except CongressError as exc:
+        return _render_desk(request, error=exc.translated(tr.gettext), status=exc.status)
+    return _render_desk(request, message=message)
+
+
+# --- the soft badge -------------------------------------------------------------------------
+
+
+def _soft_badge_context(request: Request, token: str) -> tuple[dict[str, Any], int]:
+    with session_scope(request) as session:
+        congress = None
+        try:
+            parsed, _, _ = parse_badge(token)
+            congress = session.get(Congress, parsed.congress_id)
+        except BadgeTokenError:
+            pass
+        if congress is None:
+            return {"verdict": "unknown", "message": "Not a delegate badge"}, 404
+        answer = check_badge(session, congress, token)
+        verdict = answer.verdict
+        if not verdict.admitted or answer.delegate is None:
+            status = 410 if verdict.code in ("replaced", "revoked") else 404
+            when = t(request).date(verdict.replaced_at.date()) if verdict.replaced_at else ""
+            return {
+                "verdict": verdict.code,
+                "message": verdict.message,
+                "params": {"date": when},
+                "congress": congress,
+            }, status
+        delegate = answer.delegate
+        settings = settings_of(request)
+        return {
+            "verdict": "valid",
+            "congress": congress,
+            "delegate": delegate,
+            "delegation": delegate.delegation.name,
+            "sittings": list(congress.sittings),
+            "token": token,
+            "qr_svg": _qr_svg(token),
+            "photo_url": f"/b/{token}/photo" if delegate.photo_sha256 else None,
+            "portal_url": f"/p/{congress.slug}/enter/{token}",
+            "dates": badge_cards.congress_dates(t(request), congress),
+            "link": badge_cards.soft_badge_url(settings, token),
+        }, 200
+
+
+def _qr_svg(text: str) -> str:
+    import segno
+
+    out = io.BytesIO()
+    segno.make(text, error="m", micro=False).save(
+        out,
+        kind="svg",
+        scale=8,
+        border=4,
+        xmldecl=False,
+        svgns=True,
+        dark="#000",
+        light="#fff",
+        svgclass="qr",
+        lineclass=None,
+        omitsize=True,
+    )
+    return out.getvalue().decode("ascii")
+
+
+@endpoint(public=True)
+async def soft_badge(request: Request) -> Response:
+    token = request.path_params["token"]
+    if len(token) > 200:
+        context: dict[str, Any] = {"verdict": "unknown", "message": "Not a delegate badge"}
+        status = 404
+    else:
+        context, status = await run_in_threadpool(_soft_badge_context, request, token)
+    base: dict[str, Any] = {"delegate": None, "token": None, "congress": None, "params": None}
+    response = render(request, "badges/soft.html", {**base, **context}, status=status)
+    response.headers["cache-control"] = "no-cache"
+    return response
+
+
+@endpoint(public=True)
+async def soft_badge_photo(request: Request) -> Response:
+    token = request.path_params["token"]
+    with session_scope(request) as session:
+        try:
+            parsed, _, _ = parse_badge(token)
+        except BadgeTokenError:
+            return Response(status_code=404)
+        congress = session.get(Congress, parsed.congress_id)
+        if congress is None:
+            return Response(status_code=404)
+        answer = check_badge(session, congress, token)
+        if not answer.verdict.admitted or answer.delegate is None:
+            return Response(status_code=404)
+        sha = answer.delegate.photo_sha256
+    from congress.storage import FileStore
+
+    store = FileStore(settings_of(request).home / "files")
+    if not sha or not store.exists(sha):
+        return Response(status_code=404)
+    data = store.get(sha)
+    media = "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"
+    return Response(data, media_type=media, headers={"cache-control": "private, max-age=86400"})
+
+
+@endpoint(public=True)
+async def manifest(request: Request) -> Response:
+    token = request.path_params["token"]
+    body = {
+        "name": t(request).gettext("Delegate card"),
+        "short_name": t(request).gettext("Delegate card"),
+        "start_url": f"/b/{token}",
+        "scope": "/b/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#b3001b",
+        "icons": [{"src": "/static/badges/icon.svg", "sizes": "any", "type": "image/svg+xml"}],
+    }
+    return Response(json.dumps(body, ensure_ascii=False), media_type="application/manifest+json")
+
+
+@endpoint(public=True)
+async def service_worker(request: Request) -> Response:
+    script = (HERE / "static" / "sw.js").read_text(encoding="utf-8")
+    return Response(
+        script,
+        media_type="text/javascript",
+        headers={"service-worker-allowed": "/b/", "cache-control": "no-cache"},
+    )
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/c/{slug}/badges", desk),
+        Route("/c/{slug}/badges/badges.pdf", badges_pdf),
+        Route("/c/{slug}/badges/links.csv", links_csv),
+        Route("/c/{slug}/badges/link-sheet.pdf", link_sheet),
+        Route("/c/{slug}/badges/{action:str}", change_badge, methods=["POST"]),
+        Route("/b/sw.js", service_worker),
+        Route("/b/{token}", soft_badge),
+        Route("/b/{token}/photo", soft_badge_photo),
+        Route("/b/{token}/manifest.webmanifest", manifest),
+        Mount("/static/badges", StaticFiles(directory=HERE / "static"), name="badges-static"),
+    ]
