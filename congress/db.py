@@ -37,6 +37,17 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+            # SQLAlchemy, not the driver, starts transactions (see _sqlite_begin).
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # A deferred transaction that reads and then writes fails at once with "database
+            # is locked" when another writer got in between (WAL cannot upgrade a stale
+            # snapshot). Writers that must not fail under concurrent gates take the write lock
+            # first and queue on busy_timeout instead.
+            immediate = conn.get_execution_options().get("congress_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     kwargs.setdefault("pool_size", 10)
@@ -51,11 +62,24 @@ class Database:
         self.settings = settings
         self.engine = engine or make_engine(settings)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.write_sessionmaker = sessionmaker(
+            self.engine.execution_options(congress_write=True), expire_on_commit=False
+        )
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session in a transaction: committed on success, rolled back on any error."""
         with self.sessionmaker() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write_session(self) -> Iterator[Session]:
+        """Like session(), for a transaction that reads then writes under concurrency.
+
+        On SQLite it takes the write lock at the start (BEGIN IMMEDIATE), so concurrent writers
+        wait their turn instead of failing; on PostgreSQL it is an ordinary transaction.
+        """
+        with self.write_sessionmaker() as session, session.begin():
             yield session
 
     def dispose(self) -> None:
