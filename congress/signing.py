@@ -1,8 +1,9 @@
 """The congress key: one Ed25519 key pair per congress signs its badges and its ballot serials.
 
-The private key lives in the data directory of the machine that prints (`keys/congress-<id>.ed25519`,
-mode 0600); the public key is recorded on the congress row, so that gates and tally stations
-sharing the database verify offline without ever holding the private key.
+The private key lives in the data directory of the machine that prints
+(`keys/congress-<id>-<created>.ed25519`, mode 0600); the public key is recorded on the congress
+row, so that gates and tally stations sharing the database verify offline without ever holding
+the private key.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from congress.settings import Settings
 
 
 def key_path(settings: Settings, congress: Congress) -> Path:
-    return settings.home / "keys" / f"congress-{congress.id}.ed25519"
+    # The creation time is in the name because SQLite may give a deleted congress's id to a new
+    # one: the new congress must never inherit the old key (old badges would verify).
+    stamp = congress.created_at.strftime("%Y%m%dT%H%M%S%f")
+    return settings.home / "keys" / f"congress-{congress.id}-{stamp}.ed25519"
 
 
 def signing_key(settings: Settings, session: Session, congress: Congress) -> Ed25519PrivateKey:
