@@ -9,20 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from badges.token import (
     BadgeToken,
+    BadgeTokenError,
     BadgeVerdict,
     DelegateBadgeState,
     decide,
+    parse_badge,
     sign_badge,
     verify_badge,
 )
 from congress import audit
 from congress.models import Congress, Delegate, utcnow
 from congress.settings import Settings
-from congress.signing import public_keys, signing_key
+from congress.signing import public_key, public_keys, signing_key
 
 
 @dataclass(frozen=True)
@@ -51,15 +53,23 @@ def delegate_state(delegate: Delegate | None) -> DelegateBadgeState | None:
 
 def check_badge(session: Session, congress: Congress, text: str) -> BadgeAnswer:
     """The verdict for a scanned text at a gate (or sign-in) of `congress`."""
-    keys = public_keys(session)
-    if congress.id not in keys:
-        # Nothing of this congress was ever signed, so no genuine badge of it can exist.
-        check = verify_badge({**keys, congress.id: _NO_KEY}, text, congress.id)
-    else:
-        check = verify_badge(keys, text, congress.id)
+    own = public_key(congress)
+    # Nothing of a congress is signed before its key exists, so without one no badge is genuine.
+    keys: dict[int, Ed25519PublicKey] = {congress.id: own or _NO_KEY}
+    try:
+        named = parse_badge(text)[0].congress_id
+    except BadgeTokenError:
+        named = congress.id  # malformed: verify_badge says so
+    if named != congress.id:
+        # Another congress's badge: its key tells a genuine one from a forgery.
+        keys.update(public_keys(session))
+        keys[congress.id] = own or _NO_KEY
+    check = verify_badge(keys, text, congress.id)
     delegate = None
     if check.ok and check.token is not None:
-        found = session.get(Delegate, check.token.delegate_id)
+        found = session.get(
+            Delegate, check.token.delegate_id, options=[joinedload(Delegate.delegation)]
+        )
         if found is not None and found.congress_id == congress.id:
             delegate = found
     return BadgeAnswer(decide(check, delegate_state(delegate)), delegate)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from congress import congresses
 from congress.db import Database, upgrade
+from congress.delegate_import import import_delegates
+from congress.demo_data import delegate_rows, rows_to_csv
 from congress.settings import Settings
 
 PG_URL = os.environ.get("CONGRESS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -192,8 +197,8 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def browser():  # type: ignore[no-untyped-def]
-    """Debian's Chromium, headless, driven by playwright (never a downloaded browser)."""
+def playwright_driver():  # type: ignore[no-untyped-def]
+    """One playwright driver per test process, for every browser a test launches."""
     if not Path(CHROMIUM).exists():
         message = f"{CHROMIUM} is missing: install Debian's chromium (scripts/test does)"
         if IN_CI:
@@ -202,6 +207,43 @@ def browser():  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        instance.close()
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):  # type: ignore[no-untyped-def]
+    """Debian's Chromium, headless, driven by playwright (never a downloaded browser)."""
+    instance = playwright_driver.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+    )
+    yield instance
+    instance.close()
+
+
+# --- a small register, for the capability tests ---------------------------------------------
+
+REGISTER_SLUG = "dai-hoi-the"
+
+
+@pytest.fixture
+def register(db: Database) -> dict[str, Any]:
+    """Congress REGISTER_SLUG with 20 delegates in 3 delegations (codes DB0001...)."""
+    with db.session() as session:
+        congress = congresses.create_congress(
+            session,
+            slug=REGISTER_SLUG,
+            name="Đại hội đại biểu Đoàn TNCS Hồ Chí Minh tỉnh Nghệ An",
+            starts_on=dt.date(2027, 6, 2),
+            ends_on=dt.date(2027, 6, 3),
+            actor="t",
+        )
+        congresses.add_sitting(
+            session,
+            congress,
+            title="Phiên trù bị",
+            starts_at=dt.datetime(2027, 6, 2, 8, 0),
+            actor="t",
+        )
+        rows = rows_to_csv(delegate_rows(20, seed=11, delegations=3))
+        import_delegates(session, congress, rows, actor="t")
+        return {"congress_id": congress.id, "slug": REGISTER_SLUG}

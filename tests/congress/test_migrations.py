@@ -105,3 +105,24 @@ def test_deleting_a_congress_removes_its_register(settings: Settings) -> None:
         assert session.scalar(select(func.count()).select_from(Delegate)) == 0
         assert session.scalar(select(func.count()).select_from(Delegation)) == 0
     db.dispose()
+
+
+def test_migrations_match_the_models(settings: Settings) -> None:
+    """Every table, column, index and constraint of the models is made by a migration."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from congress.capabilities import PACKAGES
+    from congress.models import Base
+
+    for package in PACKAGES:
+        if find_spec(f"{package}.models") is not None:
+            import_module(f"{package}.models")
+    engine = make_engine(settings)
+    with engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    engine.dispose()
+    assert differences == []

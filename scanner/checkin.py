@@ -1,0 +1,316 @@
+"""Check-in at the door: one scan in, one verdict out, every scan recorded, nobody admitted twice.
+
+The rules of a badge live in badges.service.check_badge; this module adds the sitting (is it
+open?), the admission (a unique row per sitting and delegate, so concurrent gates cannot admit
+one delegate twice) and the scan log (a gate-made scan id, so a retry never counts twice).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from badges.service import check_badge
+from congress import audit
+from congress.errors import CongressError
+from congress.models import Congress, Delegate, Sitting, utcnow
+from scanner.models import Admission, CheckinWindow, Scan
+
+METHODS = ("camera", "wedge", "manual")
+MAX_TEXT = 400  # a badge token is 121 characters; a soft-badge link a little more
+
+# result -> colour of the gate screen
+COLOURS = {
+    "admitted": "green",
+    "already_admitted": "yellow",
+    "replaced": "red",
+    "revoked": "red",
+    "unknown": "red",
+    "forged": "red",
+    "other_congress": "red",
+    "malformed": "red",
+    "no_sitting_open": "red",
+}
+
+
+def N_(message: str) -> str:
+    return message
+
+
+MESSAGES = {
+    "admitted": N_("Admitted"),
+    "already_admitted": N_("Already admitted at %(time)s, gate %(gate)s"),
+    "replaced": N_("Badge replaced on %(date)s: this is an old badge"),
+    "revoked": N_("Badge revoked"),
+    "unknown": N_("Unknown delegate"),
+    "forged": N_("Badge signature does not verify: forged or altered badge"),
+    "other_congress": N_("Badge of another congress"),
+    "malformed": N_("Not a delegate badge"),
+    "no_sitting_open": N_("No sitting is open for check-in"),
+}
+
+
+@dataclass(frozen=True)
+class ScanInput:
+    scan_id: str
+    sitting: int  # the sitting's number in the congress
+    gate: str
+    method: str
+    text: str = ""  # what the camera or wedge read
+    delegate_code: str = ""  # manual check-in of a delegate without a badge
+    scanned_at: dt.datetime | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> ScanInput:
+        """Validate a gate's JSON; anything wrong is a clear refusal, never a crash."""
+        if not isinstance(data, dict):
+            raise CongressError("bad_scan", "A scan must be a JSON object")
+        scan_id = data.get("scan_id")
+        if (
+            not isinstance(scan_id, str)
+            or not 8 <= len(scan_id) <= 64
+            or not all(c.isalnum() or c in "-_" for c in scan_id)
+        ):
+            raise CongressError(
+                "bad_scan_id", "The scan id must be 8-64 letters, digits, dashes or underscores"
+            )
+        method = data.get("method")
+        if method not in METHODS:
+            raise CongressError("bad_method", "The scan method must be camera, wedge or manual")
+        sitting = data.get("sitting")
+        if not isinstance(sitting, int) or isinstance(sitting, bool) or not 0 < sitting < 1000:
+            raise CongressError("bad_sitting", "Choose the sitting by its number")
+        gate = data.get("gate")
+        if not isinstance(gate, str) or not gate.strip() or len(gate) > 60:
+            raise CongressError("bad_gate", "Name the gate (up to 60 characters)")
+        text = data.get("text", "")
+        code = data.get("delegate_code", "")
+        if not isinstance(text, str) or not isinstance(code, str):
+            raise CongressError("bad_scan", "A scan must be a JSON object")
+        if len(text) > MAX_TEXT or len(code) > 32:
+            raise CongressError("scan_too_long", "What was scanned is too long to be a badge")
+        if method == "manual" and not code.strip():
+            raise CongressError("bad_manual", "A manual check-in names the delegate's code")
+        if method != "manual" and not text.strip():
+            raise CongressError("empty_scan", "Nothing was scanned")
+        scanned_at = None
+        if data.get("scanned_at") is not None:
+            try:
+                scanned_at = dt.datetime.fromisoformat(
+                    str(data["scanned_at"]).replace("Z", "+00:00")
+                )
+            except ValueError as exc:
+                raise CongressError("bad_time", "The scan time is not a date and time") from exc
+            if scanned_at.tzinfo is not None:
+                scanned_at = scanned_at.astimezone(dt.UTC).replace(tzinfo=None)
+        return cls(scan_id, sitting, gate.strip(), method, text.strip(), code.strip(), scanned_at)
+
+    def fingerprint(self) -> str:
+        content = json.dumps(
+            [self.sitting, self.gate, self.method, self.text, self.delegate_code],
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(content.encode()).hexdigest()
+
+
+def open_sittings(session: Session, congress: Congress) -> list[Sitting]:
+    return list(
+        session.scalars(
+            select(Sitting)
+            .join(CheckinWindow, CheckinWindow.sitting_id == Sitting.id)
+            .where(
+                Sitting.congress_id == congress.id,
+                CheckinWindow.opened_at.is_not(None),
+                CheckinWindow.closed_at.is_(None),
+            )
+            .order_by(Sitting.number)
+        )
+    )
+
+
+def get_sitting(session: Session, congress: Congress, number: int) -> Sitting:
+    sitting = session.scalar(
+        select(Sitting).where(Sitting.congress_id == congress.id, Sitting.number == number)
+    )
+    if sitting is None:
+        raise CongressError(
+            "unknown_sitting",
+            "This congress has no sitting number %(number)s",
+            number=number,
+            status=404,
+        )
+    return sitting
+
+
+def set_doors(session: Session, sitting: Sitting, open_: bool, actor: str) -> None:
+    """Open or close a sitting's check-in (reopening keeps every admission made)."""
+    window = session.get(CheckinWindow, sitting.id)
+    if window is None:
+        window = CheckinWindow(sitting_id=sitting.id)
+        session.add(window)
+    now = utcnow()
+    if open_:
+        window.opened_at = window.opened_at or now
+        window.closed_at = None
+    else:
+        window.closed_at = now
+    window.changed_by = actor
+    audit.record(
+        session,
+        actor,
+        "checkin.opened" if open_ else "checkin.closed",
+        congress_id=sitting.congress_id,
+        subject=f"sitting {sitting.number}",
+    )
+
+
+def is_open(session: Session, sitting: Sitting) -> bool:
+    window = session.get(CheckinWindow, sitting.id)
+    return bool(window and window.opened_at and window.closed_at is None)
+
+
+def _delegate_json(delegate: Delegate) -> dict[str, Any]:
+    return {
+        "id": delegate.id,
+        "code": delegate.code,
+        "full_name": delegate.full_name,
+        "delegation": delegate.delegation.name,
+        "kind": delegate.kind,
+        "has_photo": bool(delegate.photo_sha256),
+    }
+
+
+def record_scan(
+    session: Session, congress: Congress, scan: ScanInput, operator: str
+) -> dict[str, Any]:
+    """The gate's answer to one scan; the same scan id again gets the first answer back."""
+    fingerprint = scan.fingerprint()
+    earlier = session.scalar(select(Scan).where(Scan.scan_id == scan.scan_id))
+    if earlier is not None:
+        return _replay(earlier, fingerprint)
+    answer = _decide(session, congress, scan, operator)
+    stored = session.execute(
+        _insert_ignore(session, Scan)
+        .values(
+            scan_id=scan.scan_id,
+            congress_id=congress.id,
+            sitting_id=answer.pop("_sitting_id"),
+            gate=scan.gate,
+            operator=operator[:120],
+            method=scan.method,
+            result=answer["result"],
+            delegate_id=(answer["delegate"] or {}).get("id"),
+            raw=(scan.text or scan.delegate_code)[:200],
+            fingerprint=fingerprint,
+            scanned_at=scan.scanned_at,
+            received_at=utcnow(),
+            answer=json.dumps(answer, ensure_ascii=False, default=str),
+        )
+        .returning(Scan.id)
+    ).scalar()
+    if stored is None:
+        # Another request with the same scan id won the race: answer as it was answered. (An
+        # admission made above is that same delegate's, so the unique constraint kept it single.)
+        earlier = session.scalar(select(Scan).where(Scan.scan_id == scan.scan_id))
+        assert earlier is not None
+        return _replay(earlier, fingerprint)
+    return answer
+
+
+def _insert_ignore(session: Session, model: Any) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING in the dialect of the session's database."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(model).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(model).on_conflict_do_nothing()
+
+
+def _replay(earlier: Scan, fingerprint: str) -> dict[str, Any]:
+    if earlier.fingerprint != fingerprint:
+        raise CongressError(
+            "scan_id_reused",
+            "This scan id was already used for a different scan; the gate must make a new one",
+            status=409,
+        )
+    answer: dict[str, Any] = json.loads(earlier.answer)
+    answer["replayed"] = True
+    return answer
+
+
+def _decide(session: Session, congress: Congress, scan: ScanInput, operator: str) -> dict[str, Any]:
+    sitting = get_sitting(session, congress, scan.sitting)
+    answer: dict[str, Any] = {
+        "scan_id": scan.scan_id,
+        "sitting": sitting.number,
+        "result": "",
+        "delegate": None,
+        "_sitting_id": sitting.id,
+    }
+    delegate: Delegate | None
+    if scan.method == "manual":
+        delegate = session.scalar(
+            select(Delegate).where(
+                Delegate.congress_id == congress.id, Delegate.code == scan.delegate_code
+            )
+        )
+        if delegate is None:
+            result = "unknown"
+        elif delegate.revoked_at is not None:
+            result = "revoked"
+        else:
+            result = "valid"
+    else:
+        badge = check_badge(session, congress, scan.text)
+        delegate = badge.delegate
+        result = badge.verdict.code
+        if badge.verdict.replaced_at is not None:
+            answer["replaced_at"] = badge.verdict.replaced_at.isoformat(timespec="seconds")
+    if delegate is not None:
+        answer["delegate"] = _delegate_json(delegate)
+    if result != "valid":
+        answer["result"] = result
+        return answer
+    assert delegate is not None
+    if not is_open(session, sitting):
+        answer["result"] = "no_sitting_open"
+        return answer
+    admitted_at = utcnow()
+    # One statement that either admits or finds the delegate already admitted: the unique
+    # (sitting, delegate) constraint decides, also between gates writing at the same moment.
+    inserted = session.execute(
+        _insert_ignore(session, Admission)
+        .values(
+            congress_id=congress.id,
+            sitting_id=sitting.id,
+            delegate_id=delegate.id,
+            scan_id=scan.scan_id,
+            gate=scan.gate,
+            method=scan.method,
+            admitted_at=admitted_at,
+        )
+        .returning(Admission.id)
+    ).scalar()
+    if inserted is None:
+        first = session.scalar(
+            select(Admission).where(
+                Admission.sitting_id == sitting.id, Admission.delegate_id == delegate.id
+            )
+        )
+        assert first is not None
+        answer["result"] = "already_admitted"
+        answer["admitted_at"] = first.admitted_at.isoformat(timespec="seconds")
+        answer["admitted_gate"] = first.gate
+        return answer
+    answer["result"] = "admitted"
+    answer["admitted_at"] = admitted_at.isoformat(timespec="seconds")
+    answer["admitted_gate"] = scan.gate
+    return answer

@@ -1,0 +1,336 @@
+"""Gate pages and the check-in API, the live attendance dashboard and its exports."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from congress import congresses
+from congress.errors import CongressError
+from congress.i18n import Translator
+from congress.models import Congress, Delegate
+from congress.storage import FileStore
+from congress.web import (
+    actor,
+    db_of,
+    endpoint,
+    render,
+    session_scope,
+    settings_of,
+    t,
+)
+from scanner import attendance as att
+from scanner.checkin import (
+    COLOURS,
+    MESSAGES,
+    ScanInput,
+    get_sitting,
+    is_open,
+    record_scan,
+    set_doors,
+)
+
+HERE = Path(__file__).parent
+GATE = ("checkin", "organizer")
+WATCH = ("organizer", "observer", "checkin", "counting")
+MAX_SCAN_BYTES = 4 * 1024
+MAX_BATCH = 500
+
+
+def _with_message(answer: dict[str, Any], tr: Translator) -> dict[str, Any]:
+    """The stored, language-neutral answer plus what the gate shows, in the gate's language."""
+    result = answer["result"]
+    params: dict[str, str] = {}
+    if result == "already_admitted":
+        from datetime import datetime
+
+        params = {
+            "time": tr.time(datetime.fromisoformat(answer["admitted_at"])),
+            "gate": answer.get("admitted_gate", ""),
+        }
+    if result == "replaced":
+        from datetime import datetime
+
+        when = answer.get("replaced_at")
+        params = {"date": tr.date(datetime.fromisoformat(when).date()) if when else "?"}
+    message = tr.gettext(MESSAGES[result])
+    return {**answer, "colour": COLOURS[result], "message": message % params if params else message}
+
+
+async def _json_body(request: Request, limit: int) -> Any:
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise CongressError("too_large", "The request is too large", status=413)
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CongressError("bad_json", "The request is not valid JSON") from exc
+
+
+def _scan_one(request: Request, slug: str, data: Any) -> dict[str, Any]:
+    tr = t(request)
+    scan = ScanInput.from_json(data)
+    with db_of(request).write_session() as session:
+        congress = congresses.get_congress(session, slug)
+        answer = record_scan(session, congress, scan, actor(request))
+    return _with_message(answer, tr)
+
+
+@endpoint(*GATE)
+async def api_scan(request: Request) -> Response:
+    data = await _json_body(request, MAX_SCAN_BYTES)
+    answer = await run_in_threadpool(_scan_one, request, request.path_params["slug"], data)
+    return JSONResponse(answer)
+
+
+@endpoint(*GATE)
+async def api_scan_batch(request: Request) -> Response:
+    """The offline queue of a gate, synced when the network is back; each scan stands alone."""
+    data = await _json_body(request, MAX_SCAN_BYTES * MAX_BATCH)
+    scans = data.get("scans") if isinstance(data, dict) else None
+    if not isinstance(scans, list) or len(scans) > MAX_BATCH:
+        raise CongressError(
+            "bad_batch", 'Send up to %(max)s scans as {"scans": [...]}', max=MAX_BATCH
+        )
+    slug = request.path_params["slug"]
+    tr = t(request)
+
+    def run() -> list[dict[str, Any]]:
+        answers = []
+        for item in scans:
+            try:
+                answers.append(_scan_one(request, slug, item))
+            except CongressError as exc:
+                scan_id = item.get("scan_id") if isinstance(item, dict) else None
+                answers.append(
+                    {
+                        "scan_id": scan_id,
+                        "error": {"code": exc.code, "message": exc.translated(tr.gettext)},
+                    }
+                )
+        return answers
+
+    return JSONResponse({"answers": await run_in_threadpool(run)})
+
+
+def _bootstrap(request: Request, slug: str) -> dict[str, Any]:
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, slug)
+        delegates = session.scalars(
+            select(Delegate)
+            .where(Delegate.congress_id == congress.id)
+            .options(selectinload(Delegate.delegation))
+        )
+        return {
+            "congress": {"id": congress.id, "slug": congress.slug, "name": congress.name},
+            "public_key": congress.public_key,
+            "sittings": [
+                {"number": s.number, "title": s.title, "open": is_open(session, s)}
+                for s in congress.sittings
+            ],
+            # Enough to verify and show a badge offline: names, versions and revocations.
+            "delegates": {
+                str(d.id): {
+                    "code": d.code,
+                    "full_name": d.full_name,
+                    "delegation": d.delegation.name,
+                    "kind": d.kind,
+                    "version": d.badge_version,
+                    "revoked": d.revoked_at is not None,
+                    "replaced_at": d.badge_replaced_at.isoformat(timespec="seconds")
+                    if d.badge_replaced_at
+                    else None,
+                }
+                for d in delegates
+            },
+        }
+
+
+@endpoint(*GATE)
+async def api_bootstrap(request: Request) -> Response:
+    data = await run_in_threadpool(_bootstrap, request, request.path_params["slug"])
+    return JSONResponse(data, headers={"cache-control": "no-store"})
+
+
+@endpoint(*GATE)
+async def gate_page(request: Request) -> Response:
+    tr = t(request)
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, request.path_params["slug"])
+        sittings = [(s, is_open(session, s)) for s in congress.sittings]
+        offline_messages = {key: tr.gettext(msgid) for key, msgid in MESSAGES.items()}
+        offline_messages["offline"] = tr.gettext("Offline: checked on this device, will be sent")
+        offline_messages["network"] = tr.gettext("No network: scans are kept and sent later")
+        offline_messages["queued"] = tr.gettext("waiting to be sent")
+        return render(
+            request,
+            "scanner/gate.html",
+            {
+                "congress": congress,
+                "sittings": sittings,
+                "messages_json": json.dumps(offline_messages, ensure_ascii=False),
+            },
+        )
+
+
+@endpoint(*GATE)
+async def delegate_photo(request: Request) -> Response:
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, request.path_params["slug"])
+        delegate = session.get(Delegate, int(request.path_params["delegate_id"]))
+        if delegate is None or delegate.congress_id != congress.id or not delegate.photo_sha256:
+            return Response(status_code=404)
+        sha = delegate.photo_sha256
+    store = FileStore(settings_of(request).home / "files")
+    if not store.exists(sha):
+        return Response(status_code=404)
+    data = store.get(sha)
+    media = "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"
+    return Response(data, media_type=media, headers={"cache-control": "private, max-age=86400"})
+
+
+# --- attendance ---------------------------------------------------------------------------------
+
+
+def _report(request: Request, number: int | None, people: bool = False) -> att.Attendance:
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, request.path_params["slug"])
+        if number is None:
+            if not congress.sittings:
+                raise CongressError("no_sittings", "This congress has no sittings yet")
+            number = congress.sittings[0].number
+        sitting = get_sitting(session, congress, number)
+        return att.attendance(session, congress, sitting, with_people=people)
+
+
+def _number(request: Request) -> int | None:
+    value = request.path_params.get("number") or request.query_params.get("sitting")
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise CongressError("bad_sitting", "Choose the sitting by its number") from exc
+
+
+@endpoint(*WATCH)
+async def attendance_page(request: Request) -> Response:
+    report = await run_in_threadpool(_report, request, _number(request))
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, request.path_params["slug"])
+        sittings = [(s, is_open(session, s)) for s in congress.sittings]
+    template = (
+        "scanner/projector.html"
+        if request.url.path.endswith("/projector")
+        else ("scanner/attendance.html")
+    )
+    return render(
+        request,
+        template,
+        {
+            "congress": report.congress,
+            "report": report,
+            "sittings": sittings,
+            "doors_open": dict((s.number, o) for s, o in sittings).get(report.sitting.number),
+        },
+    )
+
+
+@endpoint(*WATCH)
+async def attendance_json(request: Request) -> Response:
+    report = await run_in_threadpool(_report, request, _number(request))
+    return JSONResponse(report.as_json())
+
+
+@endpoint(*WATCH)
+async def attendance_stream(request: Request) -> Response:
+    """Server-sent events: the attendance of a sitting each time it changes."""
+    number = _number(request)
+    await run_in_threadpool(_report, request, number)  # unknown congress or sitting: refuse now
+
+    async def events() -> Any:
+        last = None
+        while not await request.is_disconnected():
+            data = (await run_in_threadpool(_report, request, number)).as_json()
+            if data != last:
+                last = data
+                yield f"event: attendance\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+            else:
+                yield ": still here\n\n"
+            await asyncio.sleep(1.0)
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+    )
+
+
+@endpoint(*WATCH)
+async def attendance_export(request: Request) -> Response:
+    fmt = request.path_params["fmt"]
+    if fmt not in ("csv", "xlsx", "pdf"):
+        return Response(status_code=404)
+    tr = t(request)
+    number = _number(request)
+
+    def build() -> tuple[bytes, int]:
+        report = _report(request, number, people=True)
+        render_fn = {"csv": att.to_csv, "xlsx": att.to_xlsx, "pdf": att.to_pdf}[fmt]
+        return render_fn(report, tr), report.sitting.number
+
+    data, sitting_number = await run_in_threadpool(build)
+    media = {
+        "csv": "text/csv; charset=utf-8",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "pdf": "application/pdf",
+    }[fmt]
+    name = f"attendance-{request.path_params['slug']}-{sitting_number}.{fmt}"
+    return Response(
+        data, media_type=media, headers={"content-disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@endpoint("organizer")
+async def doors(request: Request) -> Response:
+    """Open or close a sitting's check-in (the CSRF token was checked by endpoint())."""
+    action = request.path_params["action"]
+    if action not in ("open", "close"):
+        return Response(status_code=404)
+    slug = request.path_params["slug"]
+    number = _number(request)
+    with db_of(request).write_session() as session:
+        congress: Congress = congresses.get_congress(session, slug)
+        sitting = get_sitting(session, congress, number or 0)
+        set_doors(session, sitting, action == "open", actor(request))
+    return RedirectResponse(f"/c/{slug}/attendance/{number}", status_code=303)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/c/{slug}/gate", gate_page),
+        Route("/c/{slug}/gate/photo/{delegate_id:int}", delegate_photo),
+        Route("/api/c/{slug}/gate/bootstrap", api_bootstrap),
+        Route("/api/c/{slug}/scans", api_scan, methods=["POST"]),
+        Route("/api/c/{slug}/scans/batch", api_scan_batch, methods=["POST"]),
+        Route("/api/c/{slug}/attendance/{number:int}", attendance_json),
+        Route("/c/{slug}/attendance", attendance_page),
+        Route("/c/{slug}/attendance/{number:int}", attendance_page),
+        Route("/c/{slug}/attendance/{number:int}/projector", attendance_page),
+        Route("/c/{slug}/attendance/{number:int}/events", attendance_stream),
+        Route("/c/{slug}/attendance/{number:int}/report.{fmt}", attendance_export),
+        Route("/c/{slug}/attendance/{number:int}/{action}", doors, methods=["POST"]),
+        Mount("/static/scanner", StaticFiles(directory=HERE / "static"), name="scanner-static"),
+    ]

@@ -1,0 +1,190 @@
+"""The check-in API: every verdict, retries, refusals, and the offline batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+from starlette.testclient import TestClient
+
+from badges.service import reissue, revoke
+from badges.token import BadgeToken, sign_badge
+from congress import auth, congresses
+from congress.db import Database
+from congress.keys import generate_private_key
+from congress.models import Delegate
+from congress.settings import Settings
+from scanner.models import Admission, Scan
+from tests.conftest import login
+from tests.scanner.checkin_helpers import open_doors, scan, tokens
+
+URL = "/api/c/dai-hoi-the/scans"
+
+
+def _gate(client: TestClient, make_user: Any) -> dict[str, str]:
+    csrf = login(client, "congvao", make_user("congvao", "checkin"))
+    return {"x-csrf-token": csrf}
+
+
+def _count(db: Database, model: Any) -> int:
+    with db.session() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_every_verdict(
+    client: TestClient, db: Database, settings: Settings, make_user: Any, register: dict[str, Any]
+) -> None:
+    headers = _gate(client, make_user)
+    badges = tokens(db, settings)
+    closed = client.post(URL, json=scan(badges["DB0001"]), headers=headers).json()
+    assert closed["result"] == "no_sitting_open" and closed["colour"] == "red"
+    open_doors(db, register["congress_id"])
+    first = client.post(URL, json=scan(badges["DB0001"]), headers=headers).json()
+    assert first["result"] == "admitted" and first["colour"] == "green"
+    with db.session() as session:
+        name = session.scalar(select(Delegate.full_name).where(Delegate.code == "DB0001"))
+    assert first["delegate"]["full_name"] == name
+    again = client.post(URL, json=scan(badges["DB0001"], gate="Cổng B"), headers=headers).json()
+    assert again["result"] == "already_admitted" and again["colour"] == "yellow"
+    assert again["admitted_gate"] == "Cổng A" and "Cổng A" in again["message"]
+    # A soft-badge link scanned from a phone works like the badge itself.
+    link = client.post(
+        URL, json=scan(f"{settings.public_url}/b/{badges['DB0002']}"), headers=headers
+    ).json()
+    assert link["result"] == "admitted"
+    with db.session() as session:
+        d3 = session.scalar(select(Delegate).where(Delegate.code == "DB0003"))
+        reissue(session, d3, "t")
+        d4 = session.scalar(select(Delegate).where(Delegate.code == "DB0004"))
+        revoke(session, d4, "t")
+        congress = congresses.get_congress(session, register["slug"])
+        other = congresses.create_congress(
+            session,
+            slug="khac",
+            name="Khác",
+            starts_on=dt.date(2027, 1, 1),
+            ends_on=dt.date(2027, 1, 1),
+            actor="t",
+        )
+        stranger = sign_badge(generate_private_key(), BadgeToken(congress.id, d3.id, 9))
+        elsewhere = sign_badge(generate_private_key(), BadgeToken(other.id, 1, 1))
+    replaced = client.post(URL, json=scan(badges["DB0003"]), headers=headers).json()
+    assert replaced["result"] == "replaced" and replaced["colour"] == "red"
+    assert client.post(URL, json=scan(badges["DB0004"]), headers=headers).json()["result"] == (
+        "revoked"
+    )
+    assert client.post(URL, json=scan(stranger), headers=headers).json()["result"] == "forged"
+    assert client.post(URL, json=scan(elsewhere), headers=headers).json()["result"] == (
+        "other_congress"
+    )
+    garbage = client.post(URL, json=scan("https://example.com/not-a-badge"), headers=headers)
+    assert garbage.status_code == 200 and garbage.json()["result"] == "malformed"
+    truncated = client.post(URL, json=scan(badges["DB0005"][:60]), headers=headers).json()
+    assert truncated["result"] == "malformed"
+    manual = client.post(
+        URL, json=scan(method="manual", text="", delegate_code="DB0006"), headers=headers
+    ).json()
+    assert manual["result"] == "admitted"
+    assert _count(db, Admission) == 3
+    assert _count(db, Scan) == 11  # every scan is recorded, refused ones too
+
+
+def test_retry_answers_the_same_and_counts_once(
+    client: TestClient, db: Database, settings: Settings, make_user: Any, register: dict[str, Any]
+) -> None:
+    headers = _gate(client, make_user)
+    open_doors(db, register["congress_id"])
+    body = scan(tokens(db, settings)["DB0007"])
+    first = client.post(URL, json=body, headers=headers).json()
+    retry = client.post(URL, json=body, headers=headers).json()
+    assert first["result"] == retry["result"] == "admitted"
+    assert retry["replayed"] is True
+    assert (_count(db, Admission), _count(db, Scan)) == (1, 1)
+    reused = client.post(
+        URL, json={**body, "text": tokens(db, settings)["DB0008"]}, headers=headers
+    )
+    assert reused.status_code == 409
+    assert reused.json()["error"]["code"] == "scan_id_reused"
+    assert (_count(db, Admission), _count(db, Scan)) == (1, 1)
+
+
+def test_bad_requests_are_refused_clearly(
+    client: TestClient, db: Database, make_user: Any, register: dict[str, Any]
+) -> None:
+    headers = _gate(client, make_user)
+    cases = [
+        ({"scan_id": "x"}, "bad_scan_id"),
+        (scan("abc", method="telepathy"), "bad_method"),
+        (scan("abc", sitting="1"), "bad_sitting"),
+        (scan("abc", gate=""), "bad_gate"),
+        (scan("", method="camera"), "empty_scan"),
+        (scan("A" * 1000), "scan_too_long"),
+        (scan("abc", scanned_at="yesterday"), "bad_time"),
+        ([1, 2, 3], "bad_scan"),
+    ]
+    for body, code in cases:
+        response = client.post(URL, json=body, headers=headers)
+        assert response.status_code == 400, body
+        assert response.json()["error"]["code"] == code
+    unknown_sitting = client.post(URL, json=scan("abc", sitting=9), headers=headers)
+    assert unknown_sitting.status_code == 404
+    not_json = client.post(
+        URL, content=b"{nope", headers={**headers, "content-type": "application/json"}
+    )
+    assert not_json.status_code == 400 and not_json.json()["error"]["code"] == "bad_json"
+    huge = client.post(URL, content=b"{" + b" " * 10_000 + b"}", headers=headers)
+    assert huge.status_code == 413
+    assert _count(db, Scan) == 0
+
+
+def test_roles_csrf_and_station_tokens(
+    client: TestClient, db: Database, settings: Settings, make_user: Any, register: dict[str, Any]
+) -> None:
+    open_doors(db, register["congress_id"])
+    body = scan(tokens(db, settings)["DB0009"])
+    assert client.post(URL, json=body).status_code == 401
+    login(client, "obs", make_user("obs", "observer"))
+    assert client.post(URL, json=body).status_code == 403  # no CSRF token
+    csrf = client.get("/").text.split('name="csrf_token" value="')[1].split('"')[0]
+    assert client.post(URL, json=body, headers={"x-csrf-token": csrf}).status_code == 403  # role
+    client.cookies.clear()
+    with db.session() as session:
+        _, secret = auth.create_token(session, "cong-a", ["checkin"], "test")
+    station = client.post(URL, json=body, headers={"authorization": f"Bearer {secret}"})
+    assert station.status_code == 200 and station.json()["result"] == "admitted"
+
+
+def test_offline_batch_sync(
+    client: TestClient, db: Database, settings: Settings, make_user: Any, register: dict[str, Any]
+) -> None:
+    headers = _gate(client, make_user)
+    open_doors(db, register["congress_id"])
+    badges = tokens(db, settings)
+    queued = [scan(badges[code], gate="Cổng C") for code in ("DB0010", "DB0011", "DB0010")]
+    queued.append({"scan_id": "bad"})
+    reply = client.post(URL + "/batch", json={"scans": queued}, headers=headers).json()
+    results = [a.get("result") or a["error"]["code"] for a in reply["answers"]]
+    assert results == ["admitted", "admitted", "already_admitted", "bad_scan_id"]
+    # The network dropped before the answer arrived: the gate sends the same queue again.
+    again = client.post(URL + "/batch", json={"scans": queued[:3]}, headers=headers).json()
+    assert [a["result"] for a in again["answers"]] == ["admitted", "admitted", "already_admitted"]
+    assert all(a["replayed"] for a in again["answers"])
+    assert (_count(db, Admission), _count(db, Scan)) == (2, 3)
+    too_many = client.post(URL + "/batch", json={"scans": [{}] * 501}, headers=headers)
+    assert too_many.status_code in (400, 413)
+
+
+def test_bootstrap_has_what_an_offline_gate_needs(
+    client: TestClient, db: Database, settings: Settings, make_user: Any, register: dict[str, Any]
+) -> None:
+    headers = _gate(client, make_user)
+    tokens(db, settings)  # makes the congress key
+    open_doors(db, register["congress_id"])
+    data = client.get("/api/c/dai-hoi-the/gate/bootstrap", headers=headers).json()
+    with db.session() as session:
+        congress = congresses.get_congress(session, register["slug"])
+        assert data["public_key"] == congress.public_key
+        assert data["congress"]["id"] == congress.id
+    assert len(data["delegates"]) == 20
+    assert data["sittings"] == [{"number": 1, "title": "Phiên trù bị", "open": True}]
