@@ -412,6 +412,41 @@ def delegates_import(
             click.echo(f"unknown columns (ignored): {', '.join(report.unknown_columns)}")
 
 
+@delegates.command("photos")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--congress", "slug", required=True)
+@pass_state
+@handle_errors
+def delegates_photos(state: CliState, path: Path, slug: str) -> None:
+    """Attach photos: a ZIP or folder of JPEG/PNG files named by delegate code (all or none)."""
+    from congress.photos import PhotosRefused, files_of_zip, import_photos
+    from congress.storage import FileStore
+
+    if path.is_dir():
+        files = {
+            str(p.relative_to(path)): p.read_bytes()
+            for p in sorted(path.rglob("*"))
+            if p.is_file() and p.suffix.lower() in (".jpg", ".jpeg", ".png")
+        }
+    else:
+        files = files_of_zip(path.read_bytes())
+    try:
+        with state.database().session() as session:
+            congress = congresses.get_congress(session, slug)
+            count = import_photos(
+                session, FileStore(state.settings.files_dir), congress, files, CLI_ACTOR
+            )
+    except PhotosRefused as exc:
+        for problem in exc.problems:
+            message = state.gettext(problem.message)
+            click.echo(
+                f"  {problem.name}: {message % problem.params if problem.params else message}",
+                err=True,
+            )
+        raise
+    click.echo(f"{count} photos attached")
+
+
 @delegates.command("list")
 @click.option("--congress", "slug", required=True)
 @click.option("--search", "text", default="")

@@ -15,6 +15,8 @@ KEYWORDS = {
     "RowProblem": (4,),
     "problem": (3,),
     "N_": None,
+    "PhotoProblem": (2,),
+    "_BadImage": (1,),
     "NavItem": (1,),
 }
 

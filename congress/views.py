@@ -315,6 +315,43 @@ async def delegates_import_page(request: Request) -> Response:
     return render(request, "delegates_import.html", context, status=status)
 
 
+@endpoint(*ORGANIZE)
+async def delegates_photos_page(request: Request) -> Response:
+    """Upload a ZIP of photos named by delegate code: every photo, or none with a report."""
+    from congress.photos import PhotosRefused, files_of_zip, import_photos
+
+    slug = request.path_params["slug"]
+    tr = t(request)
+    context: dict[str, Any] = {"problems": [], "stored": None}
+    status = 200
+    if request.method == "POST":
+        form = await form_of(request)
+        upload = form.get("file")
+        try:
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                raise CongressError("no_file", "Choose a ZIP file of photos")
+            files = files_of_zip(await upload.read())
+            with session_scope(request) as session:
+                congress = congresses.get_congress(session, slug)
+                context["stored"] = import_photos(
+                    session,
+                    FileStore(settings_of(request).files_dir),
+                    congress,
+                    files,
+                    actor(request),
+                )
+        except PhotosRefused as exc:
+            context["problems"] = exc.problems
+            context["error"] = exc.translated(tr.gettext)
+            status = exc.status
+        except CongressError as exc:
+            context["error"] = exc.translated(tr.gettext)
+            status = exc.status
+    with session_scope(request) as session:
+        context["congress"] = congresses.get_congress(session, slug)
+    return render(request, "delegates_photos.html", context, status=status)
+
+
 @endpoint(public=True)
 async def health(request: Request) -> Response:
     from starlette.responses import JSONResponse
@@ -336,5 +373,6 @@ def routes() -> list[Route]:
         Route("/c/{slug}/delegations", delegations_page),
         Route("/c/{slug}/delegations", delegations_add, methods=["POST"]),
         Route("/c/{slug}/delegates", delegates_page),
+        Route("/c/{slug}/delegates/photos", delegates_photos_page, methods=["GET", "POST"]),
         Route("/c/{slug}/delegates/import", delegates_import_page, methods=["GET", "POST"]),
     ]
