@@ -83,7 +83,7 @@ def badge_cards(
     delegates: Sequence[Delegate],
     tr: Translator,
 ) -> list[BadgeCard]:
-    store = FileStore(settings.home / "files")
+    store = FileStore(settings.files_dir)
     dates = congress_dates(tr, congress)
     portal = portal_url(settings, congress)
     cards = []

@@ -285,7 +285,7 @@ async def soft_badge_photo(request: Request) -> Response:
         sha = answer.delegate.photo_sha256
     from congress.storage import FileStore
 
-    store = FileStore(settings_of(request).home / "files")
+    store = FileStore(settings_of(request).files_dir)
     if not sha or not store.exists(sha):
         return Response(status_code=404)
     data = store.get(sha)

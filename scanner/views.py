@@ -193,7 +193,7 @@ async def delegate_photo(request: Request) -> Response:
         if delegate is None or delegate.congress_id != congress.id or not delegate.photo_sha256:
             return Response(status_code=404)
         sha = delegate.photo_sha256
-    store = FileStore(settings_of(request).home / "files")
+    store = FileStore(settings_of(request).files_dir)
     if not store.exists(sha):
         return Response(status_code=404)
     data = store.get(sha)
