@@ -152,7 +152,7 @@ class ImportRefused(CongressError):
         self.report = report
 
 
-def _fold_header(text: str) -> str:
+def fold_header(text: str) -> str:
     return " ".join(fold(str(text)).replace("_", " ").split())
 
 
@@ -202,7 +202,7 @@ def _read_xlsx(data: bytes) -> list[tuple[int, list[Any]]]:
         workbook.close()
 
 
-def _cell_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -232,27 +232,27 @@ def parse_date(value: Any) -> dt.date:
 def parse_rows(data: bytes) -> tuple[list[DelegateRow], ImportReport]:
     """Validate every row of the file; the report lists each problem with line and column."""
     report = ImportReport()
-    table = [(line, row) for line, row in read_table(data) if any(_cell_text(c) for c in row)]
+    table = [(line, row) for line, row in read_table(data) if any(cell_text(c) for c in row)]
     if not table:
         report.problems.append(RowProblem(1, "", "", "The file has no rows"))
         return [], report
     header_line, header = table[0]
     columns: dict[int, str] = {}
     for index, title in enumerate(header):
-        folded = _fold_header(_cell_text(title))
+        folded = fold_header(cell_text(title))
         if not folded:
             continue
         name = next((f for f, spellings in HEADERS.items() if folded in spellings), None)
         if name is None:
             if folded not in IGNORED_HEADERS:
-                report.unknown_columns.append(_cell_text(title))
+                report.unknown_columns.append(cell_text(title))
             continue
         if name in columns.values():
             report.problems.append(
-                RowProblem(header_line, _cell_text(title), "", "The column appears twice")
+                RowProblem(header_line, cell_text(title), "", "The column appears twice")
             )
         columns[index] = name
-    titles = {name: _cell_text(header[i]) for i, name in columns.items()}
+    titles = {name: cell_text(header[i]) for i, name in columns.items()}
     for required in REQUIRED:
         if required not in columns.values():
             report.problems.append(
@@ -294,14 +294,12 @@ def parse_rows(data: bytes) -> tuple[list[DelegateRow], ImportReport]:
             sink: list[RowProblem] = problems,
             **params: Any,
         ) -> None:
-            sink.append(
-                RowProblem(line, titles.get(name, name), _cell_text(value), message, params)
-            )
+            sink.append(RowProblem(line, titles.get(name, name), cell_text(value), message, params))
 
         cells = {name: (raw[i] if i < len(raw) else None) for i, name in columns.items()}
         for name in FIELDS:
             raw_value = cells.get(name)
-            text = _cell_text(raw_value)
+            text = cell_text(raw_value)
             if name == "full_name":
                 if not text:
                     problem(name, raw_value, "The full name is empty")

@@ -1,0 +1,259 @@
+"""`congress elections ...` and `congress ballots ...`: elections, candidates, printing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from congress import congresses
+from congress.cli import CLI_ACTOR, CliState, emit_json, handle_errors, pass_state
+
+
+@click.group("elections")
+def elections() -> None:
+    """Elections of a congress: candidates, rules and rounds."""
+
+
+@elections.command("create")
+@click.option("--congress", "slug", required=True)
+@click.option("--title", required=True)
+@click.option(
+    "--form", type=click.Choice(["strike", "agree", "yesno", "confidence"]), required=True
+)
+@click.option("--seats", type=int, required=True)
+@click.option(
+    "--candidates",
+    "candidates_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV or XLSX: Họ và tên, Ngày sinh, Giới tính, Chức vụ, Đơn vị (or English).",
+)
+@click.option("--sitting", "sitting_number", type=int, default=None)
+@click.option("--organisation", default="", help="Ballot header lines, separated by \\n.")
+@click.option(
+    "--threshold-base",
+    type=click.Choice(["summoned", "present", "issued", "collected", "valid"]),
+    default="valid",
+    show_default=True,
+)
+@click.option(
+    "--percentage-base",
+    type=click.Choice(["summoned", "present", "issued", "collected", "valid"]),
+    default="valid",
+    show_default=True,
+)
+@click.option(
+    "--tie-rule", type=click.Choice(["new_round", "older"]), default="new_round", show_default=True
+)
+@click.option("--no-seal", is_flag=True, help="The red seal is not required on ballots.")
+@click.option("--nobody-valid", is_flag=True, help="A ballot electing nobody stays valid.")
+@click.option("--manual-order", is_flag=True, help="Keep the file's order (column Thứ tự).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+@handle_errors
+def create_command(
+    state: CliState,
+    slug: str,
+    title: str,
+    form: str,
+    seats: int,
+    candidates_file: Path,
+    sitting_number: int | None,
+    organisation: str,
+    threshold_base: str,
+    percentage_base: str,
+    tie_rule: str,
+    no_seal: bool,
+    nobody_valid: bool,
+    manual_order: bool,
+    as_json: bool,
+) -> None:
+    """Create an election with its candidates (all rows of the file, or nothing)."""
+    from ballots.elections import Rules, create_election, election_json, import_candidates
+
+    rules = Rules(
+        threshold_base=threshold_base,
+        percentage_base=percentage_base,
+        tie_rule=tie_rule,
+        seal_required=not no_seal,
+        nobody_elected_invalid=not nobody_valid,
+        candidate_order="manual" if manual_order else "alphabetical",
+    )
+    data = candidates_file.read_bytes()
+    with state.database().session() as session:
+        congress = congresses.get_congress(session, slug)
+        election = create_election(
+            session,
+            congress,
+            title=title,
+            form=form,
+            seats=seats,
+            actor=CLI_ACTOR,
+            sitting_number=sitting_number,
+            organisation=organisation.replace("\\n", "\n"),
+            rules=rules,
+        )
+        import_candidates(session, election, data, CLI_ACTOR)
+        out = election_json(election)
+    if as_json:
+        emit_json(out)
+    else:
+        click.echo(
+            f"election {out['id']}: {out['title']} ({len(out['candidates'])} candidates, "
+            f"{out['seats']} seats)"
+        )
+
+
+@elections.command("list")
+@click.option("--congress", "slug", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+@handle_errors
+def list_command(state: CliState, slug: str | None, as_json: bool) -> None:
+    """List elections (of one congress, or all)."""
+    from sqlalchemy import select
+
+    from ballots.elections import election_json
+    from ballots.models import Election
+
+    with state.database().session() as session:
+        stmt = select(Election).order_by(Election.id)
+        if slug:
+            stmt = stmt.where(Election.congress_id == congresses.get_congress(session, slug).id)
+        rows = [election_json(e) for e in session.scalars(stmt)]
+    if as_json:
+        emit_json(rows)
+    else:
+        for row in rows:
+            click.echo(
+                f"{row['id']:>4}  {row['form']:<10} {row['seats']:>3} seats  "
+                f"{'locked ' if row['locked'] else ''}{row['title']}"
+            )
+
+
+@elections.command("show")
+@click.argument("election_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+@handle_errors
+def show_command(state: CliState, election_id: int, as_json: bool) -> None:
+    """An election: rules, candidates in ballot order, print runs."""
+    from ballots.elections import election_json, get_election
+
+    with state.database().session() as session:
+        data = election_json(get_election(session, election_id))
+    if as_json:
+        emit_json(data)
+        return
+    click.echo(f"{data['title']} · {data['form']} · {data['seats']} seats · round {data['round']}")
+    for n, c in enumerate(data["candidates"], 1):
+        click.echo(f"  {n:>3}. {c['full_name']}")
+    for run in data["print_runs"]:
+        state_text = f"voided: {run['void_reason']}" if run["voided"] else "live"
+        click.echo(
+            f"  run {run['id']} (round {run['round']}): {run['count']} ballots, {state_text}"
+        )
+
+
+@elections.command("new-round")
+@click.argument("election_id", type=int)
+@click.option(
+    "--candidates",
+    "candidate_ids",
+    required=True,
+    help="Ids of the remaining candidates, comma-separated (see `elections show`).",
+)
+@click.option("--seats", type=int, required=True)
+@pass_state
+@handle_errors
+def new_round_command(state: CliState, election_id: int, candidate_ids: str, seats: int) -> None:
+    """A further round with the remaining candidates for the seats still open."""
+    from ballots.elections import get_election, new_round
+
+    try:
+        ids = [int(x) for x in candidate_ids.split(",") if x.strip()]
+    except ValueError as exc:
+        raise click.BadParameter("candidate ids are numbers", param_hint="--candidates") from exc
+    with state.database().session() as session:
+        round_ = new_round(session, get_election(session, election_id), ids, seats, CLI_ACTOR)
+        click.echo(
+            f"round {round_.number}: {len(round_.candidate_ids or [])} candidates, {seats} seats"
+        )
+
+
+@click.group("ballots")
+def ballots() -> None:
+    """Paper ballots: print (every run recorded with its serials) and void."""
+
+
+@ballots.command("print")
+@click.option("--election", "election_id", type=int, required=True)
+@click.option("--count", type=int, required=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--layout",
+    "layout_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the layout JSON (targets, QR and marks).",
+)
+@pass_state
+@handle_errors
+def print_command(
+    state: CliState, election_id: int, count: int, out: Path, layout_out: Path | None
+) -> None:
+    """Print ballots of the election's current round as one PDF."""
+    from rich.progress import Progress
+
+    from ballots.elections import get_election, print_ballots
+
+    with Progress(transient=True) as progress:
+        progress.add_task(f"printing {count} ballots", total=None)
+        with state.database().session() as session:
+            printed = print_ballots(
+                state.settings, session, get_election(session, election_id), count, CLI_ACTOR
+            )
+            run_id = printed.run.id
+    # Files are written only after the run is recorded: no ballot exists unaccounted for.
+    out.write_bytes(printed.pdf)
+    if layout_out:
+        layout_out.write_text(printed.layout.to_json(), encoding="utf-8")
+    click.echo(
+        f"print run {run_id}: {count} ballots, {len(printed.layout.pages)} page(s) each: {out}"
+    )
+
+
+@ballots.command("void")
+@click.option("--election", "election_id", type=int, required=True)
+@click.option("--run", "run_id", type=int, required=True)
+@click.option("--reason", required=True)
+@pass_state
+@handle_errors
+def void_command(state: CliState, election_id: int, run_id: int, reason: str) -> None:
+    """Void a printed batch (recorded); the candidate list may change again."""
+    from ballots.elections import get_election, void_run
+
+    with state.database().session() as session:
+        run = void_run(session, get_election(session, election_id), run_id, reason, CLI_ACTOR)
+        click.echo(f"print run {run.id} voided ({run.count} ballots)")
+
+
+@ballots.command("layout")
+@click.option("--election", "election_id", type=int, required=True)
+@click.option("--run", "run_id", type=int, required=True)
+@pass_state
+@handle_errors
+def layout_command(state: CliState, election_id: int, run_id: int) -> None:
+    """The layout JSON a print run was printed with (what the reader and a recount use)."""
+    from ballots.elections import get_election
+    from ballots.models import PrintRun
+    from congress.errors import NotFound
+
+    with state.database().session() as session:
+        election = get_election(session, election_id)
+        run = session.get(PrintRun, run_id)
+        if run is None or run.round.election_id != election.id:
+            raise NotFound("unknown_print_run", "No print run %(id)s in this election", id=run_id)
+        click.echo(json.dumps(run.layout, ensure_ascii=False, indent=2))

@@ -1,0 +1,541 @@
+"""Elections and their ballots: candidates, rounds, print runs with their serials, voiding.
+
+The candidate list of a round is locked from the first print run of that round until every
+run of it is voided: a printed ballot and the list it was printed from must never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ballots.layout import BallotLayout
+from ballots.models import (
+    BASES,
+    FORMS,
+    ORDERS,
+    TIE_RULES,
+    BallotRound,
+    Candidate,
+    Election,
+    IssuedSerial,
+    PrintRun,
+)
+from ballots.render import BallotSpec, build_layout, render_ballots
+from ballots.serials import ballot_page_tokens, new_serials
+from congress import audit
+from congress.delegate_import import (
+    GENDER_VALUES,
+    ImportRefused,
+    ImportReport,
+    RowProblem,
+    cell_text,
+    fold_header,
+    parse_date,
+    read_table,
+)
+from congress.errors import CongressError, NotFound
+from congress.models import Congress, Sitting, utcnow
+from congress.settings import Settings
+from congress.signing import signing_key
+from congress.vietnamese import fold, name_sort_string, nfc
+
+MAX_CANDIDATES = 250
+MAX_PRINT = 5000
+
+CANDIDATE_HEADERS: dict[str, tuple[str, ...]] = {
+    "full_name": ("ho va ten", "ho ten", "full name", "name", "cau hoi", "question"),
+    "birth_date": ("ngay sinh", "ngay thang nam sinh", "birth date", "date of birth"),
+    "gender": ("gioi tinh", "gender", "sex"),
+    "position": ("chuc vu", "position", "title", "chuc danh"),
+    "unit": ("don vi", "don vi cong tac", "unit", "organisation", "organization", "co quan"),
+    "order": ("thu tu", "order", "so thu tu tren phieu"),
+}
+IGNORED = ("stt", "tt", "no", "no.", "#")
+
+
+@dataclass(frozen=True)
+class Rules:
+    threshold_base: str = "valid"
+    percentage_base: str = "valid"
+    tie_rule: str = "new_round"
+    seal_required: bool = True
+    nobody_elected_invalid: bool = True
+    candidate_order: str = "alphabetical"
+
+    def check(self) -> None:
+        for value, allowed, code in (
+            (self.threshold_base, BASES, "bad_threshold_base"),
+            (self.percentage_base, BASES, "bad_percentage_base"),
+            (self.tie_rule, TIE_RULES, "bad_tie_rule"),
+            (self.candidate_order, ORDERS, "bad_candidate_order"),
+        ):
+            if value not in allowed:
+                raise CongressError(
+                    code,
+                    "%(value)s is not one of %(allowed)s",
+                    value=value,
+                    allowed=", ".join(allowed),
+                )
+
+
+def get_election(session: Session, election_id: int, congress: Congress | None = None) -> Election:
+    election = session.get(Election, election_id)
+    if election is None or (congress is not None and election.congress_id != congress.id):
+        raise NotFound("unknown_election", "No election with the number %(id)s", id=election_id)
+    return election
+
+
+def current_round(election: Election) -> BallotRound:
+    return election.rounds[-1]
+
+
+def live_runs(round_: BallotRound) -> list[PrintRun]:
+    return [run for run in round_.print_runs if run.voided_at is None]
+
+
+def create_election(
+    session: Session,
+    congress: Congress,
+    *,
+    title: str,
+    form: str,
+    seats: int,
+    actor: str,
+    sitting_number: int | None = None,
+    organisation: str = "",
+    rules: Rules = Rules(),
+) -> Election:
+    title = nfc(title).strip()
+    if not title or len(title) > 300:
+        raise CongressError("bad_title", "The election needs a title of at most 300 characters")
+    if form not in FORMS:
+        raise CongressError(
+            "bad_form", "The ballot form must be strike, agree, yesno or confidence"
+        )
+    if not 1 <= seats <= MAX_CANDIDATES:
+        raise CongressError("bad_seats", "Seats must be between 1 and %(max)s", max=MAX_CANDIDATES)
+    rules.check()
+    sitting_id = None
+    if sitting_number is not None:
+        sitting = session.scalar(
+            select(Sitting).where(
+                Sitting.congress_id == congress.id, Sitting.number == sitting_number
+            )
+        )
+        if sitting is None:
+            raise CongressError(
+                "unknown_sitting",
+                "This congress has no sitting number %(number)s",
+                number=sitting_number,
+            )
+        sitting_id = sitting.id
+    election = Election(
+        congress_id=congress.id,
+        sitting_id=sitting_id,
+        title=title,
+        form=form,
+        seats=seats,
+        organisation=nfc(organisation or congress.organisation).strip()[:300],
+        threshold_base=rules.threshold_base,
+        percentage_base=rules.percentage_base,
+        tie_rule=rules.tie_rule,
+        seal_required=rules.seal_required,
+        nobody_elected_invalid=rules.nobody_elected_invalid,
+        candidate_order=rules.candidate_order,
+    )
+    election.rounds.append(BallotRound(number=1, seats=seats))
+    session.add(election)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "election.created",
+        congress_id=congress.id,
+        subject=f"election {election.id}",
+        title=title,
+        form=form,
+        seats=seats,
+    )
+    return election
+
+
+def ensure_editable(election: Election) -> None:
+    """Refuse changing the candidates once the current round's ballots are printed."""
+    round_ = current_round(election)
+    if round_.number > 1:
+        raise CongressError(
+            "round_fixed",
+            "Round %(number)s was built from the remaining candidates and cannot be changed",
+            status=409,
+            number=round_.number,
+        )
+    if live_runs(round_):
+        raise CongressError(
+            "candidates_locked",
+            "Ballots of this election are printed: the candidate list is locked. "
+            "Void the printed batch first (it is recorded).",
+            status=409,
+        )
+
+
+def ordered_candidates(election: Election, round_: BallotRound | None = None) -> list[Candidate]:
+    """The candidates of a round in ballot order."""
+    round_ = round_ or current_round(election)
+    by_id = {c.id: c for c in election.candidates}
+    if round_.candidate_ids is not None:
+        return [by_id[i] for i in round_.candidate_ids if i in by_id]
+    if election.candidate_order == "manual":
+        return sorted(election.candidates, key=lambda c: (c.manual_order, c.sort_key, c.id))
+    return sorted(election.candidates, key=lambda c: (c.sort_key, c.id))
+
+
+def parse_candidates(data: bytes) -> tuple[list[dict[str, Any]], ImportReport]:
+    """Validate a candidate file (CSV or XLSX, Vietnamese or English headers), every row."""
+    report = ImportReport()
+    table = [(line, row) for line, row in read_table(data) if any(cell_text(c) for c in row)]
+    if not table:
+        report.problems.append(RowProblem(1, "", "", "The file has no rows"))
+        return [], report
+    header_line, header = table[0]
+    columns: dict[int, str] = {}
+    for index, title in enumerate(header):
+        folded = fold_header(cell_text(title))
+        if not folded:
+            continue
+        name = next((f for f, s in CANDIDATE_HEADERS.items() if folded in s), None)
+        if name is None:
+            if folded not in IGNORED:
+                report.unknown_columns.append(cell_text(title))
+            continue
+        columns[index] = name
+    if "full_name" not in columns.values():
+        report.problems.append(
+            RowProblem(
+                header_line, "full_name", "", "Missing column %(column)s", {"column": "Họ và tên"}
+            )
+        )
+        return [], report
+    titles = {name: cell_text(header[i]) for i, name in columns.items()}
+    rows: list[dict[str, Any]] = []
+    seen: dict[tuple[str, Any], int] = {}
+    if len(table) - 1 > MAX_CANDIDATES:
+        report.problems.append(
+            RowProblem(
+                header_line,
+                "",
+                str(len(table) - 1),
+                "Too many rows (at most %(max)s)",
+                {"max": MAX_CANDIDATES},
+            )
+        )
+        return [], report
+    for line, raw in table[1:]:
+        cells = {name: (raw[i] if i < len(raw) else None) for i, name in columns.items()}
+        values: dict[str, Any] = {"line": line}
+
+        def problem(
+            name: str,
+            value: Any,
+            message: str,
+            line: int = line,
+            **params: Any,
+        ) -> None:
+            report.problems.append(
+                RowProblem(line, titles.get(name, name), cell_text(value), message, params)
+            )
+
+        name_text = nfc(cell_text(cells.get("full_name"))).strip()
+        if not name_text:
+            problem("full_name", cells.get("full_name"), "The full name is empty")
+        elif len(name_text) > 120:
+            problem(
+                "full_name", cells.get("full_name"), "The full name is longer than 120 characters"
+            )
+        values["full_name"] = name_text
+        born = cells.get("birth_date")
+        values["birth_date"] = None
+        if cell_text(born):
+            try:
+                values["birth_date"] = parse_date(born)
+                if not dt.date(1900, 1, 1) <= values["birth_date"] <= dt.date.today():
+                    problem(
+                        "birth_date", cells.get("birth_date"), "The birth date is not plausible"
+                    )
+            except ValueError:
+                problem(
+                    "birth_date",
+                    cells.get("birth_date"),
+                    "Not a date: write dd/mm/yyyy or yyyy-mm-dd",
+                )
+        gender = fold(cell_text(cells.get("gender")))
+        if gender and gender not in GENDER_VALUES:
+            problem(
+                "gender",
+                cells.get("gender"),
+                "Gender must be Nam, Nữ or Khác (male, female, other)",
+            )
+        values["gender"] = GENDER_VALUES.get(gender) if gender else None
+        values["position"] = nfc(cell_text(cells.get("position")))[:200]
+        values["unit"] = nfc(cell_text(cells.get("unit")))[:200]
+        order = cell_text(cells.get("order"))
+        values["order"] = 0
+        if order:
+            try:
+                values["order"] = int(float(order))
+            except ValueError:
+                problem("order", cells.get("order"), "The order must be a whole number")
+        key = (fold(name_text), values["birth_date"])
+        if name_text and key in seen:
+            problem(
+                "full_name",
+                cells.get("full_name"),
+                "The same person as on line %(first)s",
+                first=seen[key],
+            )
+        seen.setdefault(key, line)
+        rows.append(values)
+    report.rows = len(rows)
+    return rows, report
+
+
+def import_candidates(session: Session, election: Election, data: bytes, actor: str) -> int:
+    """Replace the candidate list with the file's: every row, or none with a report."""
+    ensure_editable(election)
+    rows, report = parse_candidates(data)
+    if report.problems:
+        raise ImportRefused(
+            report,
+            "Nothing was imported: %(count)s problem(s) in the file",
+            count=len(report.problems),
+        )
+    if not rows:
+        raise CongressError("no_candidates", "The file has no candidates")
+    for old in list(election.candidates):
+        election.candidates.remove(old)
+    for values in rows:
+        election.candidates.append(
+            Candidate(
+                full_name=values["full_name"],
+                sort_key=name_sort_string(values["full_name"]),
+                birth_date=values["birth_date"],
+                gender=values["gender"],
+                position=values["position"],
+                unit=values["unit"],
+                manual_order=values["order"] or values["line"],
+            )
+        )
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "election.candidates",
+        congress_id=election.congress_id,
+        subject=f"election {election.id}",
+        count=len(rows),
+    )
+    return len(rows)
+
+
+def spec_for(election: Election, round_: BallotRound, congress: Congress) -> BallotSpec:
+    candidates = ordered_candidates(election, round_)
+    if not candidates:
+        raise CongressError("no_candidates", "The election has no candidates yet")
+    if election.form == "strike" and len(candidates) < round_.seats:
+        raise CongressError(
+            "too_few_candidates",
+            "%(count)s candidates for %(seats)s seats: a strike-out ballot needs at least as "
+            "many candidates as seats",
+            count=len(candidates),
+            seats=round_.seats,
+        )
+    title = election.title if round_.number == 1 else f"{election.title} (lần {round_.number})"
+    place = f"{congress.venue}, " if congress.venue else ""
+    return BallotSpec(
+        election_id=election.id,
+        round=round_.number,
+        form=election.form,  # type: ignore[arg-type]
+        seats=round_.seats,
+        organisation=election.organisation or congress.organisation,
+        title=title,
+        items=[c.full_name for c in candidates],
+        sitting_label=f"{place}ngày {congress.starts_on:%d/%m/%Y}",
+        seal_required=election.seal_required,
+    )
+
+
+@dataclass(frozen=True)
+class Printed:
+    run: PrintRun
+    pdf: bytes
+    layout: BallotLayout
+
+
+def print_ballots(
+    settings: Settings, session: Session, election: Election, count: int, actor: str
+) -> Printed:
+    """Print `count` ballots of the current round with fresh serials; records the run."""
+    if not 1 <= count <= MAX_PRINT:
+        raise CongressError(
+            "bad_count", "Print between 1 and %(max)s ballots at a time", max=MAX_PRINT
+        )
+    congress = session.get(Congress, election.congress_id)
+    assert congress is not None
+    round_ = current_round(election)
+    spec = spec_for(election, round_, congress)
+    layout = build_layout(spec)
+    issued = session.scalars(
+        select(IssuedSerial.serial).where(IssuedSerial.election_id == election.id)
+    ).all()
+    serials = new_serials(count, exclude=issued)
+    tokens = ballot_page_tokens(
+        signing_key(settings, session, congress),
+        election.id,
+        round_.number,
+        len(layout.pages),
+        serials,
+    )
+    out = io.BytesIO()
+    render_ballots(spec, layout, tokens, out)
+    if round_.candidate_ids is None:
+        round_.candidate_ids = [c.id for c in ordered_candidates(election, round_)]
+    run = PrintRun(count=count, layout=layout.to_dict(), printed_by=actor)
+    round_.print_runs.append(run)
+    session.flush()
+    session.add_all(
+        IssuedSerial(election_id=election.id, print_run_id=run.id, serial=s) for s in serials
+    )
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "ballots.printed",
+        congress_id=congress.id,
+        subject=f"election {election.id} round {round_.number}",
+        run=run.id,
+        count=count,
+    )
+    return Printed(run, out.getvalue(), layout)
+
+
+def void_run(
+    session: Session, election: Election, run_id: int, reason: str, actor: str
+) -> PrintRun:
+    """Void a printed batch (its ballots must be destroyed); the record stays."""
+    run = session.get(PrintRun, run_id)
+    if run is None or run.round.election_id != election.id:
+        raise NotFound("unknown_print_run", "No print run %(id)s in this election", id=run_id)
+    if run.voided_at is not None:
+        raise CongressError("already_voided", "This print run is already voided", status=409)
+    reason = reason.strip()
+    if not reason:
+        raise CongressError("void_reason", "Say why the batch is voided")
+    run.voided_at = utcnow()
+    run.voided_by = actor
+    run.void_reason = reason[:300]
+    round_ = run.round
+    if round_.number == 1 and not live_runs(round_):
+        round_.candidate_ids = None  # the list may change again, and the ballot with it
+    audit.record(
+        session,
+        actor,
+        "ballots.voided",
+        congress_id=election.congress_id,
+        subject=f"election {election.id} run {run.id}",
+        reason=run.void_reason,
+        count=run.count,
+    )
+    return run
+
+
+def new_round(
+    session: Session, election: Election, candidate_ids: list[int], seats: int, actor: str
+) -> BallotRound:
+    """A further round: a new ballot with the remaining candidates for the seats still open."""
+    previous = current_round(election)
+    if not live_runs(previous):
+        raise CongressError(
+            "round_not_held",
+            "Round %(number)s was not printed; change it instead",
+            status=409,
+            number=previous.number,
+        )
+    known = {c.id for c in election.candidates}
+    wanted = list(dict.fromkeys(candidate_ids))
+    if not wanted or not set(wanted) <= known:
+        raise CongressError(
+            "bad_round_candidates", "Name the remaining candidates of this election"
+        )
+    if not 1 <= seats <= len(wanted) or seats > election.seats:
+        raise CongressError(
+            "bad_round_seats",
+            "The new round needs 1 to %(max)s seats",
+            max=min(len(wanted), election.seats),
+        )
+    by_id = {c.id: c for c in election.candidates}
+    ordered = sorted(wanted, key=lambda i: (by_id[i].sort_key, i))
+    if election.candidate_order == "manual":
+        ordered = sorted(wanted, key=lambda i: (by_id[i].manual_order, by_id[i].sort_key, i))
+    round_ = BallotRound(number=previous.number + 1, seats=seats, candidate_ids=ordered)
+    election.rounds.append(round_)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "election.new_round",
+        congress_id=election.congress_id,
+        subject=f"election {election.id} round {round_.number}",
+        seats=seats,
+        candidates=len(ordered),
+    )
+    return round_
+
+
+def election_json(election: Election) -> dict[str, Any]:
+    round_ = current_round(election)
+    return {
+        "id": election.id,
+        "congress_id": election.congress_id,
+        "title": election.title,
+        "form": election.form,
+        "seats": election.seats,
+        "rules": {
+            "threshold_base": election.threshold_base,
+            "percentage_base": election.percentage_base,
+            "tie_rule": election.tie_rule,
+            "seal_required": election.seal_required,
+            "nobody_elected_invalid": election.nobody_elected_invalid,
+            "candidate_order": election.candidate_order,
+        },
+        "round": round_.number,
+        "locked": bool(live_runs(round_)),
+        "candidates": [
+            {
+                "id": c.id,
+                "full_name": c.full_name,
+                "birth_date": c.birth_date.isoformat() if c.birth_date else None,
+                "gender": c.gender,
+                "position": c.position,
+                "unit": c.unit,
+            }
+            for c in ordered_candidates(election, round_)
+        ],
+        "print_runs": [
+            {
+                "id": run.id,
+                "round": r.number,
+                "count": run.count,
+                "printed_by": run.printed_by,
+                "printed_at": run.printed_at.isoformat(timespec="seconds"),
+                "voided": run.voided_at is not None,
+                "void_reason": run.void_reason,
+            }
+            for r in election.rounds
+            for run in r.print_runs
+        ],
+    }

@@ -1,0 +1,278 @@
+"""Election pages: the list, a new election, candidates, printing and voiding ballots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from ballots import elections as svc
+from ballots.models import Election, PrintRun
+from congress import congresses
+from congress.delegate_import import ImportRefused
+from congress.errors import CongressError, NotFound
+from congress.web import actor, endpoint, form_of, render, session_scope, settings_of, t
+
+
+def N_(message: str) -> str:
+    return message
+
+
+FORM_NAMES = {
+    "strike": N_("Strike out names (gạch tên)"),
+    "agree": N_("Agree / disagree per candidate"),
+    "yesno": N_("Yes / no question"),
+    "confidence": N_("Confidence vote (three levels)"),
+}
+BASE_NAMES = {
+    "summoned": N_("delegates summoned"),
+    "present": N_("delegates present"),
+    "issued": N_("ballots issued"),
+    "collected": N_("ballots collected"),
+    "valid": N_("valid ballots"),
+}
+LABELS = {"forms": FORM_NAMES, "bases": BASE_NAMES}
+ORGANIZE = ("organizer",)
+COMMITTEE = ("organizer", "counting")
+WATCH = ("organizer", "counting", "observer")
+
+
+def _count(value: Any) -> int:
+    try:
+        return int(str(value).strip())
+    except ValueError as exc:
+        raise CongressError("bad_number", "Write a whole number") from exc
+
+
+@endpoint(*WATCH)
+async def list_page(request: Request) -> Response:
+    return _render_list(request)
+
+
+def _render_list(
+    request: Request,
+    error: str | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, request.path_params["slug"])
+        items = [
+            svc.election_json(e)
+            for e in session.scalars(
+                select(Election).where(Election.congress_id == congress.id).order_by(Election.id)
+            )
+        ]
+        return render(
+            request,
+            "ballots/elections.html",
+            {
+                "congress": congress,
+                "elections": items,
+                "error": error,
+                "values": values or {},
+                "sittings": list(congress.sittings),
+                **LABELS,
+            },
+            status=status,
+        )
+
+
+@endpoint(*ORGANIZE)
+async def create(request: Request) -> Response:
+    form = await form_of(request)
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    upload = form.get("candidates")
+    tr = t(request)
+    slug = request.path_params["slug"]
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise CongressError("no_file", "Choose the candidate list (CSV or XLSX)")
+        data = await upload.read()
+        rules = svc.Rules(
+            threshold_base=values.get("threshold_base", "valid"),
+            percentage_base=values.get("percentage_base", "valid"),
+            tie_rule=values.get("tie_rule", "new_round"),
+            seal_required=values.get("seal_required") == "1",
+            nobody_elected_invalid=values.get("nobody_elected_invalid") == "1",
+            candidate_order=values.get("candidate_order", "alphabetical"),
+        )
+        sitting = values.get("sitting") or None
+        with session_scope(request) as session:
+            congress = congresses.get_congress(session, slug)
+            election = svc.create_election(
+                session,
+                congress,
+                title=values.get("title", ""),
+                form=values.get("form", ""),
+                seats=_count(values.get("seats", "")),
+                actor=actor(request),
+                sitting_number=int(sitting) if sitting and sitting.isdigit() else None,
+                organisation=values.get("organisation", ""),
+                rules=rules,
+            )
+            svc.import_candidates(session, election, data, actor(request))
+            election_id = election.id
+    except ImportRefused as exc:
+        problems = "; ".join(
+            f"{p.line}/{p.column}: "
+            + (tr.gettext(p.message) % p.params if p.params else tr.gettext(p.message))
+            for p in exc.report.problems
+        )
+        return _render_list(request, f"{exc.translated(tr.gettext)} {problems}", values, 422)
+    except CongressError as exc:
+        return _render_list(request, exc.translated(tr.gettext), values, exc.status)
+    return RedirectResponse(f"/c/{slug}/elections/{election_id}", status_code=303)
+
+
+def _render_detail(
+    request: Request,
+    error: str | None = None,
+    message: str | None = None,
+    problems: list[Any] | None = None,
+    status: int = 200,
+) -> Response:
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, request.path_params["slug"])
+        election = svc.get_election(session, request.path_params["election_id"], congress)
+        return render(
+            request,
+            "ballots/election.html",
+            {
+                "congress": congress,
+                "election": svc.election_json(election),
+                "error": error,
+                "message": message,
+                "problems": problems or [],
+                **LABELS,
+            },
+            status=status,
+        )
+
+
+@endpoint(*WATCH)
+async def detail(request: Request) -> Response:
+    return _render_detail(request)
+
+
+@endpoint(*ORGANIZE)
+async def candidates(request: Request) -> Response:
+    form = await form_of(request)
+    upload = form.get("file")
+    tr = t(request)
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise CongressError("no_file", "Choose the candidate list (CSV or XLSX)")
+        data = await upload.read()
+        with session_scope(request) as session:
+            congress = congresses.get_congress(session, request.path_params["slug"])
+            election = svc.get_election(session, request.path_params["election_id"], congress)
+            count = svc.import_candidates(session, election, data, actor(request))
+    except ImportRefused as exc:
+        return _render_detail(
+            request, exc.translated(tr.gettext), problems=exc.report.problems, status=exc.status
+        )
+    except CongressError as exc:
+        return _render_detail(request, exc.translated(tr.gettext), status=exc.status)
+    return _render_detail(request, message=tr.gettext("%(count)s candidates", count=count))
+
+
+@endpoint(*COMMITTEE)
+async def print_page(request: Request) -> Response:
+    form = await form_of(request)
+    tr = t(request)
+    settings = settings_of(request)
+
+    def run() -> tuple[bytes, int]:
+        with session_scope(request) as session:
+            congress = congresses.get_congress(session, request.path_params["slug"])
+            election = svc.get_election(session, request.path_params["election_id"], congress)
+            count = _count(form.get("count", ""))
+            printed = svc.print_ballots(settings, session, election, count, actor(request))
+            return printed.pdf, printed.run.id
+
+    try:
+        pdf, run_id = await run_in_threadpool(run)
+    except CongressError as exc:
+        return _render_detail(request, exc.translated(tr.gettext), status=exc.status)
+    name = f"ballots-{request.path_params['election_id']}-run{run_id}.pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "content-disposition": f'attachment; filename="{name}"',
+            "cache-control": "no-store",
+        },
+    )
+
+
+@endpoint(*COMMITTEE)
+async def void(request: Request) -> Response:
+    form = await form_of(request)
+    tr = t(request)
+    try:
+        with session_scope(request) as session:
+            congress = congresses.get_congress(session, request.path_params["slug"])
+            election = svc.get_election(session, request.path_params["election_id"], congress)
+            run = svc.void_run(
+                session,
+                election,
+                request.path_params["run_id"],
+                str(form.get("reason", "")),
+                actor(request),
+            )
+            message = tr.gettext("Print run %(id)s voided", id=run.id)
+    except CongressError as exc:
+        return _render_detail(request, exc.translated(tr.gettext), status=exc.status)
+    return _render_detail(request, message=message)
+
+
+@endpoint(*WATCH)
+async def layout_json(request: Request) -> Response:
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, request.path_params["slug"])
+        election = svc.get_election(session, request.path_params["election_id"], congress)
+        run = session.get(PrintRun, request.path_params["run_id"])
+        if run is None or run.round.election_id != election.id:
+            raise NotFound(
+                "unknown_print_run",
+                "No print run %(id)s in this election",
+                id=request.path_params["run_id"],
+            )
+        return JSONResponse(run.layout)
+
+
+@endpoint(*WATCH)
+async def api_elections(request: Request) -> Response:
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, request.path_params["slug"])
+        return JSONResponse(
+            [
+                svc.election_json(e)
+                for e in session.scalars(
+                    select(Election)
+                    .where(Election.congress_id == congress.id)
+                    .order_by(Election.id)
+                )
+            ]
+        )
+
+
+def routes() -> list[BaseRoute]:
+    base = "/c/{slug}/elections"
+    one = base + "/{election_id:int}"
+    return [
+        Route(base, list_page),
+        Route(base + "/new", create, methods=["POST"]),
+        Route(one, detail),
+        Route(one + "/candidates", candidates, methods=["POST"]),
+        Route(one + "/print", print_page, methods=["POST"]),
+        Route(one + "/runs/{run_id:int}/void", void, methods=["POST"]),
+        Route(one + "/runs/{run_id:int}/layout.json", layout_json),
+        Route("/api/congresses/{slug}/elections", api_elections),
+    ]
