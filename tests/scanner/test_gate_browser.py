@@ -86,7 +86,11 @@ def test_keyboard_wedge_and_offline_queue(
         page.press("#wedge", "Enter")
         page.wait_for_selector('#result[data-result="admitted"]:not([hidden])')
         page.click("#result")
-        page.fill("#wedge", badges["DB0003"][:-6] + "AAAAAA")
+        page.fill(
+            "#wedge",
+            badges["DB0003"][:-6]
+            + "".join("B" if c == "A" else "A" for c in badges["DB0003"][-6:]),
+        )
         page.press("#wedge", "Enter")
         page.wait_for_selector(
             '#result[data-result="forged"]:not([hidden]), '
