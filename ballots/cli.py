@@ -257,3 +257,77 @@ def layout_command(state: CliState, election_id: int, run_id: int) -> None:
         if run is None or run.round.election_id != election.id:
             raise NotFound("unknown_print_run", "No print run %(id)s in this election", id=run_id)
         click.echo(json.dumps(run.layout, ensure_ascii=False, indent=2))
+
+
+@ballots.command("read")
+@click.option("--election", "election_id", type=int, required=True)
+@click.option(
+    "--round",
+    "round_number",
+    type=int,
+    default=None,
+    help="The ballot round (default: the election's current round).",
+)
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per ballot (JSON Lines).")
+@click.option(
+    "--annotate",
+    "annotate_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write each scan with its targets outlined and scored here.",
+)
+@pass_state
+@handle_errors
+def read_command(
+    state: CliState,
+    election_id: int,
+    round_number: int | None,
+    files: tuple[Path, ...],
+    as_json: bool,
+    annotate_dir: Path | None,
+) -> None:
+    """Read scanned ballots (PNG, JPEG, TIFF, PDF); prints readings, writes nothing to the database."""
+    import cv2
+    from rich.progress import Progress
+
+    from ballots.elections import get_election, read_context
+    from ballots.imageio import ImageFileError, load_file
+    from ballots.reader import annotate, read_files
+    from congress.errors import CongressError
+
+    with state.database().session() as session:
+        context = read_context(get_election(session, election_id), round_number)
+    scanned = []
+    with Progress(transient=True, disable=as_json) as progress:
+        task = progress.add_task("reading", total=len(files))
+        for path in files:
+            try:
+                scanned.append(load_file(path))
+            except (ImageFileError, OSError) as exc:
+                raise CongressError(
+                    "unreadable_file",
+                    "%(file)s cannot be read: %(reason)s",
+                    file=str(path),
+                    reason=str(exc),
+                ) from exc
+            progress.advance(task)
+        readings = read_files(scanned, context)
+    by_name = {f.name: f for f in scanned}
+    if annotate_dir is not None:
+        annotate_dir.mkdir(parents=True, exist_ok=True)
+    for reading in readings:
+        if as_json:
+            click.echo(reading.to_json())
+        else:
+            reasons = f" ({', '.join(reading.reasons)})" if reading.reasons else ""
+            click.echo(f"{reading.file}: {reading.serial or '-'} {reading.status}{reasons}")
+        if annotate_dir is None:
+            continue
+        for page in reading.pages:
+            image = by_name[page.file].pages[page.index]
+            drawn = annotate(image, reading, context, page.index)
+            stem = Path(page.file).stem
+            cv2.imwrite(str(annotate_dir / f"{stem}-p{page.index + 1}.png"), drawn)

@@ -539,3 +539,53 @@ def election_json(election: Election) -> dict[str, Any]:
             for run in r.print_runs
         ],
     }
+
+
+def read_context(election: Election, round_number: int | None = None) -> Any:
+    """What the reader needs for a round: the printed layout, blank references, the key, rules.
+
+    The layout is the one recorded with the round's print run, and it must equal the layout
+    the candidates give now: a reading never uses a layout the ballots were not printed with.
+    """
+    from ballots.reader import ElectionRules, ReadingContext, ReadingSettings, reference_pages
+
+    rounds = {r.number: r for r in election.rounds}
+    round_ = rounds.get(round_number or current_round(election).number)
+    if round_ is None:
+        raise NotFound(
+            "unknown_round", "This election has no round %(number)s", number=round_number
+        )
+    runs = live_runs(round_)
+    if not runs:
+        raise CongressError(
+            "not_printed", "No ballots of round %(number)s were printed", number=round_.number
+        )
+    session = object_session_of(election)
+    congress = session.get(Congress, election.congress_id)
+    assert congress is not None
+    from congress.signing import public_key
+
+    key = public_key(congress)
+    assert key is not None  # printing registered it
+    spec = spec_for(election, round_, congress)
+    layout = build_layout(spec)
+    if layout.to_dict() != runs[-1].layout:
+        raise CongressError(
+            "layout_changed", "The ballot layout differs from the printed one; nothing was read"
+        )
+    settings = ReadingSettings()
+    return ReadingContext(
+        layout,
+        reference_pages(spec, layout, settings),
+        key,
+        ElectionRules(round_.seats, election.nobody_elected_invalid, election.seal_required),
+        settings,
+    )
+
+
+def object_session_of(instance: Any) -> Session:
+    from sqlalchemy.orm import object_session
+
+    session = object_session(instance)
+    assert session is not None
+    return session
