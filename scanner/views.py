@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +48,23 @@ GATE = ("checkin", "organizer")
 WATCH = ("organizer", "observer", "checkin", "counting")
 MAX_SCAN_BYTES = 4 * 1024
 MAX_BATCH = 500
+log = logging.getLogger("scanner.checkin")
+# SQLite has one writer at a time; its busy handler waits with growing sleeps (up to 100 ms),
+# so concurrent gates queue here instead, in arrival order, and the tail latency stays low.
+# (Across several server processes the database's own lock still keeps the answer right.)
+_SQLITE_WRITER = threading.Lock()
+
+
+def _log_refusal(request: Request, exc: CongressError, scan_id: Any = None) -> None:
+    """A request refused before it became a scan (bad JSON, too large, a reused scan id...)."""
+    log.warning(
+        "check-in request refused: %s (congress %s, operator %s, scan id %r, client %s)",
+        exc.code,
+        request.path_params.get("slug"),
+        actor(request),
+        str(scan_id)[:64] if scan_id is not None else None,
+        request.client.host if request.client else "?",
+    )
 
 
 def _with_message(answer: dict[str, Any], tr: Translator) -> dict[str, Any]:
@@ -82,7 +102,12 @@ async def _json_body(request: Request, limit: int) -> Any:
 def _scan_one(request: Request, slug: str, data: Any) -> dict[str, Any]:
     tr = t(request)
     scan = ScanInput.from_json(data)
-    with db_of(request).write_session() as session:
+    database = db_of(request)
+    sqlite = database.engine.dialect.name == "sqlite"
+    with (
+        _SQLITE_WRITER if sqlite else contextlib.nullcontext(),
+        database.write_session() as session,
+    ):
         congress = congresses.get_congress(session, slug)
         answer = record_scan(session, congress, scan, actor(request))
     return _with_message(answer, tr)
@@ -90,20 +115,29 @@ def _scan_one(request: Request, slug: str, data: Any) -> dict[str, Any]:
 
 @endpoint(*GATE)
 async def api_scan(request: Request) -> Response:
-    data = await _json_body(request, MAX_SCAN_BYTES)
-    answer = await run_in_threadpool(_scan_one, request, request.path_params["slug"], data)
+    data: Any = None
+    try:
+        data = await _json_body(request, MAX_SCAN_BYTES)
+        answer = await run_in_threadpool(_scan_one, request, request.path_params["slug"], data)
+    except CongressError as exc:
+        _log_refusal(request, exc, data.get("scan_id") if isinstance(data, dict) else None)
+        raise
     return JSONResponse(answer)
 
 
 @endpoint(*GATE)
 async def api_scan_batch(request: Request) -> Response:
     """The offline queue of a gate, synced when the network is back; each scan stands alone."""
-    data = await _json_body(request, MAX_SCAN_BYTES * MAX_BATCH)
-    scans = data.get("scans") if isinstance(data, dict) else None
-    if not isinstance(scans, list) or len(scans) > MAX_BATCH:
-        raise CongressError(
-            "bad_batch", 'Send up to %(max)s scans as {"scans": [...]}', max=MAX_BATCH
-        )
+    try:
+        data = await _json_body(request, MAX_SCAN_BYTES * MAX_BATCH)
+        scans = data.get("scans") if isinstance(data, dict) else None
+        if not isinstance(scans, list) or len(scans) > MAX_BATCH:
+            raise CongressError(
+                "bad_batch", 'Send up to %(max)s scans as {"scans": [...]}', max=MAX_BATCH
+            )
+    except CongressError as exc:
+        _log_refusal(request, exc)
+        raise
     slug = request.path_params["slug"]
     tr = t(request)
 
@@ -114,6 +148,7 @@ async def api_scan_batch(request: Request) -> Response:
                 answers.append(_scan_one(request, slug, item))
             except CongressError as exc:
                 scan_id = item.get("scan_id") if isinstance(item, dict) else None
+                _log_refusal(request, exc, scan_id)
                 answers.append(
                     {
                         "scan_id": scan_id,

@@ -188,3 +188,43 @@ def test_bootstrap_has_what_an_offline_gate_needs(
         assert data["congress"]["id"] == congress.id
     assert len(data["delegates"]) == 20
     assert data["sittings"] == [{"number": 1, "title": "Phiên trù bị", "open": True}]
+
+
+def test_unknown_delegate_and_reused_scan_id_are_refused_and_logged(
+    client: TestClient,
+    db: Database,
+    settings: Settings,
+    make_user: Any,
+    register: dict[str, Any],
+    caplog: Any,
+) -> None:
+    from congress.signing import signing_key
+
+    headers = _gate(client, make_user)
+    open_doors(db, register["congress_id"])
+    with db.session() as session:
+        congress = congresses.get_congress(session, register["slug"])
+        # Signed with this congress's own key, for a delegate the register does not hold.
+        ghost = sign_badge(
+            signing_key(settings, session, congress), BadgeToken(congress.id, 9999, 1)
+        )
+    unknown = client.post(URL, json=scan(ghost), headers=headers)
+    assert unknown.status_code == 200
+    assert unknown.json()["result"] == "unknown" and unknown.json()["colour"] == "red"
+    assert unknown.json()["delegate"] is None
+    first = scan(ghost)
+    assert client.post(URL, json=first, headers=headers).json()["result"] == "unknown"
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="scanner.checkin"):
+        reused = client.post(URL, json={**first, "text": "other"}, headers=headers)
+        huge = client.post(URL, content=b"[" + b"1," * 5000 + b"1]", headers=headers)
+    assert reused.status_code == 409 and reused.json()["error"]["code"] == "scan_id_reused"
+    assert huge.status_code == 413 and huge.json()["error"]["code"] == "too_large"
+    logged = [r.getMessage() for r in caplog.records if r.name == "scanner.checkin"]
+    assert len(logged) == 2
+    assert "scan_id_reused" in logged[0] and first["scan_id"] in logged[0]
+    assert "too_large" in logged[1]
+    with db.session() as session:
+        rows = session.scalars(select(Scan).where(Scan.result == "unknown")).all()
+    assert len(rows) == 2 and all(r.delegate_id is None for r in rows)
+    assert _count(db, Admission) == 0
