@@ -35,9 +35,8 @@ from congress.delegate_import import (
     ImportReport,
     RowProblem,
     cell_text,
-    fold_header,
     parse_date,
-    read_table,
+    read_columns,
 )
 from congress.errors import CongressError, NotFound
 from congress.models import Congress, Sitting, utcnow
@@ -56,7 +55,6 @@ CANDIDATE_HEADERS: dict[str, tuple[str, ...]] = {
     "unit": ("don vi", "don vi cong tac", "unit", "organisation", "organization", "co quan"),
     "order": ("thu tu", "order", "so thu tu tren phieu"),
 }
-IGNORED = ("stt", "tt", "no", "no.", "#")
 
 
 @dataclass(frozen=True)
@@ -198,30 +196,11 @@ def ordered_candidates(election: Election, round_: BallotRound | None = None) ->
 def parse_candidates(data: bytes) -> tuple[list[dict[str, Any]], ImportReport]:
     """Validate a candidate file (CSV or XLSX, Vietnamese or English headers), every row."""
     report = ImportReport()
-    table = [(line, row) for line, row in read_table(data) if any(cell_text(c) for c in row)]
-    if not table:
-        report.problems.append(RowProblem(1, "", "", "The file has no rows"))
+    found = read_columns(data, CANDIDATE_HEADERS, ("full_name",), report)
+    if found is None:
         return [], report
-    header_line, header = table[0]
-    columns: dict[int, str] = {}
-    for index, title in enumerate(header):
-        folded = fold_header(cell_text(title))
-        if not folded:
-            continue
-        name = next((f for f, s in CANDIDATE_HEADERS.items() if folded in s), None)
-        if name is None:
-            if folded not in IGNORED:
-                report.unknown_columns.append(cell_text(title))
-            continue
-        columns[index] = name
-    if "full_name" not in columns.values():
-        report.problems.append(
-            RowProblem(
-                header_line, "full_name", "", "Missing column %(column)s", {"column": "Họ và tên"}
-            )
-        )
-        return [], report
-    titles = {name: cell_text(header[i]) for i, name in columns.items()}
+    table, columns, titles = found
+    header_line = table[0][0]
     rows: list[dict[str, Any]] = []
     seen: dict[tuple[str, Any], int] = {}
     if len(table) - 1 > MAX_CANDIDATES:

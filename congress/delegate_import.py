@@ -35,6 +35,8 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "phone": ("so dien thoai", "dien thoai", "sdt", "phone", "phone number"),
     "email": ("email", "e-mail", "thu dien tu"),
 }
+# How a missing required column is named to the user: the usual Vietnamese header.
+DISPLAY = {"full_name": "Họ và tên", "delegation": "Đoàn đại biểu"}
 IGNORED_HEADERS = ("stt", "so thu tu", "tt", "no", "no.", "#")
 REQUIRED = ("full_name", "delegation")
 FIELDS = (
@@ -229,20 +231,30 @@ def parse_date(value: Any) -> dt.date:
     raise ValueError(text)
 
 
-def parse_rows(data: bytes) -> tuple[list[DelegateRow], ImportReport]:
-    """Validate every row of the file; the report lists each problem with line and column."""
-    report = ImportReport()
+def read_columns(
+    data: bytes,
+    headers: dict[str, tuple[str, ...]],
+    required: tuple[str, ...],
+    report: ImportReport,
+    display: dict[str, str] | None = None,
+) -> tuple[list[tuple[int, list[Any]]], dict[int, str], dict[str, str]] | None:
+    """Read a CSV/XLSX table and map its header to fields by their folded spellings.
+
+    Returns the non-empty rows (header first), column index -> field, and field -> the header
+    as written; None, with the problems in the report, when the header cannot be used. Unknown
+    columns are listed in the report.
+    """
     table = [(line, row) for line, row in read_table(data) if any(cell_text(c) for c in row)]
     if not table:
         report.problems.append(RowProblem(1, "", "", "The file has no rows"))
-        return [], report
+        return None
     header_line, header = table[0]
     columns: dict[int, str] = {}
     for index, title in enumerate(header):
         folded = fold_header(cell_text(title))
         if not folded:
             continue
-        name = next((f for f, spellings in HEADERS.items() if folded in spellings), None)
+        name = next((f for f, spellings in headers.items() if folded in spellings), None)
         if name is None:
             if folded not in IGNORED_HEADERS:
                 report.unknown_columns.append(cell_text(title))
@@ -252,20 +264,31 @@ def parse_rows(data: bytes) -> tuple[list[DelegateRow], ImportReport]:
                 RowProblem(header_line, cell_text(title), "", "The column appears twice")
             )
         columns[index] = name
-    titles = {name: cell_text(header[i]) for i, name in columns.items()}
-    for required in REQUIRED:
-        if required not in columns.values():
+    for field_name in required:
+        if field_name not in columns.values():
             report.problems.append(
                 RowProblem(
                     header_line,
-                    required,
+                    field_name,
                     "",
                     "Missing column %(column)s",
-                    {"column": HEADERS[required][0].title()},
+                    {"column": (display or DISPLAY).get(field_name, field_name)},
                 )
             )
     if report.problems:
+        return None
+    titles = {name: cell_text(header[i]) for i, name in columns.items()}
+    return table, columns, titles
+
+
+def parse_rows(data: bytes) -> tuple[list[DelegateRow], ImportReport]:
+    """Validate every row of the file; the report lists each problem with line and column."""
+    report = ImportReport()
+    found = read_columns(data, HEADERS, REQUIRED, report)
+    if found is None:
         return [], report
+    table, columns, titles = found
+    header_line = table[0][0]
     body = table[1:]
     if len(body) > MAX_ROWS:
         report.problems.append(
