@@ -140,30 +140,15 @@ def pdf_command(
 
 
 def _change(state: CliState, slug: str, code: str, reason: str, action: str) -> None:
-    from sqlalchemy import select
-
-    from badges.service import reissue, revoke
-    from congress.models import Delegate
+    from badges.service import change_badge
 
     with state.database().session() as session:
         congress = congresses.get_congress(session, slug)
-        delegate = session.scalar(
-            select(Delegate).where(Delegate.congress_id == congress.id, Delegate.code == code)
-        )
-        if delegate is None:
-            raise CongressError(
-                "unknown_delegate_codes", "No delegate with the code(s) %(codes)s", codes=code
-            )
-        if action == "reissue":
-            if delegate.revoked_at is not None:
-                raise CongressError(
-                    "badge_revoked", "The badge of %(name)s is revoked", name=delegate.full_name
-                )
-            version = reissue(session, delegate, CLI_ACTOR, reason)
-            click.echo(f"{delegate.code} {delegate.full_name}: badge version {version}")
-        else:
-            revoke(session, delegate, CLI_ACTOR, reason)
+        delegate, version = change_badge(session, congress, code, action, CLI_ACTOR, reason)
+        if version is None:
             click.echo(f"{delegate.code} {delegate.full_name}: every badge revoked")
+        else:
+            click.echo(f"{delegate.code} {delegate.full_name}: badge version {version}")
 
 
 @badges.command("reissue")

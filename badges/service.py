@@ -112,3 +112,28 @@ def _unusable_key() -> Ed25519PublicKey:
 
 
 _NO_KEY = _unusable_key()
+
+
+def change_badge(
+    session: Session, congress: Congress, code: str, action: str, actor: str, reason: str = ""
+) -> tuple[Delegate, int | None]:
+    """Reissue or revoke the badge of the delegate with `code`; the new version on reissue."""
+    from sqlalchemy import select
+
+    from congress.errors import CongressError
+
+    delegate = session.scalar(
+        select(Delegate).where(Delegate.congress_id == congress.id, Delegate.code == code)
+    )
+    if delegate is None:
+        raise CongressError(
+            "unknown_delegate_codes", "No delegate with the code(s) %(codes)s", codes=code
+        )
+    if action == "revoke":
+        revoke(session, delegate, actor, reason)
+        return delegate, None
+    if delegate.revoked_at is not None:
+        raise CongressError(
+            "badge_revoked", "The badge of %(name)s is revoked", name=delegate.full_name
+        )
+    return delegate, reissue(session, delegate, actor, reason)

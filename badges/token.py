@@ -13,12 +13,8 @@ from typing import Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from congress.i18n import N_
 from congress.keys import verify
-
-
-def N_(message: str) -> str:
-    """Marks a catalog message for extraction; the edge (web page, CLI) translates it."""
-    return message
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from badges import cards as badge_cards
 from badges.linksheet import render_link_sheet
 from badges.pdf import LAYOUTS
-from badges.service import check_badge, reissue, revoke
+from badges.service import change_badge, check_badge
 from badges.token import BadgeTokenError, parse_badge
 from congress import congresses
 from congress.errors import CongressError
@@ -153,7 +153,7 @@ async def link_sheet(request: Request) -> Response:
 
 
 @endpoint(*ORGANIZE)
-async def change_badge(request: Request) -> Response:
+async def badge_change_page(request: Request) -> Response:
     """Reissue (a new version; older ones refused) or revoke a delegate's badge."""
     action = request.path_params["action"]
     if action not in ("reissue", "revoke"):
@@ -165,26 +165,16 @@ async def change_badge(request: Request) -> Response:
     try:
         with session_scope(request) as session:
             congress = congresses.get_congress(session, request.path_params["slug"])
-            delegate = session.scalar(
-                select(Delegate).where(Delegate.congress_id == congress.id, Delegate.code == code)
+            delegate, version = change_badge(
+                session, congress, code, action, actor(request), reason
             )
-            if delegate is None:
-                raise CongressError(
-                    "unknown_delegate_codes", "No delegate with the code(s) %(codes)s", codes=code
-                )
-            if action == "reissue":
-                if delegate.revoked_at is not None:
-                    raise CongressError(
-                        "badge_revoked", "The badge of %(name)s is revoked", name=delegate.full_name
-                    )
-                version = reissue(session, delegate, actor(request), reason)
+            if version is not None:
                 message = tr.gettext(
                     "New badge for %(name)s (version %(version)s); older badges are refused",
                     name=delegate.full_name,
                     version=version,
                 )
             else:
-                revoke(session, delegate, actor(request), reason)
                 message = tr.gettext(
                     "Every badge of %(name)s is refused from now on", name=delegate.full_name
                 )
@@ -325,7 +315,7 @@ def routes() -> list[BaseRoute]:
         Route("/c/{slug}/badges/badges.pdf", badges_pdf),
         Route("/c/{slug}/badges/links.csv", links_csv),
         Route("/c/{slug}/badges/link-sheet.pdf", link_sheet),
-        Route("/c/{slug}/badges/{action:str}", change_badge, methods=["POST"]),
+        Route("/c/{slug}/badges/{action:str}", badge_change_page, methods=["POST"]),
         Route("/b/sw.js", service_worker),
         Route("/b/{token}", soft_badge),
         Route("/b/{token}/photo", soft_badge_photo),

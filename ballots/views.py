@@ -16,12 +16,8 @@ from ballots.models import Election, PrintRun
 from congress import congresses
 from congress.delegate_import import ImportRefused
 from congress.errors import CongressError, NotFound
+from congress.i18n import N_
 from congress.web import actor, endpoint, form_of, render, session_scope, settings_of, t
-
-
-def N_(message: str) -> str:
-    return message
-
 
 FORM_NAMES = {
     "strike": N_("Strike out names (gạch tên)"),

@@ -21,6 +21,11 @@ DEFAULT_LANGUAGE = "vi"
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
 
+def N_(message: str) -> str:
+    """Mark a message for the catalog where it is defined; it is translated where shown."""
+    return message
+
+
 @cache
 def translations(lang: str) -> NullTranslations:
     """The catalog of `lang`, compiled from its .po file in memory (no build step to forget)."""

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from congress import audit
 from congress.errors import CongressError
+from congress.i18n import N_
 from congress.models import Congress, Delegate
 from congress.storage import FileStore, store_file
 
@@ -35,10 +36,6 @@ class PhotoProblem:
     name: str
     message: str  # msgid
     params: dict[str, Any] = field(default_factory=dict)
-
-
-def N_(message: str) -> str:
-    return message
 
 
 REFUSED = N_("No photo was stored: %(count)s file(s) have problems")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from badges.service import check_badge
 from congress import audit
 from congress.errors import CongressError
+from congress.i18n import N_
 from congress.models import Congress, Delegate, Sitting, utcnow
 from scanner.models import Admission, CheckinWindow, Scan
 
@@ -37,10 +38,6 @@ COLOURS = {
     "malformed": "red",
     "no_sitting_open": "red",
 }
-
-
-def N_(message: str) -> str:
-    return message
 
 
 MESSAGES = {

@@ -8,20 +8,13 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import zxingcpp
-from click.testing import CliRunner
 from sqlalchemy import select
 
 from badges.service import issue_token
-from congress.cli import main
 from congress.db import Database
 from congress.models import Delegate
 from congress.settings import Settings
-from tests.congress.test_cli import cli_env
-
-
-def run(settings: Settings, *args: str):  # type: ignore[no-untyped-def]
-    env = dict(cli_env(settings), CONGRESS_LANGUAGE="en")
-    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+from tests.congress.test_cli import run
 
 
 def test_verify_reissue_revoke(settings: Settings, db: Database, register: dict[str, Any]) -> None:

@@ -8,21 +8,14 @@ from typing import Any
 
 import cv2
 import numpy as np
-from click.testing import CliRunner
 
 from ballots.render import rasterize_pdf
 from ballots.synth import draw_marks, draw_seal
-from congress.cli import main
 from congress.settings import Settings
 from tests.ballots.test_elections import CANDIDATES, _create
-from tests.congress.test_cli import cli_env
+from tests.congress.test_cli import run
 
 DPI = 200
-
-
-def run(settings: Settings, *args: str):  # type: ignore[no-untyped-def]
-    env = dict(cli_env(settings), CONGRESS_LANGUAGE="en")
-    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
 
 def test_read_printed_ballots_and_annotate(

@@ -9,7 +9,6 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import zxingcpp
-from click.testing import CliRunner
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
@@ -17,13 +16,12 @@ from ballots.layout import BallotLayout
 from ballots.models import IssuedSerial
 from ballots.serials import decode_page_token
 from congress import congresses
-from congress.cli import main
 from congress.db import Database
 from congress.models import AuditEvent
 from congress.settings import Settings
 from congress.signing import public_key
 from tests.conftest import login
-from tests.congress.test_cli import cli_env
+from tests.congress.test_cli import run
 
 CANDIDATES = (
     "STT;Họ và tên;Ngày sinh;Giới tính;Chức vụ;Đơn vị\n"
@@ -32,11 +30,6 @@ CANDIDATES = (
     "3;Lê Minh Châu;05/05/1991;Nữ;Ủy viên;Huyện Đông Anh\n"
     "4;Phạm Đức Anh;07/07/1993;Nam;Ủy viên;Quận Tây Hồ\n"
 )
-
-
-def run(settings: Settings, *args: str):  # type: ignore[no-untyped-def]
-    env = dict(cli_env(settings), CONGRESS_LANGUAGE="en")
-    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
 
 def _create(settings: Settings, tmp_path: Path, text: str = CANDIDATES, seats: int = 3) -> Any:
