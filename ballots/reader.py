@@ -28,8 +28,10 @@ from ballots.reader_marks import (
     FlaggedInk,
     TargetScore,
     allowed_ink_mask,
+    darkness,
     flag_ink,
     printed_mask,
+    reference_darkness,
     score_page,
     seal_present,
     voter_ink,
@@ -90,6 +92,12 @@ class ReadingContext:
     rules: ElectionRules
     settings: ReadingSettings = field(default_factory=ReadingSettings)
     _cache: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    _dark: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def reference_dark(self, page: PageLayout) -> np.ndarray:
+        """The blank page's darkness (3x3 max) at the working resolution, computed once."""
+        self.masks(page)
+        return self._dark[page.number]
 
     def masks(self, page: PageLayout) -> tuple[np.ndarray, np.ndarray]:
         """(printed, allowed) masks of a layout page at the working resolution, computed once."""
@@ -112,6 +120,7 @@ class ReadingContext:
             printed = printed_mask(reference, self.settings)
             allowed = allowed_ink_mask(page, self.layout.form, self.settings)
             self._cache[page.number] = (printed, allowed)
+            self._dark[page.number] = reference_darkness(reference, self.settings)
         return self._cache[page.number]
 
 
@@ -279,9 +288,12 @@ def analyse_page(
     warped = warp_page(small, geometry_small.homography, page, settings)
     lap("warp")
     printed, allowed = context.masks(page)
-    ink = voter_ink(warped, printed, settings)
+    dark = darkness(warped, settings)
+    ink = voter_ink(warped, printed, settings, dark)
     lap("ink")
-    reading.scores = score_page(page, context.layout.form, ink, printed, settings)
+    reading.scores = score_page(
+        page, context.layout.form, ink, printed, settings, dark, context.reference_dark(page)
+    )
     lap("score")
     reading.flagged = flag_ink(page.number, ink, allowed, settings)
     if page.seal_box is not None and context.rules.seal_required and reading.colour:

@@ -61,9 +61,48 @@ def darkness(gray: np.ndarray, settings: ReadingSettings) -> np.ndarray:
     return np.clip(1.0 - gray.astype(np.float32) / paper_f, 0.0, 1.0)
 
 
-def voter_ink(gray: np.ndarray, printed: np.ndarray, settings: ReadingSettings) -> np.ndarray:
+def reference_darkness(reference: np.ndarray, settings: ReadingSettings) -> np.ndarray:
+    """The blank ballot's darkness, each pixel the darkest of its 3x3 neighbourhood."""
+    return cv2.dilate(darkness(reference, settings), np.ones((3, 3), np.uint8))
+
+
+def residual_columns(
+    dark: np.ndarray,
+    reference_dark: np.ndarray,
+    box: tuple[int, int, int, int],
+    settings: ReadingSettings,
+) -> int:
+    """Columns of a name box where the scan is darker than the blank, at the blank's best shift.
+
+    The page warp is only accurate to a pixel or two, so the blank is moved by up to
+    `residual_align_px` to explain the print as well as it can; what no shift explains is ink
+    the voter put on the name (a tick or a light touch mostly hidden by the letters).
+    """
+    x0, y0, x1, y1 = box
+    reach = settings.residual_align_px
+    height, width = reference_dark.shape
+    x0, y0 = max(reach, x0), max(reach, y0)
+    x1, y1 = min(width - reach, x1), min(height - reach, y1)
+    if x1 <= x0 or y1 <= y0:
+        return 0
+    scan = dark[y0:y1, x0:x1]
+    around = reference_dark[y0 - reach : y1 + reach, x0 - reach : x1 + reach]
+    # Every shift of the blank at once: (shifts y, shifts x, rows, columns).
+    shifted = np.lib.stride_tricks.sliding_window_view(around, scan.shape)
+    residue = (scan[None, None] - shifted) > settings.residual_dark
+    return int(residue.any(axis=2).sum(axis=-1).min())
+
+
+def voter_ink(
+    gray: np.ndarray,
+    printed: np.ndarray,
+    settings: ReadingSettings,
+    dark: np.ndarray | None = None,
+) -> np.ndarray:
     """Ink that the blank ballot does not explain, without dust specks: the voter's marks."""
-    ink = (darkness(gray, settings) > settings.ink_darkness) & ~printed
+    if dark is None:
+        dark = darkness(gray, settings)
+    ink = (dark > settings.ink_darkness) & ~printed
     ink_u8 = ink.astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink_u8, connectivity=8)
     if count > 1:
@@ -134,6 +173,8 @@ def score_strike(
     ink: np.ndarray,
     printed: np.ndarray,
     settings: ReadingSettings,
+    dark: np.ndarray | None = None,
+    reference_dark: np.ndarray | None = None,
 ) -> TargetScore:
     scale = settings.working_dpi / 72
     x0, y0, x1, y1 = target.box
@@ -161,6 +202,11 @@ def score_strike(
     if state == "unmarked" and touched >= settings.strike_touch_columns:
         # Print hides most of a short mark on a name, so any visible ink there is a question.
         state, note = "ambiguous", "touch"
+    if state == "unmarked" and dark is not None and reference_dark is not None:
+        middle = _px_box((x0, y0 + 0.3 * h, x1, y0 + 0.75 * h), scale, ink.shape)
+        if residual_columns(dark, reference_dark, middle, settings) >= settings.residual_columns:
+            # Ink hidden in the letters: a short tick or a light touch, never silently dropped.
+            state, note = "ambiguous", "touch"
     zone = settings.around_zone * h
     above = _px_box((x0, y0 - zone, x1, y0 - 0.05 * h), scale, ink.shape)
     below = _px_box((x0, y1 + 0.05 * h, x1, y1 + zone), scale, ink.shape)
@@ -202,9 +248,14 @@ def score_page(
     ink: np.ndarray,
     printed: np.ndarray,
     settings: ReadingSettings,
+    dark: np.ndarray | None = None,
+    reference_dark: np.ndarray | None = None,
 ) -> list[TargetScore]:
     if form == "strike":
-        return [score_strike(t, page.number, ink, printed, settings) for t in page.targets]
+        return [
+            score_strike(t, page.number, ink, printed, settings, dark, reference_dark)
+            for t in page.targets
+        ]
     return [score_box(t, page.number, ink, settings) for t in page.targets]
 
 

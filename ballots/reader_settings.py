@@ -32,6 +32,9 @@ class ReadingSettings:
     strike_touch_columns: int = 3  # columns of visible ink on a name that send it to review
     # (print-edge residue shows as one-pixel vertical slivers, a pen touch as a short dash)
     strike_touch_reach_pt: float = 3.0  # ...counting ink this close beyond the name's ends
+    residual_dark: float = 0.25  # scan darkness above the aligned blank's (3x3 max) = hidden ink
+    residual_columns: int = 3  # columns of such ink on a name's middle that send it to review
+    residual_align_px: int = 2  # the blank is re-aligned per name within this many pixels
     around_zone: float = 0.6  # above/below zones, in name-box heights, where circles show
     around_coverage: float = 0.4  # ink across this share of the name above AND below = circle
     # box forms

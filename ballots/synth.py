@@ -180,11 +180,17 @@ def _stroke(
 
 
 def _apply_ink(canvas: np.ndarray, layer: np.ndarray, colour: tuple[int, int, int]) -> None:
-    alpha = (layer.astype(np.float32) / 255.0)[:, :, None]
+    rows = np.flatnonzero(layer.any(axis=1))
+    cols = np.flatnonzero(layer.any(axis=0))
+    if rows.size == 0:
+        return
+    # Only the stroke's bounding box changes (a page-sized float mix per stroke is slow).
+    y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    alpha = (layer[y0:y1, x0:x1].astype(np.float32) / 255.0)[:, :, None]
     ink = np.array(colour, np.float32)[None, None, :]
-    region = canvas.astype(np.float32)
+    region = canvas[y0:y1, x0:x1].astype(np.float32)
     mixed = region * (1 - alpha) + np.minimum(region, ink) * alpha
-    canvas[:] = np.clip(mixed, 0, 255).astype(np.uint8)
+    canvas[y0:y1, x0:x1] = np.clip(mixed, 0, 255).astype(np.uint8)
 
 
 def _dot(

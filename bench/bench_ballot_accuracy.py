@@ -20,23 +20,36 @@ from ballots.reader import (
     read_ballot,
     reference_pages,
 )
-from ballots.synth import generate, make_election
+from ballots.synth import SynthElection, generate, make_election
 
 CANDIDATES = 30
 FORMS = ("strike", "agree")
 
 
-def _run(job: tuple[str, str, int, int]) -> list[tuple[str, str, str, float]]:
+_CONTEXTS: dict[str, tuple[SynthElection, ReadingContext]] = {}
+
+
+def _context(form: str) -> tuple[SynthElection, ReadingContext]:
+    """One election and reading context per form and worker process (rendering is slow)."""
+    if form not in _CONTEXTS:
+        election = make_election(form, CANDIDATES, seed=1)
+        settings = ReadingSettings()
+        _CONTEXTS[form] = (
+            election,
+            ReadingContext(
+                election.layout,
+                reference_pages(election.spec, election.layout, settings),
+                election.private_key.public_key(),
+                ElectionRules(election.spec.seats, True, True),
+                settings,
+            ),
+        )
+    return _CONTEXTS[form]
+
+
+def _run(job: tuple[str, str, int, int]) -> list[tuple[str, str, str, str, float]]:
     form, mode, ballots, seed = job
-    election = make_election(form, CANDIDATES, seed=1)
-    settings = ReadingSettings()
-    ctx = ReadingContext(
-        election.layout,
-        reference_pages(election.spec, election.layout, settings),
-        election.private_key.public_key(),
-        ElectionRules(election.spec.seats, True, True),
-        settings,
-    )
+    election, ctx = _context(form)
     rows = []
     for page in generate(election, ballots, seed=seed, mode=mode, phone_size=(4000, 3000)):  # type: ignore[arg-type]
         reading = read_ballot([page.image], ctx)
@@ -53,21 +66,34 @@ def _run(job: tuple[str, str, int, int]) -> list[tuple[str, str, str, float]]:
                     score.score if score else -1.0,
                 )
             )
-    return rows  # type: ignore[return-value]
+    return rows
 
 
 def main() -> None:
     targets = int(sys.argv[1]) if len(sys.argv) > 1 else 50000
-    ballots = max(1, targets // CANDIDATES)
     jobs = []
-    # 3 in 4 ballots come from scanners, the rest are phone photos; both forms.
-    for index in range(0, ballots, 5):
-        n = min(5, ballots - index)
+    planned = index = 0
+    # 3 in 4 ballots come from scanners, the rest are phone photos; both forms (a strike ballot
+    # has one target a name, an agree ballot two: agree and disagree). Jobs of 5 ballots.
+    while planned < targets:
         form = FORMS[(index // 5) % 2]
         mode = "phone" if (index // 10) % 4 == 3 else "scanner"
-        jobs.append((form, mode, n, 1000 + index))
+        jobs.append((form, mode, 5, 1000 + index))
+        planned += 5 * CANDIDATES * (1 if form == "strike" else 2)
+        index += 5
+    rows: list[tuple[str, str, str, str, float]] = []
     with ProcessPoolExecutor(2) as pool:
-        rows = [row for part in pool.map(_run, jobs) for row in part]
+        for done, part in enumerate(pool.map(_run, jobs), 1):
+            rows.extend(part)
+            if done % 20 == 0:  # progress on stderr: a long run can be followed (and cut short)
+                wrong = sum(1 for r in rows if {r[2], r[3]} == {"marked", "unmarked"})
+                clear = [r for r in rows if r[2] != "ambiguous"]
+                amb = sum(1 for r in clear if r[3] == "ambiguous")
+                print(
+                    f"  {len(rows)} targets, {wrong} wrong, {amb} clear marks in review",
+                    file=sys.stderr,
+                    flush=True,
+                )
     wrong = [r for r in rows if {r[2], r[3]} == {"marked", "unmarked"}]
     print(f"targets read: {len(rows)}  wrong calls (marked <-> unmarked): {len(wrong)}")
     for mode in ("scanner", "phone"):
