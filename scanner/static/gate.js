@@ -160,7 +160,7 @@
     return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
   }
 
-  async function submit(method, text, code) {
+  async function submit(method, text, code, person) {
     const gate = gateInput.value.trim();
     if (!gate) { gateInput.focus(); gateInput.reportValidity(); return; }
     localStorage.setItem("congress-gate-name", gate);
@@ -177,7 +177,12 @@
       setOnline(false);
       saveQueue(queue().concat([scan]));
       if (method === "manual") {
-        answer = { result: "admitted", delegate: null, offline: true, message: MESSAGES.offline };
+        // The server decides when the queue is sent; here, the same local duplicate check.
+        const seen = readJSON(LOCAL_KEY, {});
+        const key = sitting + ":" + (person && person.id);
+        answer = person && seen[key]
+          ? { result: "already_admitted", delegate: person, admitted_gate: seen[key].gate, admitted_at: seen[key].at, offline: true }
+          : { result: "admitted", delegate: person || null, offline: true };
       } else {
         answer = await checkOffline(text, sitting);
         answer.offline = true;
@@ -299,13 +304,16 @@
     } catch (err) {
       await ready;
       const words = q.toLowerCase().split(/\s+/);
-      found = Object.values((boot && boot.delegates) || {}).filter((d) => words.every((w) => (d.full_name + " " + d.code).toLowerCase().includes(w))).slice(0, 20);
+      found = Object.entries((boot && boot.delegates) || {})
+        .map(([id, d]) => Object.assign({ id: Number(id) }, d))
+        .filter((d) => words.every((w) => (d.full_name + " " + d.code).toLowerCase().includes(w)))
+        .slice(0, 20);
     }
     const template = document.getElementById("search-item");
     for (const d of found) {
       const item = template.content.firstElementChild.cloneNode(true);
       item.querySelector(".who").textContent = d.full_name + " · " + d.code + " · " + d.delegation;
-      item.querySelector("button").addEventListener("click", () => submit("manual", "", d.code));
+      item.querySelector("button").addEventListener("click", () => submit("manual", "", d.code, d));
       list.appendChild(item);
     }
   });

@@ -194,3 +194,47 @@ def test_dashboard_updates_live(
         expect(page.locator('[data-field="present"]')).to_have_text("3", timeout=10_000)
     finally:
         context.close()
+
+
+def test_name_search_without_a_badge_online_and_offline(
+    live_server: Any,
+    browser: Any,
+    db: Database,
+    settings: Settings,
+    make_user: Any,
+    register: dict[str, Any],
+) -> None:
+    from congress.models import Delegate
+
+    password = make_user("congvao", "checkin")
+    open_doors(db, register["congress_id"])
+    tokens(db, settings)  # the congress key, for the gate's offline copy
+    with db.session() as session:
+        people = list(session.scalars(select(Delegate).order_by(Delegate.id).limit(2)))
+        first, second = [(d.code, d.full_name) for d in people]
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        _sign_in(page, live_server.url, "congvao", password)
+        _open_gate(page, live_server.url)
+        page.fill("#search", first[0])
+        page.click("#search-form button[type=submit]")
+        page.click("#search-results li button")
+        page.wait_for_selector('#result[data-result="admitted"]:not([hidden])')
+        assert page.locator("#result-name").inner_text() == first[1]
+        page.click("#result")
+        context.set_offline(True)
+        page.fill("#search", second[0])
+        page.click("#search-form button[type=submit]")
+        page.click("#search-results li button")
+        page.wait_for_selector('#result[data-result="admitted"]:not([hidden])')
+        assert page.locator("#result-name").inner_text() == second[1]
+        assert page.locator("#queue-count").inner_text() == "1"
+        context.set_offline(False)
+        expect(page.locator("#queue-count")).to_have_text("0", timeout=15_000)
+    finally:
+        context.close()
+    with db.session() as session:
+        methods = list(session.scalars(select(Scan.method).order_by(Scan.id)))
+    assert methods == ["manual", "manual"]
+    assert _counts(db) == (2, 2)
