@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -53,9 +54,7 @@ def _base(request: Request) -> str:
     return f"/c/{request.path_params['slug']}/counts/{request.path_params['count_id']}"
 
 
-def _context(
-    session: Session, request: Request, **extra: Any
-) -> tuple[dict[str, Any], Count]:
+def _context(session: Session, request: Request, **extra: Any) -> tuple[dict[str, Any], Count]:
     congress, count, election, round_ = _load(session, request)
     status = svc.status_json(session, count)
     who = principal(request)
@@ -70,6 +69,9 @@ def _context(
         "base": _base(request),
         "reasons": svc.REASON_NAMES,
         "invalid_reasons": svc.INVALID_REASONS,
+        "statuses": svc.STATUS_NAMES,
+        "kinds": svc.DECISION_NAMES,
+        "bases": svc.rules.BASE_NAMES,
         "states": svc.BALLOT_STATES,
         "can_count": bool(who and who.has(*COUNT)),
         "is_admin": bool(who and "admin" in who.roles),
@@ -389,10 +391,11 @@ async def _ballot_action(request: Request, kind: str) -> Response:
     try:
         await run_in_threadpool(run)
     except CongressError as exc:
-        return await run_in_threadpool(
-            lambda: _render_ballot(request, exc.status, error=exc.translated(tr.gettext))
-        )
-    target = f"{_base(request)}/review" if kind != "reopen" else f"{_base(request)}/ballots/{ballot_id}"
+        message, status = exc.translated(tr.gettext), exc.status
+        return await run_in_threadpool(lambda: _render_ballot(request, status, error=message))
+    target = (
+        f"{_base(request)}/review" if kind != "reopen" else f"{_base(request)}/ballots/{ballot_id}"
+    )
     return RedirectResponse(target, status_code=303)
 
 
@@ -413,45 +416,40 @@ async def reopen_ballot(request: Request) -> Response:
 
 # --- images: the stored scan, annotated, and a zoomed crop of each doubtful target ---------------
 
-_IMAGES: OrderedDict[tuple[int, str], tuple[bytes, dict[str, bytes]]] = OrderedDict()
+_IMAGES: OrderedDict[tuple[str, int, str], tuple[bytes, dict[str, bytes]]] = OrderedDict()
 _IMAGES_MAX = 48
+_IMAGES_LOCK = threading.Lock()
 
 
-def ballot_images(request: Request, public: bool = False) -> tuple[bytes, dict[str, bytes]]:
-    """(annotated JPEG of page 1.., {target id: PNG crop}) of a ballot, kept for a while."""
-    import threading
-
+def ballot_images(request: Request) -> tuple[bytes, dict[str, bytes]]:
+    """(annotated JPEG of the scan, {target id: PNG crop}) of a ballot, kept for a while."""
     with db_of(request).session() as session:
         _, count, _, _ = _load(session, request)
-        if public and count.state != "closed":
-            raise NotFound("not_found", "This page does not exist")
         ballot = svc.get_ballot(session, count, _int(request.path_params["ballot_id"]))
-        key = (count.id, ballot.image_sha256)
-        if key in _IMAGES:
-            _IMAGES.move_to_end(key)
-            return _IMAGES[key]
+        key = (svc.database_of(session), count.id, ballot.image_sha256)
+        with _IMAGES_LOCK:
+            if key in _IMAGES:
+                _IMAGES.move_to_end(key)
+                return _IMAGES[key]
         context = svc.reading_context(session, count)
         sha, name = ballot.image_sha256, ballot.file_name
-    data = FileStore(settings_of(request).files_dir).get(sha)
     from ballots.annotated import annotated_images
 
-    lock = _LOCKS.setdefault(key, threading.Lock())
-    with lock:
-        if key not in _IMAGES:
-            _IMAGES[key] = annotated_images(context, data, name)
-            while len(_IMAGES) > _IMAGES_MAX:
-                _IMAGES.popitem(last=False)
-    _LOCKS.pop(key, None)
-    return _IMAGES[key]
-
-
-_LOCKS: dict[tuple[int, str], Any] = {}
+    data = FileStore(settings_of(request).files_dir).get(sha)
+    made = annotated_images(context, data, name)
+    with _IMAGES_LOCK:
+        _IMAGES[key] = made
+        while len(_IMAGES) > _IMAGES_MAX:
+            _IMAGES.popitem(last=False)
+    return made
 
 
 @endpoint(*VIEW)
 async def annotated(request: Request) -> Response:
     image, _ = await run_in_threadpool(ballot_images, request)
-    return Response(image, media_type="image/jpeg", headers={"cache-control": "private, max-age=3600"})
+    return Response(
+        image, media_type="image/jpeg", headers={"cache-control": "private, max-age=3600"}
+    )
 
 
 @endpoint(*VIEW)
@@ -512,6 +510,7 @@ async def public_results(request: Request) -> Response:
                     "round": round_,
                     "tally": count.result,
                     "reasons": svc.REASON_NAMES,
+                    "bases": svc.rules.BASE_NAMES,
                     "public": True,
                     "base": _base(request),
                 },

@@ -12,7 +12,7 @@ import hashlib
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -40,27 +40,38 @@ MAX_BALLOTS = 10_000
 MAX_NOTE = 1000
 MAX_FILE_NAME = 300
 
-# Reason codes a committee may give for an invalid ballot, with what the page shows.
+# Reason codes a committee may give for an invalid ballot (named in ballots.tally).
 INVALID_REASONS: dict[str, str] = {
-    "seal_missing": N_("No red seal of the committee"),
-    "more_than_seats": N_("More people elected than seats"),
-    "nobody_elected": N_("Nobody elected"),
-    "improper_strike": N_("Names struck improperly"),
-    "private_mark": N_("Private mark"),
-    "written_in": N_("Name written in from outside the list"),
-    "serial_forged": N_("Not issued by the committee (forged serial)"),
-    "wrong_election": N_("Ballot of another election or round"),
-    "page_unreadable": N_("Page unreadable"),
-    "missing_page": N_("A page is missing"),
-    "other": N_("Other (say why in the note)"),
+    code: rules.REASON_NAMES[code]
+    for code in (
+        "seal_missing",
+        "more_than_seats",
+        "nobody_elected",
+        "improper_strike",
+        "private_mark",
+        "written_in",
+        "serial_forged",
+        "wrong_election",
+        "page_unreadable",
+        "missing_page",
+        "other",
+    )
 }
-# Every reason code the pages may show (the reader's and the committee's).
+# Every reason code the pages may show.
 REASON_NAMES: dict[str, str] = {
-    **INVALID_REASONS,
-    "serial_seen": N_("Serial already counted (copy or double scan)"),
-    "seal_unverifiable": N_("Seal cannot be checked (grayscale scan)"),
-    "ambiguous_mark": N_("Doubtful mark"),
-    "duplicate_serial": N_("Same serial as an earlier ballot"),
+    **rules.REASON_NAMES,
+    "duplicate_serial": N_("same serial as an earlier ballot"),
+}
+STATUS_NAMES = {
+    "valid": N_("valid"),
+    "invalid": N_("invalid"),
+    "review": N_("to review"),
+    "rejected": N_("rejected"),
+}
+DECISION_NAMES = {
+    "decide": N_("decision"),
+    "confirm": N_("confirmation"),
+    "reopen": N_("re-opened"),
 }
 BALLOT_STATES = {
     "counted": N_("counted"),
@@ -156,9 +167,7 @@ def open_count(
             "not_printed", "No ballots of round %(number)s were printed", number=round_.number
         )
     if count_of_round(session, round_) is not None:
-        raise Conflict(
-            "count_exists", "Round %(number)s already has a count", number=round_.number
-        )
+        raise Conflict("count_exists", "Round %(number)s already has a count", number=round_.number)
     count = Count(
         election_id=election.id,
         round_id=round_.id,
@@ -244,7 +253,7 @@ def _congress_id(session: Session, count: Count) -> int:
 
 # --- reading context, built once per printed layout ----------------------------------------------
 
-_CONTEXTS: dict[tuple[int, int, int], Any] = {}
+_CONTEXTS: dict[tuple[Any, ...], Any] = {}
 _CONTEXT_LOCK = threading.Lock()
 
 
@@ -257,6 +266,11 @@ def printed_layout(round_: BallotRound) -> tuple[PrintRun, BallotLayout]:
     return runs[-1], BallotLayout.from_dict(runs[-1].layout)
 
 
+def database_of(session: Session) -> str:
+    """Which database a session is on: ids alone repeat across databases."""
+    return str(session.get_bind().engine.url)
+
+
 def reading_context(session: Session, count: Count) -> Any:
     """The reader's context for the count's round, cached: rendering the references is slow."""
     from ballots.elections import read_context
@@ -264,11 +278,24 @@ def reading_context(session: Session, count: Count) -> Any:
     round_ = session.get(BallotRound, count.round_id)
     assert round_ is not None
     run, _ = printed_layout(round_)
-    key = (round_.election_id, round_.number, run.id)
+    election = get_election(session, round_.election_id)
+    congress = session.get(Congress, election.congress_id)
+    assert congress is not None
+    # Ids repeat across databases (and a deleted congress's ids come back on SQLite): the key
+    # holds what the context is made of.
+    key = (
+        database_of(session),
+        round_.election_id,
+        round_.number,
+        run.id,
+        run.printed_at,
+        congress.public_key,
+    )
     with _CONTEXT_LOCK:
         cached = _CONTEXTS.get(key)
         if cached is None:
-            election = get_election(session, round_.election_id)
+            if len(_CONTEXTS) > 16:
+                _CONTEXTS.clear()
             cached = _CONTEXTS[key] = read_context(election, round_.number)
         return cached
 
@@ -305,7 +332,7 @@ _STATUSES = ("valid", "invalid", "review", "rejected")
 
 def check_reading(reading: Any, sha256: str) -> dict[str, Any]:
     """A station's reading must be the reader's JSON of exactly this image."""
-    if not isinstance(reading, dict) or not _READING_KEYS <= set(reading):
+    if not isinstance(reading, dict) or not set(reading) >= _READING_KEYS:
         raise CongressError(
             "bad_reading", "The reading is not a ballot reading (JSON of the reader)", status=422
         )
@@ -412,10 +439,7 @@ def receive(
         if earlier is not None:
             return _answer(earlier, "image", False)
         context = reading_context(session, count) if reading is None else None
-    if reading is None:
-        reading = read_image(context, data, name)
-    else:
-        reading = check_reading(reading, sha)
+    reading = read_image(context, data, name) if reading is None else check_reading(reading, sha)
     store = FileStore(db.settings.files_dir)
     sqlite = db.engine.dialect.name == "sqlite"
     with _SQLITE_WRITER if sqlite else _nothing(), db.write_session() as session:
@@ -425,7 +449,9 @@ def receive(
         if earlier is not None:
             return _answer(earlier, "image", False)
         total = session.scalar(
-            select(func.count()).select_from(CountedBallot).where(CountedBallot.count_id == count.id)
+            select(func.count())
+            .select_from(CountedBallot)
+            .where(CountedBallot.count_id == count.id)
         )
         if (total or 0) >= MAX_BALLOTS:
             raise CongressError(
@@ -554,7 +580,7 @@ def ballot_state(
 
 # Outcomes by (ballot, last decision row, two-person rule): a reading never changes and a
 # ballot's state changes only with a new decision row, so a count is re-evaluated cheaply.
-_STATES: dict[tuple[int, int, bool], BallotState] = {}
+_STATES: dict[tuple[Any, ...], BallotState] = {}
 _STATES_LOCK = threading.Lock()
 
 
@@ -575,10 +601,14 @@ class Evaluation:
 
 
 def evaluate(session: Session, count: Count) -> Evaluation:
-    ids = session.execute(
-        select(CountedBallot.id).where(CountedBallot.count_id == count.id).order_by(CountedBallot.id)
-    ).scalars()
-    ballot_ids = list(ids)
+    found = session.execute(
+        select(CountedBallot.id, CountedBallot.image_sha256)
+        .where(CountedBallot.count_id == count.id)
+        .order_by(CountedBallot.id)
+    ).all()
+    ballot_ids = [i for i, _ in found]
+    images: dict[int, str] = {i: sha for i, sha in found}
+    where = database_of(session)
     rows: dict[int, list[BallotDecision]] = {}
     for row in session.scalars(
         select(BallotDecision)
@@ -587,23 +617,25 @@ def evaluate(session: Session, count: Count) -> Evaluation:
         .order_by(BallotDecision.id)
     ):
         rows.setdefault(row.ballot_id, []).append(row)
-    keys = {i: (i, rows[i][-1].id if i in rows else 0, count.two_person_rule) for i in ballot_ids}
+    keys = {
+        i: (where, i, images[i], rows[i][-1].id if i in rows else 0, count.two_person_rule)
+        for i in ballot_ids
+    }
     with _STATES_LOCK:
-        missing = [i for i in ballot_ids if keys[i] not in _STATES]
+        known = {i: _STATES[keys[i]] for i in ballot_ids if keys[i] in _STATES}
+    missing = [i for i in ballot_ids if i not in known]
     if missing:
         rr = round_rules(session, count)
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]
-            for ballot in session.scalars(
-                select(CountedBallot).where(CountedBallot.id.in_(chunk))
-            ):
-                found = ballot_state(ballot, rows.get(ballot.id, []), count.two_person_rule, rr)
+            for ballot in session.scalars(select(CountedBallot).where(CountedBallot.id.in_(chunk))):
+                state = ballot_state(ballot, rows.get(ballot.id, []), count.two_person_rule, rr)
+                known[ballot.id] = state
                 with _STATES_LOCK:
                     if len(_STATES) > 200_000:
                         _STATES.clear()
-                    _STATES[keys[ballot.id]] = found
-    with _STATES_LOCK:
-        states = [(i, _STATES[keys[i]]) for i in ballot_ids]
+                    _STATES[keys[ballot.id]] = state
+    states = [(i, known[i]) for i in ballot_ids]
     return Evaluation(states, ballot_ids[-1] if ballot_ids else None)
 
 
@@ -639,7 +671,9 @@ def state_of(session: Session, count: Count, ballot: CountedBallot) -> BallotSta
 def _note(note: str) -> str:
     note = " ".join((note or "").split())
     if len(note) > MAX_NOTE:
-        raise CongressError("note_too_long", "The note is longer than %(max)s characters", max=MAX_NOTE)
+        raise CongressError(
+            "note_too_long", "The note is longer than %(max)s characters", max=MAX_NOTE
+        )
     return note
 
 
@@ -673,13 +707,13 @@ def decide(
     note = _note(note)
     rr = round_rules(session, count)
     known = {t.id for t in rr.layout.targets()}
-    clean: dict[str, str] = {}
+    clean: dict[str, Literal["marked", "unmarked"]] = {}
     for target, value in marks.items():
         if target not in known or value not in ("marked", "unmarked"):
             raise CongressError(
                 "bad_marks", "Each mark is marked or unmarked, on a target of this ballot"
             )
-        clean[target] = value
+        clean[target] = "marked" if value == "marked" else "unmarked"
     if status == "invalid":
         if reason not in INVALID_REASONS:
             raise CongressError("bad_reason", "Choose why the ballot is invalid")
@@ -696,9 +730,7 @@ def decide(
             rr.nobody_elected_invalid,
         )
         if outcome.status == "review":
-            raise CongressError(
-                "marks_missing", "Decide every doubtful mark (marked or unmarked)"
-            )
+            raise CongressError("marks_missing", "Decide every doubtful mark (marked or unmarked)")
         if outcome.status == "invalid":
             raise CongressError(
                 "marks_make_invalid",
@@ -722,7 +754,9 @@ def decide(
     return row
 
 
-def confirm(session: Session, count: Count, ballot_id: int, actor: str, note: str = "") -> BallotDecision:
+def confirm(
+    session: Session, count: Count, ballot_id: int, actor: str, note: str = ""
+) -> BallotDecision:
     """The second member's confirmation of a decision (two-person rule): never the same person."""
     ensure_open(count)
     ballot = get_ballot(session, count, ballot_id)
@@ -850,7 +884,9 @@ def figures(session: Session, count: Count) -> rules.CountFigures:
     )
 
 
-def tally_rules(session: Session, count: Count) -> tuple[rules.TallyRules, list[rules.CandidateInfo]]:
+def tally_rules(
+    session: Session, count: Count
+) -> tuple[rules.TallyRules, list[rules.CandidateInfo]]:
     election = session.get(Election, count.election_id)
     round_ = session.get(BallotRound, count.round_id)
     assert election is not None and round_ is not None
@@ -876,7 +912,9 @@ def tally_rules(session: Session, count: Count) -> tuple[rules.TallyRules, list[
     )
 
 
-def running_tally(session: Session, count: Count, evaluation: Evaluation | None = None) -> dict[str, Any]:
+def running_tally(
+    session: Session, count: Count, evaluation: Evaluation | None = None
+) -> dict[str, Any]:
     """The tally as it stands (TallyResult.to_dict()); the frozen one once the count is closed."""
     if count.state == "closed" and count.result is not None:
         return count.result
