@@ -76,6 +76,8 @@ def _context(session: Session, request: Request, **extra: Any) -> tuple[dict[str
         "can_count": bool(who and who.has(*COUNT)),
         "is_admin": bool(who and "admin" in who.roles),
         "minutes_ready": _proof_available(),
+        "uploads": None,
+        "public": False,
         **extra,
     }, count
 
