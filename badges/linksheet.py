@@ -16,7 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from badges.cards import BadgeLink
-from badges.pdf import qr_modules
+from badges.pdf import draw_qr
 from congress.fonts import fit_font_size, register_reportlab_fonts
 from congress.i18n import Translator
 
@@ -24,32 +24,6 @@ ROW_HEIGHT = 30 * mm
 MARGIN = 15 * mm
 QR_SIZE = 26 * mm
 HEADER = 28 * mm
-
-
-def _qr(c: Canvas, text: str, x: float, y_top: float, size: float) -> None:
-    cells = qr_modules(text, "M")
-    quiet = 2
-    module = size / (cells.shape[1] + 2 * quiet)
-    c.saveState()
-    c.setFillGray(0)
-    for row, line in enumerate(cells):
-        col = 0
-        width = len(line)
-        while col < width:
-            if line[col]:
-                start = col
-                while col < width and line[col]:
-                    col += 1
-                c.rect(
-                    x + (quiet + start) * module,
-                    y_top - (quiet + row + 1) * module,
-                    (col - start) * module,
-                    module,
-                    stroke=0,
-                    fill=1,
-                )
-            col += 1
-    c.restoreState()
 
 
 def _wrap(text: str, font: str, size: float, width: float, c: Canvas) -> list[str]:
@@ -97,7 +71,7 @@ def render_link_sheet(
             )
             y -= HEADER
             for link in members[first : first + per_page]:
-                _qr(c, link.url, MARGIN, y, QR_SIZE)
+                draw_qr(c, link.url, MARGIN, y, QR_SIZE)
                 tx = MARGIN + QR_SIZE + 6 * mm
                 name_size = fit_font_size(link.full_name, "Sans-Bold", text_width, 13, 7)
                 c.setFont("Sans-Bold", name_size)

@@ -236,6 +236,33 @@ def qr_modules(text: str, ec_level: str = "M") -> np.ndarray:
     return np.asarray(barcode.to_image(scale=1, add_quiet_zones=False)) < 128
 
 
+def draw_qr(c: Canvas, text: str, x: float, y_top: float, size: float) -> None:
+    """The QR of `text` (level M, quiet zone of 2 modules) in a size x size square."""
+    cells = qr_modules(text, "M")
+    quiet = 2
+    module = size / (cells.shape[1] + 2 * quiet)
+    c.saveState()
+    c.setFillGray(0)
+    for row, line in enumerate(cells):
+        col = 0
+        width = len(line)
+        while col < width:
+            if line[col]:
+                start = col
+                while col < width and line[col]:
+                    col += 1
+                c.rect(
+                    x + (quiet + start) * module,
+                    y_top - (quiet + row + 1) * module,
+                    (col - start) * module,
+                    module,
+                    stroke=0,
+                    fill=1,
+                )
+            col += 1
+    c.restoreState()
+
+
 def _runs_ops(cells: np.ndarray) -> str:
     """PDF path operators filling each horizontal run of dark cells, in cell units, y down."""
     padded = np.pad(cells, ((0, 0), (1, 1)))

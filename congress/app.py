@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -162,9 +164,20 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
             https_only=settings.https,
         ),
     ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(application: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            for cap in caps:
+                if cap.on_shutdown:
+                    cap.on_shutdown(application)
+
     app = Starlette(
         routes=routes,
         middleware=middleware,
+        lifespan=lifespan,
         exception_handlers={
             CongressError: _congress_error,
             HTTPException: _http_error,

@@ -30,7 +30,8 @@ class Capability:
     commands: Callable[[], list[click.Command]] = lambda: []
     templates: Path | None = None
     nav: tuple[NavItem, ...] = ()
-    on_startup: Callable[[Any], None] | None = None
+    on_startup: Callable[[Any], None] | None = None  # called with the app once it is built
+    on_shutdown: Callable[[Any], None] | None = None  # called with the app when it stops
     demo: Callable[..., None] | None = field(default=None)
 
 

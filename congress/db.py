@@ -86,6 +86,17 @@ class Database:
         self.engine.dispose()
 
 
+def insert_ignore(session: Session, model: Any) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING in the dialect of the session's database."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(model).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(model).on_conflict_do_nothing()
+
+
 def alembic_config(settings: Settings, engine: Engine | None = None) -> Any:
 
     cfg = _script_config()

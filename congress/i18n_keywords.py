@@ -10,6 +10,7 @@ KEYWORDS = {
     "Forbidden": (2,),
     "Conflict": (2,),
     "ImportRefused": (2,),
+    "UploadRefused": (2,),
     "DatabaseNotReady": (2,),
     "SettingsError": (2,),
     "RowProblem": (4,),

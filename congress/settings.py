@@ -28,6 +28,8 @@ class Settings:
     login_attempts: int = 5  # failed logins allowed per window, per address and user name
     login_window_seconds: int = 300
     max_upload_bytes: int = 50 * 1024 * 1024
+    max_document_pages: int = 500  # a congress document longer than this is refused
+    render_workers: int = 2  # processes that render document pages to images
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -61,12 +63,24 @@ class Settings:
             "https": env.get("CONGRESS_HTTPS", "").lower() in ("1", "true", "yes"),
             "public_url": env.get("CONGRESS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
             "default_language": env.get("CONGRESS_LANGUAGE", "vi"),
+            "render_workers": _positive_int(env, "CONGRESS_RENDER_WORKERS", 2),
         }
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]
         if not settings.secret_key:
             settings = _with_stored_secret(settings)
         return settings
+
+
+def _positive_int(env: dict[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise SettingsError(
+            "bad_setting", "%(name)s must be a whole number of at least 1", name=name
+        )
+    return int(text)
 
 
 def ensure_home(home: Path) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from badges.service import check_badge
 from congress import audit
+from congress.db import insert_ignore
 from congress.errors import CongressError
 from congress.i18n import N_
 from congress.models import Congress, Delegate, Sitting, utcnow
@@ -193,7 +194,7 @@ def record_scan(
         return _replay(earlier, fingerprint)
     answer = _decide(session, congress, scan, operator)
     stored = session.execute(
-        _insert_ignore(session, Scan)
+        insert_ignore(session, Scan)
         .values(
             scan_id=scan.scan_id,
             congress_id=congress.id,
@@ -218,17 +219,6 @@ def record_scan(
         assert earlier is not None
         return _replay(earlier, fingerprint)
     return answer
-
-
-def _insert_ignore(session: Session, model: Any) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING in the dialect of the session's database."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(model).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(model).on_conflict_do_nothing()
 
 
 def _replay(earlier: Scan, fingerprint: str) -> dict[str, Any]:
@@ -284,7 +274,7 @@ def _decide(session: Session, congress: Congress, scan: ScanInput, operator: str
     # One statement that either admits or finds the delegate already admitted: the unique
     # (sitting, delegate) constraint decides, also between gates writing at the same moment.
     inserted = session.execute(
-        _insert_ignore(session, Admission)
+        insert_ignore(session, Admission)
         .values(
             congress_id=congress.id,
             sitting_id=sitting.id,

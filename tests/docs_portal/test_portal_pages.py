@@ -1,0 +1,336 @@
+"""The portal over HTTP: uploads by organizers, reading on phones, sign-in, refusals, comments."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from badges.service import issue_token, revoke
+from congress.db import Database
+from congress.models import Delegate
+from congress.settings import Settings
+from docs_portal.models import Document, DocumentComment, DocumentRead
+from tests.conftest import csrf_from, login
+from tests.docs_portal.portal_helpers import add_document, pdf_with
+
+SLUG = "dai-hoi-the"
+
+
+@pytest.fixture
+def documents(db: Database, settings: Settings, register: dict[str, Any]) -> dict[str, int]:
+    cid = register["congress_id"]
+    return {
+        "public": add_document(
+            db, settings, cid, "Chương trình đại hội", ["Khai mạc", "Bế mạc"], visibility="public"
+        ),
+        "delegates": add_document(
+            db,
+            settings,
+            cid,
+            "Dự thảo nghị quyết",
+            ["Nghị quyết về công tác thanh niên", "Điều 2"],
+            visibility="delegates",
+            group="resolutions",
+            comments_open=True,
+        ),
+        "hidden": add_document(db, settings, cid, "Bản nháp nội bộ", ["nháp"], visibility="hidden"),
+    }
+
+
+def _token(db: Database, settings: Settings, code: str) -> str:
+    with db.session() as session:
+        delegate = session.scalar(select(Delegate).where(Delegate.code == code))
+        return issue_token(settings, session, delegate)
+
+
+def _sign_in(client: Any, db: Database, settings: Settings, code: str = "DB0003") -> None:
+    response = client.get(f"/p/{SLUG}/enter/{_token(db, settings, code)}", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == f"/p/{SLUG}"
+
+
+def _urls(document_id: int) -> list[str]:
+    base = f"/p/{SLUG}/d/{document_id}"
+    return [base, f"{base}/v/1", f"{base}/v/1/page/1.webp", f"{base}/v/1/document.pdf"]
+
+
+def test_the_list_shows_what_the_visitor_may_read(
+    client: Any, db: Database, settings: Settings, documents: dict[str, int]
+) -> None:
+    page = client.get(f"/p/{SLUG}")
+    assert page.status_code == 200
+    assert "Chương trình đại hội" in page.text
+    assert "Dự thảo nghị quyết" not in page.text and "Bản nháp" not in page.text
+    assert len(page.content) < 60_000
+    _sign_in(client, db, settings)
+    page = client.get(f"/p/{SLUG}")
+    assert "Dự thảo nghị quyết" in page.text and "Bản nháp" not in page.text
+    # draft resolutions come before other documents, as groups are ordered
+    assert page.text.index("Dự thảo nghị quyết") < page.text.index("Chương trình đại hội")
+    assert len(page.content) < 60_000
+
+
+def test_non_delegates_are_refused_everything_of_a_delegates_document(
+    client: Any, db: Database, settings: Settings, documents: dict[str, int]
+) -> None:
+    for url in _urls(documents["delegates"]):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert b"%PDF" not in response.content and b"WEBP" not in response.content[:16]
+    for url in _urls(documents["hidden"]):
+        assert client.get(url).status_code == 404, url
+    refusal = client.get(_urls(documents["delegates"])[0])
+    assert "thẻ đại biểu" in refusal.text  # the sign-in offer, in Vietnamese
+    # a forged or foreign token signs nobody in, and changes nothing
+    bad = client.get(f"/p/{SLUG}/enter/D1AAAAAAIAAAAACAAB7LPWVXP", follow_redirects=False)
+    assert bad.status_code == 403
+    assert client.get(_urls(documents["delegates"])[2]).status_code == 403
+    _sign_in(client, db, settings)
+    for url in _urls(documents["delegates"]):
+        assert client.get(url).status_code == 200, url
+    for url in _urls(documents["hidden"]):
+        assert client.get(url).status_code == 404, url
+
+
+def test_a_revoked_badge_ends_the_portal_session(
+    client: Any, db: Database, settings: Settings, documents: dict[str, int]
+) -> None:
+    _sign_in(client, db, settings, "DB0005")
+    image = _urls(documents["delegates"])[2]
+    assert client.get(image).status_code == 200
+    with db.write_session() as session:
+        revoke(session, session.scalar(select(Delegate).where(Delegate.code == "DB0005")), "t")
+    assert client.get(image).status_code == 403
+
+
+def test_page_images_are_rendered_cached_and_immutable(
+    client: Any, settings: Settings, documents: dict[str, int]
+) -> None:
+    url = _urls(documents["public"])[2]
+    first = client.get(url + "?w=400")
+    assert first.status_code == 200
+    assert first.headers["content-type"] == "image/webp"
+    assert first.headers["x-content-type-options"] == "nosniff"
+    assert "immutable" in first.headers["cache-control"]
+    assert len(first.content) < 200_000
+    image = Image.open(io.BytesIO(first.content))
+    assert image.format == "WEBP" and image.width == 480  # the smallest width >= 400
+    assert abs(image.height - round(480 * 842 / 595)) <= 1
+    pixels = image.convert("L")
+    assert pixels.getextrema()[0] < 100  # the text is drawn, not a blank page
+    again = client.get(url + "?w=400", headers={"if-none-match": first.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    cached = list((settings.cache_dir / "pages").rglob("*.webp"))
+    assert any(p.name == "1-480.webp" for p in cached)
+    big = client.get(url + "?w=5000")
+    assert Image.open(io.BytesIO(big.content)).width == 1440
+    assert client.get(_urls(documents["public"])[0] + "/v/1/page/3.webp").status_code == 404
+    assert client.get(f"/p/{SLUG}/d/{documents['public']}/v/9/page/1.webp").status_code == 404
+
+
+def test_the_reader_lists_pages_versions_and_the_download(
+    client: Any, db: Database, settings: Settings, documents: dict[str, int]
+) -> None:
+    reader = client.get(_urls(documents["public"])[0])
+    assert reader.status_code == 200
+    assert reader.text.count('class="page"') == 2
+    assert "Khai mạc" in reader.text  # the page's text, for search and copy
+    assert 'loading="lazy"' in reader.text
+    download = client.get(_urls(documents["public"])[3])
+    assert download.headers["content-disposition"].startswith("attachment")
+    assert download.headers["content-type"] == "application/pdf"
+    assert len(pdfium.PdfDocument(download.content)) == 2
+
+
+def test_organizers_upload_and_replace_through_the_pages(
+    client: Any, make_user: Any, db: Database, register: dict[str, Any]
+) -> None:
+    csrf = login(client, "btc", make_user("btc", "organizer"))
+    form = {
+        "csrf_token": csrf,
+        "title": "Báo cáo <script>alert(1)</script>",
+        "group": "reports",
+        "position": "2",
+        "visibility": "public",
+        "sitting": "1",
+    }
+    pdf = pdf_with(["Trang một", "Trang hai"])
+    response = client.post(
+        f"/c/{SLUG}/documents",
+        data=form,
+        files={"file": ("bao-cao.pdf", pdf, "application/pdf")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    page = client.get(response.headers["location"])
+    assert "&lt;script&gt;" in page.text and "<script>alert" not in page.text
+    with db.session() as session:
+        document = session.scalar(select(Document))
+        assert document.group == "reports" and document.current.pages == 2
+        document_id = document.id
+    # a file that is not a PDF, whatever its name, is refused and stored nowhere
+    refused = client.post(
+        f"/c/{SLUG}/documents",
+        data=form,
+        files={"file": ("evil.pdf", b"<html><script>x</script>", "application/pdf")},
+    )
+    assert refused.status_code == 400
+    assert "không phải" in refused.text  # the reason, in Vietnamese
+    version = client.post(
+        f"/c/{SLUG}/documents/{document_id}/versions",
+        data={"csrf_token": csrf},
+        files={"file": ("v2.pdf", pdf_with(["Bản mới"]), "application/pdf")},
+    )
+    assert version.status_code == 200
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Document)) == 1
+        assert session.get(Document, document_id).current.number == 2
+    reader = client.get(f"/p/{SLUG}/d/{document_id}")
+    assert "Bản mới" in reader.text and "Trang một" not in reader.text
+    older = client.get(f"/p/{SLUG}/d/{document_id}/v/1")
+    assert "Trang một" in older.text
+    # without the CSRF token nothing happens
+    forged = client.post(
+        f"/c/{SLUG}/documents/{document_id}",
+        data={"title": "changed", "group": "other", "visibility": "public"},
+    )
+    assert forged.status_code == 403
+    poster = client.get(f"/c/{SLUG}/documents/poster.pdf?size=a3")
+    assert poster.status_code == 200 and poster.content[:5] == b"%PDF-"
+    assert client.get(f"/c/{SLUG}/documents/poster.pdf?size=letter").status_code == 400
+
+
+def test_comments_from_delegates_to_organizers(
+    client: Any,
+    make_user: Any,
+    db: Database,
+    settings: Settings,
+    app: Any,
+    documents: dict[str, int],
+) -> None:
+    from starlette.testclient import TestClient
+
+    draft = documents["delegates"]
+    _sign_in(client, db, settings, "DB0007")
+    reader = client.get(f"/p/{SLUG}/d/{draft}")
+    csrf = csrf_from(reader.text)
+    url = f"/p/{SLUG}/d/{draft}/comments"
+    assert client.post(url, data={"body": "không có mã"}).status_code == 403  # no CSRF token
+    sent = client.post(
+        url, data={"csrf_token": csrf, "body": "Đề nghị <b>sửa</b> Điều 2", "page": "2"}
+    )
+    assert sent.status_code == 200 and "<b>sửa</b>" not in sent.text
+    assert "&lt;b&gt;sửa&lt;/b&gt;" in sent.text
+    empty = client.post(url, data={"csrf_token": csrf, "body": "   "})
+    assert "Hãy viết" in empty.text or "góp ý" in empty.text
+    bad_page = client.post(url, data={"csrf_token": csrf, "body": "x", "page": "9"})
+    assert bad_page.status_code == 200
+    # comments are not taken on a document that does not ask for them
+    closed = client.post(
+        f"/p/{SLUG}/d/{documents['public']}/comments", data={"csrf_token": csrf, "body": "x"}
+    )
+    assert closed.status_code == 200
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(DocumentComment)) == 1
+
+    # another delegate does not see it unless the document shares comments
+    with TestClient(app, base_url="http://testserver") as other:
+        _sign_in(other, db, settings, "DB0008")
+        assert "Điều 2" in other.get(f"/p/{SLUG}/d/{draft}").text  # the page text
+        assert "sửa" not in other.get(f"/p/{SLUG}/d/{draft}").text
+        with db.write_session() as session:
+            session.get(Document, draft).comments_shared = True
+        assert "sửa" in other.get(f"/p/{SLUG}/d/{draft}").text
+
+    # the rate limit
+    for i in range(9):
+        client.post(url, data={"csrf_token": csrf, "body": f"ý kiến {i}"})
+    limited = client.post(
+        url, data={"csrf_token": csrf, "body": "thêm nữa"}, follow_redirects=False
+    )
+    assert limited.status_code == 303 and "comment_error" in limited.headers["location"]
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(DocumentComment)) == 10
+        first = session.scalar(select(DocumentComment).order_by(DocumentComment.id))
+        assert first.page == 2 and first.version_number == 1
+
+    # organizers see every comment with delegate and delegation, mark it handled, export
+    with TestClient(app, base_url="http://testserver") as staff:
+        staff_csrf = login(staff, "btc", make_user("btc", "organizer"))
+        page = staff.get(f"/c/{SLUG}/documents/{draft}")
+        assert "DB0007" in page.text and page.text.count("Đề nghị") == 1
+        handled = staff.post(
+            f"/c/{SLUG}/documents/{draft}/comments/{first.id}",
+            data={"csrf_token": staff_csrf, "handled": "1"},
+        )
+        assert handled.status_code == 200
+        with db.session() as session:
+            assert session.get(DocumentComment, first.id).handled_by == "btc"
+        xlsx = staff.get(f"/c/{SLUG}/documents/{draft}/comments.xlsx")
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(xlsx.content)).active
+        rows = list(sheet.iter_rows(min_row=5, values_only=True))
+        assert len(rows) == 10
+        assert rows[0][1] == "DB0007" and rows[0][5] == 2 and "Điều 2" in rows[0][6]
+        assert rows[0][8]  # handled
+        pdf = staff.get(f"/c/{SLUG}/documents/{draft}/comments.pdf")
+        document = pdfium.PdfDocument(pdf.content)
+        text = "".join(document[i].get_textpage().get_text_bounded() for i in range(len(document)))
+        assert "Đề nghị" in text and "DB0007" in text
+        # delegates cannot reach the organizer pages
+        assert (
+            client.get(
+                f"/c/{SLUG}/documents/{draft}/comments.xlsx", follow_redirects=False
+            ).status_code
+            == 303
+        )
+
+
+def test_read_statistics_count_delegates_once(
+    client: Any,
+    make_user: Any,
+    db: Database,
+    settings: Settings,
+    app: Any,
+    documents: dict[str, int],
+) -> None:
+    from starlette.testclient import TestClient
+
+    draft = documents["delegates"]
+    for code in ("DB0001", "DB0002"):
+        with TestClient(app, base_url="http://testserver") as phone:
+            _sign_in(phone, db, settings, code)
+            phone.get(f"/p/{SLUG}/d/{draft}")
+            phone.get(f"/p/{SLUG}/d/{draft}")
+    client.get(f"/p/{SLUG}/d/{documents['public']}")  # anonymous: not a delegate's read
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(DocumentRead)) == 2
+    login(client, "btc", make_user("btc", "organizer"))
+    desk = client.get(f"/c/{SLUG}/documents")
+    assert "2 / 20" in desk.text
+    detail = client.get(f"/c/{SLUG}/documents/{draft}")
+    assert detail.status_code == 200
+
+
+def test_no_path_leads_outside_the_portal(client: Any, documents: dict[str, int]) -> None:
+    public = documents["public"]
+    attempts = [
+        "/static/docs_portal/../../congress/settings.py",
+        "/static/docs_portal/%2e%2e/%2e%2e/congress/settings.py",
+        "/static/docs_portal/..%2f..%2fcongress%2fsettings.py",
+        f"/p/{SLUG}/d/{public}/v/1/page/..%2f..%2f1.webp",
+        f"/p/{SLUG}/d/{public}/v/1/page/1.webp/../../../../etc/passwd",
+        f"/p/{SLUG}/d/..%2f{public}",
+    ]
+    for url in attempts:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert b"CONGRESS_HOME" not in response.content and b"root:" not in response.content
+    script = client.get("/static/docs_portal/portal.js")
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert script.headers["x-content-type-options"] == "nosniff"
