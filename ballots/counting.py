@@ -12,6 +12,7 @@ import hashlib
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import func, select
@@ -513,6 +514,19 @@ class BallotState:
         return self.state == "counted"
 
 
+def decision_row(row: BallotDecision) -> dict[str, Any]:
+    """A decision row as the bundle keeps it (and ballots.tally.decision_from_rows reads it)."""
+    return {
+        "kind": row.kind,
+        "status": row.status,
+        "reason": row.reason,
+        "marks": dict(row.marks or {}),
+        "note": row.note,
+        "actor": row.actor,
+        "at": row.at.isoformat(timespec="seconds"),
+    }
+
+
 def as_decision(row: BallotDecision) -> rules.Decision:
     return rules.Decision(
         status=row.status,  # type: ignore[arg-type]
@@ -573,7 +587,11 @@ def ballot_state(
         return BallotState("needs_confirmation", waiting, None, pending)
     if reopened:
         return BallotState("needs_decision", rules.BallotOutcome("review", (), {}), None, None)
-    result = outcome(decision)
+    # The decision that counts, folded exactly as `congress ballots verify` folds it.
+    counted = rules.decision_from_rows([decision_row(d) for d in decisions], two_person_rule)
+    result = rules.final_outcome(
+        rr.layout, ballot.reading, counted, rr.seats, rr.nobody_elected_invalid
+    )
     state = "needs_decision" if result.status == "review" else "counted"
     return BallotState(state, result, decision, None)
 
@@ -1034,3 +1052,190 @@ def status_json(session: Session, count: Count) -> dict[str, Any]:
 
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value else None
+
+
+# --- the audit bundle and the minutes (formats: ballots.bundle, ballots.minutes) -----------------
+
+
+def _frozen_figures(session: Session, count: Count) -> rules.CountFigures:
+    if count.state == "closed" and count.result is not None:
+        f = count.result["figures"]
+        return rules.CountFigures(f["summoned"], f["present"], f["issued"], f["collected"])
+    return figures(session, count)
+
+
+def bundle_input(
+    session: Session, election_id: int, round_number: int | None = None, *, files_dir: Path
+) -> Any:
+    """Everything the audit bundle of a round's count holds (ballots.bundle.BundleInput).
+
+    Ballots are in the order of their image hash: nothing tells the order they were scanned.
+    """
+    from dataclasses import asdict
+
+    from ballots.bundle import BundleBallot, BundleInput
+    from ballots.elections import spec_for
+
+    election = get_election(session, election_id)
+    count = find_count(session, election, round_number)
+    round_ = session.get(BallotRound, count.round_id)
+    congress = session.get(Congress, election.congress_id)
+    assert round_ is not None and congress is not None
+    _, layout = printed_layout(round_)
+    spec = spec_for(election, round_, congress)
+    tally_rules_, candidates = tally_rules(session, count)
+    store = FileStore(files_dir)
+    ballots = sorted(
+        session.scalars(select(CountedBallot).where(CountedBallot.count_id == count.id)),
+        key=lambda b: b.image_sha256,
+    )
+    rows: dict[int, list[BallotDecision]] = {}
+    for row in session.scalars(
+        select(BallotDecision)
+        .join(CountedBallot, CountedBallot.id == BallotDecision.ballot_id)
+        .where(CountedBallot.count_id == count.id)
+        .order_by(BallotDecision.id)
+    ):
+        rows.setdefault(row.ballot_id, []).append(row)
+    figures_ = _frozen_figures(session, count)
+    from ballots.reader import ReadingSettings
+
+    return BundleInput(
+        congress={"name": congress.name, "slug": congress.slug, "public_key": congress.public_key},
+        election={
+            "id": election.id,
+            "title": election.title,
+            "form": election.form,
+            "seats": round_.seats,
+            "threshold_base": election.threshold_base,
+            "percentage_base": election.percentage_base,
+            "tie_rule": election.tie_rule,
+            "nobody_elected_invalid": election.nobody_elected_invalid,
+            "seal_required": election.seal_required,
+            "round": round_.number,
+        },
+        spec={k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec).items()},
+        layout=layout.to_dict(),
+        settings=ReadingSettings().to_dict(),
+        candidates=[
+            {
+                "item": c.item,
+                "name": c.name,
+                "birth_date": c.birth_date.isoformat() if c.birth_date else None,
+            }
+            for c in candidates
+        ],
+        figures={
+            "summoned": figures_.summoned,
+            "present": figures_.present,
+            "issued": figures_.issued,
+            "collected": figures_.collected,
+        },
+        count={
+            "members": list(count.members),
+            "opened_at": _iso(count.opened_at),
+            "closed_at": _iso(count.closed_at),
+            "explanation": count.explanation,
+            "two_person_rule": count.two_person_rule,
+        },
+        ballots=[
+            BundleBallot(
+                image=store.get(b.image_sha256),
+                file_name=b.file_name,
+                reading=b.reading,
+                decisions=[decision_row(d) for d in rows.get(b.id, [])],
+                duplicate_of_serial=b.duplicate_of is not None,
+            )
+            for b in ballots
+        ],
+        tally=running_tally(session, count),
+    )
+
+
+def count_report(session: Session, count: Count) -> Any:
+    """The plain data of the counting minutes and the ballot-entry log (ballots.minutes)."""
+    from ballots.minutes import CountReport
+
+    election = session.get(Election, count.election_id)
+    round_ = session.get(BallotRound, count.round_id)
+    assert election is not None and round_ is not None
+    congress = session.get(Congress, election.congress_id)
+    assert congress is not None
+    evaluation = dict(evaluate(session, count).ballots)
+    ballots = sorted(
+        session.scalars(select(CountedBallot).where(CountedBallot.count_id == count.id)),
+        key=lambda b: b.image_sha256,
+    )
+    entries = []
+    for b in ballots:
+        state = evaluation[b.id]
+        entries.append(
+            {
+                "ballot": b.image_sha256[:12],
+                "serial": b.serial,
+                "machine_status": b.machine_status,
+                "reasons": list(b.reading.get("reasons", [])),
+                "decisions": [decision_row(d) for d in decisions_of(session, b.id)],
+                "final_status": state.outcome.status,
+                "final_reasons": list(state.outcome.reasons),
+                "duplicate": b.duplicate_of is not None,
+            }
+        )
+    return CountReport(
+        congress_name=congress.name,
+        election_title=election.title,
+        round=round_.number,
+        form=election.form,
+        seats=round_.seats,
+        members=list(count.members),
+        figures=_frozen_figures(session, count),
+        tally=running_tally(session, count),
+        ended_at=count.closed_at,
+        root_hash=count.root_hash,
+        entries=entries,
+        organisation=election.organisation or congress.organisation,
+        place=congress.venue,
+    )
+
+
+def seal_count(db: Database, count_id: int) -> str:
+    """Export the closed count's signed audit bundle into the file store; record its root hash."""
+    import tempfile
+
+    from ballots.bundle import write_bundle
+    from congress.signing import signing_key
+
+    settings = db.settings
+    with db.session() as session:
+        count = get_count(session, count_id)
+        if count.state != "closed":
+            raise CongressError("count_not_closed", "The count is not closed", status=409)
+        election = get_election(session, count.election_id)
+        round_ = session.get(BallotRound, count.round_id)
+        congress = session.get(Congress, election.congress_id)
+        assert round_ is not None and congress is not None
+        data = bundle_input(session, election.id, round_.number, files_dir=settings.files_dir)
+        key = signing_key(settings, session, congress)
+        closed_at = count.closed_at
+    with tempfile.TemporaryDirectory(dir=settings.home) as tmp:
+        out = Path(tmp) / "bundle.zip"
+        root = write_bundle(data, key, out)
+        zipped = out.read_bytes()
+    store = FileStore(settings.files_dir)
+    with db.write_session() as session:
+        count = lock(session, count_id)
+        if count.state != "closed" or count.closed_at != closed_at:
+            raise Conflict("count_changed", "The count changed while its bundle was made")
+        stored = store_file(session, store, zipped, "application/zip", f"count-{count.id}.zip")
+        count.root_hash = root
+        count.bundle_sha256 = stored.sha256
+        audit.record(
+            session,
+            "system",
+            "count.sealed",
+            congress_id=election.congress_id,
+            subject=f"count {count.id}",
+            root_hash=root,
+            bundle=stored.sha256,
+        )
+    return root

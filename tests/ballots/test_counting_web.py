@@ -246,3 +246,38 @@ def test_station_api(app: Any, db: Database, settings: Settings, register: dict[
             files={"image": ("s.png", b"junk", "image/png")},
         )
         assert english.json()["error"]["message"] == "s.png is not an image or PDF that can be read"
+
+
+def test_closed_count_is_sealed_and_its_bundle_verifies(
+    app: Any, db: Database, settings: Settings, register: dict[str, Any], make_user: Any
+) -> None:
+    """Real scans, closed through the page: the signed bundle is stored and recounts the same."""
+    import zipfile
+
+    from ballots.bundle import verify_bundle
+
+    printed = printed_election(db, settings, ballots=2)
+    images = scans(printed, [_strike(3, 4), _strike(1, 2)])
+    password = make_user("ana", "counting")
+    with _client(app) as ana:
+        csrf = login(ana, "ana", password)
+        base = ana.post(
+            f"/c/{REGISTER_SLUG}/elections/{printed.election_id}/count/open",
+            data={"csrf_token": csrf, "members": "A\nB", "issued": "2", "collected": "2"},
+            follow_redirects=False,
+        ).headers["location"]
+        files = [("scans", (f"s{i}.png", data, "image/png")) for i, data in enumerate(images)]
+        assert ana.post(base + "/scans", data={"csrf_token": csrf}, files=files).status_code == 200
+        assert ana.post(base + "/close", data={"csrf_token": csrf}).status_code == 200
+        page = ana.get(base).text
+        root = re.search(r'<code id="root-hash">([0-9a-f]{64})</code>', page)
+        assert root, "the closed count names its bundle's root hash"
+        zipped = ana.get(base + "/bundle")
+        assert zipped.status_code == 200
+    path = settings.home / "bundle.zip"
+    path.write_bytes(zipped.content)
+    names = zipfile.ZipFile(path).namelist()
+    assert not any("s0.png" in n or "s1.png" in n for n in names)  # no received file names
+    report = verify_bundle(path)
+    assert report.ok, report.differences
+    assert report.root == root.group(1)
