@@ -32,8 +32,8 @@ from ballots.tally import (
     CandidateInfo,
     CountFigures,
     TallyRules,
-    decision_from_rows,
-    final_outcome,
+    ballot_outcome,
+    fold_decisions,
     tally,
 )
 from congress.errors import CongressError
@@ -176,11 +176,11 @@ def _outcome(
     decisions: Sequence[Mapping[str, Any]],
     two_person_rule: bool,
 ) -> BallotOutcome:
-    decision = decision_from_rows(decisions, two_person_rule)
-    return final_outcome(
+    return ballot_outcome(
         layout,
         reading,
-        decision,
+        decisions,
+        two_person_rule,
         int(election["seats"]),
         bool(election.get("nobody_elected_invalid", True)),
     )
@@ -673,8 +673,15 @@ def _recount(
                     second=short,
                 )
             counted_serials[serial] = short
+        rows = record.get("decisions") or []
         try:
-            outcome = _outcome(layout, election, reread, record.get("decisions") or [], two_person)
+            if two_person and fold_decisions(rows, True).same_person_confirmed:
+                report.differ(
+                    "same_person_confirmed",
+                    N_("Ballot %(ballot)s: a decision was confirmed by the member who made it"),
+                    ballot=short,
+                )
+            outcome = _outcome(layout, election, reread, rows, two_person)
         except CongressError as exc:
             report.differ(
                 "decision_unusable",
