@@ -19,7 +19,9 @@ def _routes(settings: Any) -> list[Any]:
 
 def _commands() -> list[Any]:
     from ballots.cli import ballots, elections
+    from ballots.cli_proof import register
 
+    register(ballots)
     return [elections, ballots]
 
 
