@@ -51,7 +51,7 @@ def export_command(state: CliState, election_id: int, round_number: int | None, 
         congress = session.get(Congress, election.congress_id)
         assert congress is not None
         key = signing_key(state.settings, session, congress)
-        data = bundle_input(session, election_id, round_number)
+        data = bundle_input(session, election_id, round_number, files_dir=state.settings.files_dir)
         root = write_bundle(data, key, out)
         audit.record(
             session,
