@@ -83,7 +83,15 @@ def export_command(state: CliState, election_id: int, round_number: int | None, 
 )
 @click.option("--lang", type=click.Choice(["vi", "en"]), default=None, help="Output language.")
 @click.option("--json", "as_json", is_flag=True, help="The findings as one JSON object.")
-def verify_command(path: Path, public_key: str | None, lang: str | None, as_json: bool) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Processes re-reading the images (default: one per CPU).",
+)
+def verify_command(
+    path: Path, public_key: str | None, lang: str | None, as_json: bool, workers: int | None
+) -> None:
     """Recount an audit bundle with no database: hashes, signature, every image re-read, the tally.
 
     Exit code 0 when everything matches, 1 on any difference or when the bundle cannot be read.
@@ -93,7 +101,7 @@ def verify_command(path: Path, public_key: str | None, lang: str | None, as_json
     tr = translator(lang or normalize_language(os.environ.get("CONGRESS_LANGUAGE")) or "vi")
     try:
         key = _public_key(public_key) if public_key else None
-        report = verify_bundle(path, key)
+        report = verify_bundle(path, key, workers or os.cpu_count() or 1)
     except CongressError as exc:
         fail(exc.translated(tr.gettext))
         return
