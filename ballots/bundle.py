@@ -62,6 +62,8 @@ DECISION_KEYS = ("kind", "status", "reason", "marks", "note", "actor")
 # Readings re-made on another machine may differ in the last digits of a score or a box.
 FLOAT_TOLERANCE = 0.005
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+# The final outcome recorded for a second copy of a serial: set aside, not counted.
+EXCLUDED: dict[str, Any] = {"status": "excluded", "reasons": ["serial_seen"], "choices": {}}
 
 
 @dataclass(frozen=True)
@@ -224,7 +226,7 @@ def bundle_files(data: BundleInput) -> dict[str, bytes]:
         decisions = [{k: row.get(k) for k in DECISION_KEYS} for row in ballot.decisions]
         final: dict[str, Any]
         if ballot.duplicate_of_serial:
-            final = {"status": "excluded", "reasons": ["serial_seen"], "choices": {}}
+            final = dict(EXCLUDED)
         else:
             final = _outcome(layout, data.election, reading, decisions, two_person).to_dict()
         files[image] = ballot.image
@@ -619,6 +621,20 @@ def _read_all(
         return list(pool.map(_read_image, items, chunksize=4))
 
 
+def _compare_final(report: VerifyReport, short: str, recorded: Any, computed: Any) -> None:
+    for where, old, new in diff(recorded, computed):
+        report.differ(
+            "outcome_differs",
+            N_(
+                "Ballot %(ballot)s: final %(field)s: recorded %(recorded)s, recomputed %(computed)s"
+            ),
+            ballot=short,
+            field=where,
+            recorded=_short(old),
+            computed=_short(new),
+        )
+
+
 def _recount(
     files: Mapping[str, bytes],
     report: VerifyReport,
@@ -707,6 +723,7 @@ def _recount(
             reread_ok += 1
         if record.get("duplicate_of_serial"):
             duplicates.append((short, reread.get("serial")))
+            _compare_final(report, short, record.get("final"), EXCLUDED)
             continue
         serial = reread.get("serial")
         if serial and reread.get("election_id") == layout.election_id:
@@ -736,17 +753,7 @@ def _recount(
                 reason=exc.message % exc.params if exc.params else exc.message,
             )
             continue
-        for where, old, new in diff(record.get("final"), outcome.to_dict()):
-            report.differ(
-                "outcome_differs",
-                N_(
-                    "Ballot %(ballot)s: final %(field)s: recorded %(recorded)s, recomputed %(computed)s"
-                ),
-                ballot=short,
-                field=where,
-                recorded=_short(old),
-                computed=_short(new),
-            )
+        _compare_final(report, short, record.get("final"), outcome.to_dict())
         outcomes.append(outcome)
     for short, serial in duplicates:
         if not serial or serial not in counted_serials:
