@@ -190,7 +190,7 @@ def _copy(bundle: Path, tmp_path: Path) -> Path:
 
 def _resign(path: Path, key: Any) -> None:
     """What someone holding the key could do after tampering: new manifest, new signature."""
-    files = read_bundle(path)
+    files = dict(read_bundle(path))
     old = json.loads(files.pop(MANIFEST))
     files.pop(SIGNATURE)
     header = {k: old[k] for k in ("congress", "election", "round", "ballots")}
