@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,7 +28,7 @@ from ballots.tally import CandidateInfo, CountFigures, TallyRules, ballot_outcom
 DPI = 200
 
 
-def main(count: int = 300) -> None:
+def main(count: int = 300, keep: str | None = None) -> None:
     election = make_election("strike", 30, seats=20, seed=3, seal_required=False)
     layout = election.layout
     settings = ReadingSettings()
@@ -97,20 +97,28 @@ def main(count: int = 300) -> None:
             ok = done.returncode == 0
             if not ok:
                 print(done.stdout[-2000:], done.stderr[-2000:])
-            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            peak = int(done.stderr.rsplit("VmHWM:", 1)[-1].split()[0]) / 1024
             print(f"verify ({workers} process{'es' if workers > 1 else ''}): "
                   f"{timings[workers]:.1f} s ({timings[workers] / count * 1000:.0f} ms a ballot), "
                   f"ok={ok}, peak RSS of the verifying process {peak:.0f} MB")  # fmt: skip
+        if keep:
+            shutil.copy(out, keep)
     print(f"ballots: {count} (A4, 30 names, {DPI}-dpi PNG), prepared in {prepared:.1f} s")
     print(f"write_bundle: {written:.2f} s, {size / 1e6:.1f} MB")
 
 
-# The command an auditor runs, in its own process so that its memory is measured alone.
-VERIFY = (
-    "import sys; from congress.cli import main; "
-    "main(['ballots', 'verify', sys.argv[1], '--workers', sys.argv[2]])"
-)
+# The command an auditor runs, in its own process; it reports its own peak memory (VmHWM: the
+# high-water mark of this program, not of the forked bench process it started as).
+VERIFY = """
+import sys
+from congress.cli import main
+try:
+    main(["ballots", "verify", sys.argv[1], "--workers", sys.argv[2]])
+finally:
+    sys.stderr.write([l for l in open("/proc/self/status") if l.startswith("VmHWM")][0])
+"""
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 300)
+    # bench_bundle.py [COUNT] [KEEP.zip]: KEEP keeps the bundle for a look afterwards.
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 300, sys.argv[2] if len(sys.argv) > 2 else None)
