@@ -46,6 +46,19 @@ class CountReport:
     organisation: str = ""  # header lines separated by "\n"
     place: str = ""  # e.g. "Hà Nội"
     presidium: list[str] = field(default_factory=list)
+    # The database keeps naive UTC times; the minutes state the time where the count took place.
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+
+def local_time(value: dt.datetime, zone: str) -> dt.datetime:
+    """A stored time (naive = UTC) in the given zone; Vietnam's UTC+7 when the zone is unknown."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    try:
+        from zoneinfo import ZoneInfo
+
+        return aware.astimezone(ZoneInfo(zone))
+    except (ImportError, KeyError, ValueError, OSError):
+        return aware.astimezone(dt.timezone(dt.timedelta(hours=7)))
 
 
 STATUS_NAMES: dict[str, str] = {
@@ -365,13 +378,14 @@ def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
             )
 
     heading(tr.gettext("6. End of the count"))
-    if report.ended_at is not None:
+    ended = local_time(report.ended_at, report.timezone) if report.ended_at else None
+    if ended is not None:
         line(
             esc(
                 tr.gettext(
                     "The count ended at %(time)s on %(date)s.",
-                    time=report.ended_at.strftime("%H:%M"),
-                    date=tr.date(report.ended_at.date()),
+                    time=ended.strftime("%H:%M"),
+                    date=tr.date(ended.date()),
                 )
             )
         )
@@ -388,7 +402,7 @@ def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
             )
         )
     story.append(Spacer(1, 6 * mm))
-    when = report.ended_at or dt.datetime.now()
+    when = ended or local_time(dt.datetime.now(dt.UTC), report.timezone)
     place = f"{report.place}, " if report.place else ""
     story.append(
         Paragraph(

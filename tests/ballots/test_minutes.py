@@ -65,7 +65,7 @@ def _report(tally_data: dict, **extra) -> CountReport:
         "members": MEMBERS,
         "figures": FIGURES,
         "tally": tally_data,
-        "ended_at": dt.datetime(2026, 11, 23, 16, 45),
+        "ended_at": dt.datetime(2026, 11, 23, 9, 45),  # stored as naive UTC: 16:45 in Hà Nội
         "root_hash": ROOT,
         "entries": entries,
         "organisation": "ĐOÀN TNCS HỒ CHÍ MINH\nTHÀNH ĐOÀN HÀ NỘI",
