@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -138,3 +139,90 @@ class IssuedSerial(Base):
         ForeignKey("print_runs.id", ondelete="CASCADE"), index=True
     )
     serial: Mapped[str] = mapped_column(String(32))
+
+
+COUNT_STATES = ("open", "closed")
+DECISION_KINDS = ("decide", "confirm", "reopen")
+
+
+class Count(Base):
+    """The counting of one ballot round by the counting committee: its figures and its lock."""
+
+    __tablename__ = "counts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    election_id: Mapped[int] = mapped_column(
+        ForeignKey("elections.id", ondelete="CASCADE"), index=True
+    )
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("ballot_rounds.id", ondelete="CASCADE"), unique=True
+    )
+    members: Mapped[list[str]] = mapped_column(JSON, default=list)
+    issued: Mapped[int] = mapped_column(Integer, default=0)
+    collected: Mapped[int] = mapped_column(Integer, default=0)
+    two_person_rule: Mapped[bool] = mapped_column(Boolean, default=True)
+    state: Mapped[str] = mapped_column(String(8), default="open")
+    opened_by: Mapped[str] = mapped_column(String(120))
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    closed_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # Why issued, collected, scanned and counted disagree, when they do at closing.
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    # Frozen at closing: the tally (TallyResult.to_dict()) and the figures it used.
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The audit bundle's root hash and the stored bundle file, once exported at closing.
+    root_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    bundle_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    round: Mapped[BallotRound] = relationship()
+
+
+class CountedBallot(Base):
+    """One scanned ballot: its image (content-addressed, unaltered) and its reading, never changed.
+
+    The database refuses updates of these rows; a decision on a ballot is a new BallotDecision.
+    """
+
+    __tablename__ = "counted_ballots"
+    __table_args__ = (
+        UniqueConstraint(
+            "count_id", "image_sha256", name="uq_counted_ballots_count_id_image_sha256"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    count_id: Mapped[int] = mapped_column(ForeignKey("counts.id", ondelete="CASCADE"), index=True)
+    image_sha256: Mapped[str] = mapped_column(ForeignKey("stored_files.sha256"))
+    file_name: Mapped[str] = mapped_column(String(300))
+    serial: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    reading: Mapped[dict[str, Any]] = mapped_column(JSON)
+    machine_status: Mapped[str] = mapped_column(String(12))
+    # The first ballot with the same serial: this copy is flagged and left out of the tally.
+    duplicate_of: Mapped[int | None] = mapped_column(
+        ForeignKey("counted_ballots.id", ondelete="CASCADE"), nullable=True
+    )
+    station: Mapped[str] = mapped_column(String(80), default="")
+    received_by: Mapped[str] = mapped_column(String(120), default="")
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class BallotDecision(Base):
+    """One act of the committee on a ballot: decide, confirm (second member) or re-open.
+
+    Append-only (the database refuses updates): the machine reading stays as read, and every
+    decision keeps who, when and why.
+    """
+
+    __tablename__ = "ballot_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(
+        ForeignKey("counted_ballots.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str | None] = mapped_column(String(8), nullable=True)  # valid | invalid
+    reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    marks: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -260,6 +260,8 @@ async def api_elections(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
+    from ballots.count_views import routes as count_routes
+
     base = "/c/{slug}/elections"
     one = base + "/{election_id:int}"
     return [
@@ -271,4 +273,5 @@ def routes() -> list[BaseRoute]:
         Route(one + "/runs/{run_id:int}/void", void, methods=["POST"]),
         Route(one + "/runs/{run_id:int}/layout.json", layout_json),
         Route("/api/congresses/{slug}/elections", api_elections),
+        *count_routes(),
     ]

@@ -16,18 +16,15 @@ import argparse
 import datetime as dt
 import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
-from pathlib import Path
 
 import httpx
+from live import live_server, percentile  # bench/live.py, beside this script
 from sqlalchemy import delete, select
 
 from badges.service import issue_token
@@ -41,12 +38,6 @@ from scanner.checkin import get_sitting, set_doors
 
 GATES = 6
 DELEGATES = 1500
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def prepare(settings: Settings, slug: str) -> tuple[list[str], list[str]]:
@@ -143,7 +134,7 @@ def drive(
         t.join()
     elapsed = time.perf_counter() - start
     ms = sorted(x * 1000 for x in latencies)
-    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+    p99 = percentile(ms, 0.99)
     label = f"paced at {rate:.0f}/s" if rate else "flat out"
     print(
         f"  {label}: {len(ms)} scans in {elapsed:.1f} s = {len(ms) / elapsed:.0f} scans/s; "
@@ -167,44 +158,16 @@ def main() -> None:
         settings = Settings.from_env(env)
         slug = f"bench-{uuid.uuid4().hex[:8]}"
         badges, secrets = prepare(settings, slug)
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "congress.app:app_factory",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            env=env,
-            cwd=Path(__file__).resolve().parent.parent,
-        )
-        url = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(100):
-                try:
-                    httpx.get(url + "/healthz", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            backend = "postgresql" if args.database_url else "sqlite"
-            print(
-                f"{backend}, {args.workers} server worker(s), {DELEGATES} delegates, {GATES} gates"
-            )
-            drive(url, slug, secrets, badges, 1, args.rate)
-            drive(url, slug, secrets, badges, 2, None)
+            with live_server(env, args.workers) as url:
+                backend = "postgresql" if args.database_url else "sqlite"
+                print(
+                    f"{backend}, {args.workers} server worker(s), {DELEGATES} delegates, "
+                    f"{GATES} gates"
+                )
+                drive(url, slug, secrets, badges, 1, args.rate)
+                drive(url, slug, secrets, badges, 2, None)
         finally:
-            server.terminate()
-            server.wait(10)
             if args.database_url:
                 db = Database(settings)
                 with db.session() as session:

@@ -359,19 +359,14 @@ async def portal_home(request: Request) -> Response:
     with session_scope(request) as session:
         congress = _portal_congress(session, request)
         viewer, delegate = portal_viewer(request, session, congress)
-        listed = [
-            d
-            for d in docs.documents_of(session, congress)
-            if d.versions and docs.is_listed(d, viewer)
-        ]
+        every = docs.documents_of(session, congress)
+        listed = [d for d in every if d.versions and docs.is_listed(d, viewer)]
         grouped: list[tuple[str, list[Document]]] = []
         for group in GROUPS:
             members = [d for d in listed if d.group == group]
             if members:
                 grouped.append((group, members))
-        hidden_for_delegates = not viewer.member and any(
-            d.visibility == "delegates" for d in docs.documents_of(session, congress)
-        )
+        hidden_for_delegates = not viewer.member and any(d.visibility == "delegates" for d in every)
         response = render(
             request,
             "docs_portal/home.html",

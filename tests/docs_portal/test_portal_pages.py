@@ -315,3 +315,22 @@ def test_read_statistics_count_delegates_once(
     assert "2 / 20" in desk.text
     detail = client.get(f"/c/{SLUG}/documents/{draft}")
     assert detail.status_code == 200
+
+
+def test_no_path_leads_outside_the_portal(client: Any, documents: dict[str, int]) -> None:
+    public = documents["public"]
+    attempts = [
+        "/static/docs_portal/../../congress/settings.py",
+        "/static/docs_portal/%2e%2e/%2e%2e/congress/settings.py",
+        "/static/docs_portal/..%2f..%2fcongress%2fsettings.py",
+        f"/p/{SLUG}/d/{public}/v/1/page/..%2f..%2f1.webp",
+        f"/p/{SLUG}/d/{public}/v/1/page/1.webp/../../../../etc/passwd",
+        f"/p/{SLUG}/d/..%2f{public}",
+    ]
+    for url in attempts:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert b"CONGRESS_HOME" not in response.content and b"root:" not in response.content
+    script = client.get("/static/docs_portal/portal.js")
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert script.headers["x-content-type-options"] == "nosniff"

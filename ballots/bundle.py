@@ -1,0 +1,746 @@
+"""The audit bundle of a count: write it (hashed, Merkle root, signed) and verify it with no database.
+
+A bundle holds every ballot image, the ballot spec and layout, the reading settings, one record
+per ballot (machine reading, the committee's decisions, final outcome), the rules and figures,
+and the tally. `verify_bundle` checks every hash and the signature, then recounts from scratch:
+re-renders the blank ballots from the spec, re-reads every image, re-applies the decisions and
+re-computes the tally. docs/audit-bundle.md describes the format.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from ballots.layout import BallotLayout
+from ballots.tally import (
+    BallotOutcome,
+    CandidateInfo,
+    CountFigures,
+    TallyRules,
+    decision_from_rows,
+    final_outcome,
+    tally,
+)
+from congress.errors import CongressError
+from congress.i18n import N_, Translator
+
+__all__ = [
+    "BundleBallot",
+    "BundleInput",
+    "Finding",
+    "VerifyReport",
+    "bundle_files",
+    "canonical_json",
+    "merkle_root",
+    "read_bundle",
+    "verify_bundle",
+    "write_bundle",
+]
+
+FORMAT = "congress-audit-bundle"
+VERSION = 1
+MANIFEST = "manifest.json"
+SIGNATURE = "signature.json"
+# Decision rows keep what the rules need and who decided; no time, no ids: the order of
+# decisions must not tell when a ballot was scanned.
+DECISION_KEYS = ("kind", "status", "reason", "marks", "note", "actor")
+# Readings re-made on another machine may differ in the last digits of a score or a box.
+FLOAT_TOLERANCE = 0.005
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class BundleBallot:
+    image: bytes  # the scanned file, original bytes
+    file_name: str  # as received; NOT written (it may tell the scanning order)
+    reading: dict[str, Any]  # the reader's to_dict() of this image
+    decisions: list[dict[str, Any]]  # every decision row in recorded order
+    duplicate_of_serial: bool = False  # a second copy of a serial: excluded from the tally
+
+
+@dataclass(frozen=True)
+class BundleInput:
+    congress: dict[str, Any]  # {"name", "slug", "public_key" (base64 of the raw 32 bytes)}
+    election: dict[str, Any]  # {"id", "title", "form", "seats", "threshold_base", ...}
+    spec: dict[str, Any]  # render.BallotSpec fields
+    layout: dict[str, Any]  # BallotLayout.to_dict()
+    settings: dict[str, Any]  # ReadingSettings.to_dict()
+    candidates: list[dict[str, Any]]  # {"item", "name", "birth_date" (ISO or None)}
+    figures: dict[str, Any]  # {"summoned", "present", "issued", "collected"}
+    count: dict[str, Any]  # {"members", "opened_at", "closed_at", "explanation", "two_person_rule"}
+    ballots: list[BundleBallot]
+    tally: dict[str, Any]  # TallyResult.to_dict() as recorded by the server
+
+
+def canonical_json(data: Any) -> bytes:
+    """The one JSON encoding of the bundle: sorted keys, compact, UTF-8."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def merkle_root(entries: Sequence[tuple[str, str]]) -> str:
+    """Root over (path, sha256 hex) pairs sorted by path.
+
+    leaf = SHA-256(0x00 || path UTF-8 || 0x00 || file digest), node = SHA-256(0x01 || left ||
+    right); an odd node at the end of a level goes up unchanged. No entries: SHA-256 of nothing.
+    """
+    level = [
+        hashlib.sha256(b"\x00" + path.encode() + b"\x00" + bytes.fromhex(digest)).digest()
+        for path, digest in sorted(entries)
+    ]
+    if not level:
+        return sha256_hex(b"")
+    while len(level) > 1:
+        nxt = [
+            hashlib.sha256(b"\x01" + level[i] + level[i + 1]).digest()
+            for i in range(0, len(level) - 1, 2)
+        ]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    return level[0].hex()
+
+
+def _image_extension(data: bytes) -> str:
+    if data.startswith(b"\x89PNG"):
+        return "png"
+    if data.startswith(b"\xff\xd8"):
+        return "jpg"
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tif"
+    if data.startswith(b"%PDF"):
+        return "pdf"
+    return "bin"
+
+
+def _scrub(reading: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """The reading with the received file name replaced by the bundle's (a hash)."""
+    out = json.loads(json.dumps(reading))
+    out["file"] = name
+    for page in out.get("pages") or []:
+        page["file"] = name
+    return out
+
+
+def _rules(election: Mapping[str, Any]) -> TallyRules:
+    return TallyRules(
+        form=str(election["form"]),
+        seats=int(election["seats"]),
+        threshold_base=str(election["threshold_base"]),
+        percentage_base=str(election["percentage_base"]),
+        tie_rule=str(election["tie_rule"]),
+    )
+
+
+def _candidates(rows: Sequence[Mapping[str, Any]]) -> list[CandidateInfo]:
+    import datetime as dt
+
+    return [
+        CandidateInfo(
+            str(c["item"]),
+            str(c["name"]),
+            dt.date.fromisoformat(c["birth_date"]) if c.get("birth_date") else None,
+        )
+        for c in rows
+    ]
+
+
+def _figures(data: Mapping[str, Any]) -> CountFigures:
+    return CountFigures(
+        int(data["summoned"]), int(data["present"]), int(data["issued"]), int(data["collected"])
+    )
+
+
+def _outcome(
+    layout: BallotLayout,
+    election: Mapping[str, Any],
+    reading: Mapping[str, Any],
+    decisions: Sequence[Mapping[str, Any]],
+    two_person_rule: bool,
+) -> BallotOutcome:
+    decision = decision_from_rows(decisions, two_person_rule)
+    return final_outcome(
+        layout,
+        reading,
+        decision,
+        int(election["seats"]),
+        bool(election.get("nobody_elected_invalid", True)),
+    )
+
+
+def bundle_files(data: BundleInput) -> dict[str, bytes]:
+    """Every file of the bundle but the manifest and signature, by path."""
+    layout = BallotLayout.from_dict(data.layout)
+    two_person = bool(data.count.get("two_person_rule"))
+    files: dict[str, bytes] = {
+        "election.json": canonical_json(
+            {
+                "congress": {k: data.congress.get(k) for k in ("name", "slug", "public_key")},
+                "election": data.election,
+                "candidates": data.candidates,
+                "figures": data.figures,
+                "count": data.count,
+            }
+        ),
+        "spec.json": canonical_json(data.spec),
+        "layout.json": canonical_json(data.layout),
+        "settings.json": canonical_json(data.settings),
+        "tally.json": canonical_json(data.tally),
+    }
+    for ballot in data.ballots:
+        digest = sha256_hex(ballot.image)
+        if ballot.reading.get("image_sha256") != digest:
+            raise CongressError(
+                "bundle_reading_mismatch",
+                "The reading of ballot %(ballot)s is not the reading of its image",
+                ballot=digest[:12],
+            )
+        image = f"images/{digest}.{_image_extension(ballot.image)}"
+        if image in files:
+            raise CongressError(
+                "bundle_duplicate_image",
+                "The same image is in the count twice: %(ballot)s",
+                ballot=digest[:12],
+            )
+        reading = _scrub(ballot.reading, image.split("/", 1)[1])
+        decisions = [{k: row.get(k) for k in DECISION_KEYS} for row in ballot.decisions]
+        final: dict[str, Any]
+        if ballot.duplicate_of_serial:
+            final = {"status": "excluded", "reasons": ["serial_seen"], "choices": {}}
+        else:
+            final = _outcome(layout, data.election, reading, decisions, two_person).to_dict()
+        files[image] = ballot.image
+        files[f"ballots/{digest}.json"] = canonical_json(
+            {
+                "image": image,
+                "image_sha256": digest,
+                "reading": reading,
+                "decisions": decisions,
+                "duplicate_of_serial": ballot.duplicate_of_serial,
+                "final": final,
+            }
+        )
+    return files
+
+
+def _b64decode(text: str) -> bytes:
+    text = text.strip()
+    return base64.urlsafe_b64decode(
+        text.replace("+", "-").replace("/", "_") + "=" * (-len(text) % 4)
+    )
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def _public_bytes(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
+    from congress.keys import public_key_bytes
+
+    return public_key_bytes(key)
+
+
+def seal(
+    files: Mapping[str, bytes], private_key: Ed25519PrivateKey, header: Mapping[str, Any]
+) -> dict[str, bytes]:
+    """`files` with their manifest (hashes and Merkle root) and its Ed25519 signature added."""
+    digests = [(path, sha256_hex(body)) for path, body in sorted(files.items())]
+    entries = [
+        {"path": path, "sha256": digest, "size": len(files[path])} for path, digest in digests
+    ]
+    root = merkle_root(digests)
+    public = _b64(_public_bytes(private_key))
+    manifest = canonical_json(
+        {
+            **header,
+            "format": FORMAT,
+            "version": VERSION,
+            "hash": "sha256",
+            "files": entries,
+            "merkle_root": root,
+            "public_key": public,
+        }
+    )
+    signature = canonical_json(
+        {
+            "algorithm": "Ed25519",
+            "public_key": public,
+            "signed_file": MANIFEST,
+            "signature": _b64(private_key.sign(manifest)),
+        }
+    )
+    return {**files, MANIFEST: manifest, SIGNATURE: signature}
+
+
+def write_bundle(data: BundleInput, private_key: Ed25519PrivateKey, out: Path) -> str:
+    """Write the bundle to `out` (a .zip file, else a new directory); returns the Merkle root."""
+    registered = data.congress.get("public_key")
+    if registered and _b64decode(str(registered)) != _public_bytes(private_key):
+        raise CongressError(
+            "signing_key_mismatch",
+            "The signing key does not match the key registered for this congress",
+        )
+    header = {
+        "congress": data.congress.get("slug"),
+        "election": data.election.get("id"),
+        "round": data.election.get("round"),
+        "ballots": len(data.ballots),
+    }
+    files = seal(bundle_files(data), private_key, header)
+    write_files(files, out)
+    return str(json.loads(files[MANIFEST])["merkle_root"])
+
+
+def write_files(files: Mapping[str, bytes], out: Path) -> None:
+    """All files or none: written beside `out`, then renamed into place."""
+    out = Path(out)
+    if out.exists() and (out.is_file() or any(out.iterdir())):
+        raise CongressError(
+            "bundle_exists", "%(path)s already exists; nothing was written", path=str(out)
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".bundle-", dir=out.parent))
+    try:
+        if out.suffix.lower() == ".zip":
+            target = tmp / "bundle.zip"
+            target.write_bytes(bundle_bytes(files))
+            os.replace(target, out)
+        else:
+            target = tmp / "bundle"
+            for path, body in files.items():
+                file = target / path
+                file.parent.mkdir(parents=True, exist_ok=True)
+                file.write_bytes(body)
+            if out.exists():
+                out.rmdir()
+            os.replace(target, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def read_bundle(path: Path) -> dict[str, bytes]:
+    """Every file of a bundle directory or .zip, by its path inside the bundle."""
+    path = Path(path)
+    if not path.exists():
+        raise CongressError("bundle_missing", "There is no bundle at %(path)s", path=str(path))
+    files: dict[str, bytes] = {}
+    if path.is_dir():
+        for file in sorted(path.rglob("*")):
+            if file.is_file():
+                files[file.relative_to(path).as_posix()] = file.read_bytes()
+        return files
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if info.is_dir():
+                    continue
+                name = info.filename
+                if name.startswith("/") or ".." in name.split("/"):
+                    raise CongressError(
+                        "bundle_bad_path", "The bundle holds an unsafe path: %(name)s", name=name
+                    )
+                files[name] = archive.read(info)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise CongressError(
+            "bundle_unreadable",
+            "%(path)s is not an audit bundle: %(reason)s",
+            path=str(path),
+            reason=str(exc),
+        ) from exc
+    return files
+
+
+# ---------------------------------------------------------------- verification
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One line of a verification: a catalog message and its parameters."""
+
+    code: str
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, tr: Translator) -> str:
+        return tr.gettext(self.message, **self.params) if self.params else tr.gettext(self.message)
+
+
+@dataclass
+class VerifyReport:
+    root: str | None = None
+    checks: list[Finding] = field(default_factory=list)
+    differences: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+    def check(self, code: str, message: str, **params: Any) -> None:
+        self.checks.append(Finding(code, message, params))
+
+    def differ(self, code: str, message: str, **params: Any) -> None:
+        self.differences.append(Finding(code, message, params))
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def diff(
+    recorded: Any, computed: Any, path: str = "", tolerance: float = 0.0
+) -> list[tuple[str, Any, Any]]:
+    """Every place where two JSON values differ: (path, recorded, computed)."""
+    if isinstance(recorded, dict) and isinstance(computed, dict):
+        out = []
+        for key in sorted(set(recorded) | set(computed), key=str):
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in recorded or key not in computed:
+                out.append((sub, recorded.get(key), computed.get(key)))
+            else:
+                out += diff(recorded[key], computed[key], sub, tolerance)
+        return out
+    if isinstance(recorded, list) and isinstance(computed, list):
+        if len(recorded) != len(computed):
+            return [(path, recorded, computed)]
+        out = []
+        for i, (a, b) in enumerate(zip(recorded, computed, strict=True)):
+            out += diff(a, b, f"{path}[{i}]", tolerance)
+        return out
+    numbers = (int, float)
+    if (
+        tolerance
+        and isinstance(recorded, numbers)
+        and isinstance(computed, numbers)
+        and not isinstance(recorded, bool)
+        and not isinstance(computed, bool)
+        and (isinstance(recorded, float) or isinstance(computed, float))
+    ):
+        return [] if abs(recorded - computed) <= tolerance else [(path, recorded, computed)]
+    if recorded != computed or type(recorded) is not type(computed):
+        return [(path, recorded, computed)]
+    return []
+
+
+def _comparable(reading: Mapping[str, Any]) -> dict[str, Any]:
+    """A reading without the duplicate-serial verdict (it depends on the order of scanning)."""
+    from ballots.reader import _STATUS_RANK, REASONS
+
+    out = dict(reading)
+    reasons = [r for r in reading.get("reasons") or [] if r != "serial_seen"]
+    status = "valid"
+    for reason in reasons:
+        level = REASONS.get(reason, "invalid")
+        if _STATUS_RANK[level] > _STATUS_RANK[status]:  # type: ignore[index]
+            status = level
+    out["reasons"] = reasons
+    out["status"] = status
+    return out
+
+
+def _load_json(files: Mapping[str, bytes], name: str, report: VerifyReport) -> Any:
+    if name not in files:
+        report.differ("file_missing", N_("%(file)s is missing"), file=name)
+        return None
+    try:
+        return json.loads(files[name])
+    except ValueError:
+        report.differ("file_unreadable", N_("%(file)s is not valid JSON"), file=name)
+        return None
+
+
+def _check_manifest(
+    files: Mapping[str, bytes], report: VerifyReport, public_key: Ed25519PublicKey | None
+) -> dict[str, Any] | None:
+    manifest = _load_json(files, MANIFEST, report)
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        report.differ("not_a_bundle", N_("This is not an audit bundle (no valid manifest)"))
+        return None
+    report.root = str(manifest.get("merkle_root"))
+    signature = _load_json(files, SIGNATURE, report)
+    if isinstance(signature, dict):
+        try:
+            raw = _b64decode(str(signature.get("public_key", "")))
+            key = Ed25519PublicKey.from_public_bytes(raw)
+            key.verify(_b64decode(str(signature.get("signature", ""))), files[MANIFEST])
+            if raw != _b64decode(str(manifest.get("public_key", ""))):
+                raise InvalidSignature
+            if public_key is not None and raw != _public_bytes(public_key):
+                report.differ(
+                    "signature_other_key",
+                    N_("The bundle is signed with another key than the one given: %(key)s"),
+                    key=_b64(raw),
+                )
+            else:
+                report.check(
+                    "signature_ok", N_("Signature: valid, Ed25519 key %(key)s"), key=_b64(raw)
+                )
+        except (InvalidSignature, ValueError, binascii.Error):
+            report.differ(
+                "signature_invalid", N_("Signature: the manifest's signature does not verify")
+            )
+    listed: dict[str, dict[str, Any]] = {}
+    for entry in manifest.get("files") or []:
+        listed[str(entry.get("path"))] = entry
+    bad = 0
+    for path, entry in sorted(listed.items()):
+        body = files.get(path)
+        if body is None:
+            report.differ("file_missing", N_("%(file)s is missing"), file=path)
+            bad += 1
+        elif sha256_hex(body) != entry.get("sha256") or len(body) != entry.get("size"):
+            report.differ(
+                "hash_mismatch", N_("%(file)s: its SHA-256 differs from the manifest"), file=path
+            )
+            bad += 1
+    for path in sorted(set(files) - set(listed) - {MANIFEST, SIGNATURE}):
+        report.differ("file_unlisted", N_("%(file)s is not in the manifest"), file=path)
+        bad += 1
+    root = merkle_root([(p, str(e.get("sha256"))) for p, e in listed.items()])
+    if root != manifest.get("merkle_root"):
+        report.differ(
+            "root_mismatch",
+            N_("Merkle root: the manifest says %(recorded)s, its hashes give %(computed)s"),
+            recorded=manifest.get("merkle_root"),
+            computed=root,
+        )
+    elif not bad:
+        report.check(
+            "hashes_ok",
+            N_("Hashes: %(count)s files match the manifest; Merkle root %(root)s"),
+            count=len(listed),
+            root=root,
+        )
+    return manifest
+
+
+def verify_bundle(path: Path, public_key: Ed25519PublicKey | None = None) -> VerifyReport:
+    """Check every hash and the signature, then recount from the images; no database needed."""
+    report = VerifyReport()
+    files = read_bundle(path)
+    manifest = _check_manifest(files, report, public_key)
+    if manifest is None:
+        return report
+    meta = _load_json(files, "election.json", report)
+    spec_data = _load_json(files, "spec.json", report)
+    layout_data = _load_json(files, "layout.json", report)
+    settings_data = _load_json(files, "settings.json", report)
+    recorded_tally = _load_json(files, "tally.json", report)
+    if None in (meta, spec_data, layout_data, settings_data, recorded_tally):
+        return report
+    try:
+        _recount(files, report, meta, spec_data, layout_data, settings_data, recorded_tally)
+    except (CongressError, KeyError, TypeError, ValueError) as exc:
+        detail = exc.message % exc.params if isinstance(exc, CongressError) else repr(exc)
+        report.differ(
+            "recount_failed", N_("The recount could not be made: %(reason)s"), reason=detail
+        )
+    return report
+
+
+def _reread(
+    body: bytes | None,
+    digest: str,
+    image_path: str,
+    context: Any,
+    short: str,
+    report: VerifyReport,
+) -> dict[str, Any] | None:
+    """The reading of a ballot's image made afresh, or None (reported) when there is none."""
+    from ballots.imageio import ImageFileError, load_bytes
+    from ballots.reader import read_ballot
+
+    if body is None or sha256_hex(body) != digest:
+        report.differ(
+            "ballot_image", N_("Ballot %(ballot)s: the image is not the one recorded"), ballot=short
+        )
+        return None
+    try:
+        scanned = load_bytes(body, image_path.split("/", 1)[1])
+    except ImageFileError:
+        report.differ(
+            "ballot_image", N_("Ballot %(ballot)s: the image cannot be read"), ballot=short
+        )
+        return None
+    return read_ballot(
+        list(scanned.pages), context, file=scanned.name, sha256=scanned.sha256
+    ).to_dict()
+
+
+def _recount(
+    files: Mapping[str, bytes],
+    report: VerifyReport,
+    meta: dict[str, Any],
+    spec_data: dict[str, Any],
+    layout_data: dict[str, Any],
+    settings_data: dict[str, Any],
+    recorded_tally: dict[str, Any],
+) -> None:
+    from ballots.reader import ElectionRules, ReadingContext, ReadingSettings, reference_pages
+    from ballots.render import BallotSpec, build_layout
+
+    election = meta["election"]
+    layout = BallotLayout.from_dict(layout_data)
+    spec = BallotSpec(**{**spec_data, "items": tuple(spec_data["items"])})
+    if build_layout(spec).to_dict() != layout_data:
+        report.differ("layout_mismatch", N_("The layout is not the layout of the ballot spec"))
+    if (layout.election_id, layout.round) != (election["id"], election["round"]):
+        report.differ("layout_other_election", N_("The layout is of another election or round"))
+    settings = ReadingSettings.from_dict(settings_data)
+    signature = json.loads(files[SIGNATURE]) if SIGNATURE in files else {}
+    raw_key = _b64decode(str(signature.get("public_key") or meta["congress"]["public_key"]))
+    context = ReadingContext(
+        layout,
+        reference_pages(spec, layout, settings),
+        Ed25519PublicKey.from_public_bytes(raw_key),
+        ElectionRules(
+            int(election["seats"]),
+            bool(election.get("nobody_elected_invalid", True)),
+            bool(election.get("seal_required", True)),
+        ),
+        settings,
+    )
+    two_person = bool(meta["count"].get("two_person_rule"))
+    records = sorted(p for p in files if p.startswith("ballots/") and p.endswith(".json"))
+    images = {p for p in files if p.startswith("images/")}
+    outcomes: list[BallotOutcome] = []
+    counted_serials: dict[str, str] = {}
+    duplicates: list[tuple[str, str | None]] = []
+    reread_ok = 0
+    for name in records:
+        record = json.loads(files[name])
+        digest = str(record.get("image_sha256"))
+        short = digest[:12]
+        image_path = str(record.get("image"))
+        images.discard(image_path)
+        body = files.get(image_path)
+        if name != f"ballots/{digest}.json" or not image_path.startswith(f"images/{digest}."):
+            report.differ(
+                "ballot_misnamed", N_("Ballot %(ballot)s: its files are misnamed"), ballot=short
+            )
+        recorded = record.get("reading") or {}
+        reread = _reread(body, digest, image_path, context, short, report)
+        if reread is None:
+            # The recount goes on with the recorded reading, so this ballot is reported once
+            # rather than as a cascade of tally differences.
+            reread = recorded
+            changes: list[tuple[str, Any, Any]] = [("image", None, None)]
+        else:
+            changes = diff(_comparable(recorded), _comparable(reread), tolerance=FLOAT_TOLERANCE)
+            for where, old, new in changes:
+                report.differ(
+                    "reading_differs",
+                    N_(
+                        "Ballot %(ballot)s: reading %(field)s: recorded %(recorded)s, "
+                        "re-read %(computed)s"
+                    ),
+                    ballot=short,
+                    field=where,
+                    recorded=_short(old),
+                    computed=_short(new),
+                )
+        if not changes:
+            reread_ok += 1
+        if record.get("duplicate_of_serial"):
+            duplicates.append((short, reread.get("serial")))
+            continue
+        serial = reread.get("serial")
+        if serial and reread.get("election_id") == layout.election_id:
+            if serial in counted_serials:
+                report.differ(
+                    "serial_counted_twice",
+                    N_("Serial %(serial)s is counted twice: ballots %(first)s and %(second)s"),
+                    serial=serial,
+                    first=counted_serials[serial],
+                    second=short,
+                )
+            counted_serials[serial] = short
+        try:
+            outcome = _outcome(layout, election, reread, record.get("decisions") or [], two_person)
+        except CongressError as exc:
+            report.differ(
+                "decision_unusable",
+                N_("Ballot %(ballot)s: the decisions cannot be applied: %(reason)s"),
+                ballot=short,
+                reason=exc.message % exc.params if exc.params else exc.message,
+            )
+            continue
+        for where, old, new in diff(record.get("final"), outcome.to_dict()):
+            report.differ(
+                "outcome_differs",
+                N_(
+                    "Ballot %(ballot)s: final %(field)s: recorded %(recorded)s, recomputed %(computed)s"
+                ),
+                ballot=short,
+                field=where,
+                recorded=_short(old),
+                computed=_short(new),
+            )
+        outcomes.append(outcome)
+    for short, serial in duplicates:
+        if not serial or serial not in counted_serials:
+            report.differ(
+                "duplicate_without_original",
+                N_(
+                    "Ballot %(ballot)s is set aside as a copy, but no counted ballot has its serial"
+                ),
+                ballot=short,
+            )
+    for path in sorted(images):
+        report.differ("image_without_record", N_("%(file)s has no ballot record"), file=path)
+    report.check(
+        "reread",
+        N_("Re-read %(count)s ballot images from scratch: %(same)s readings as recorded"),
+        count=len(records),
+        same=reread_ok,
+    )
+    result = tally(
+        _rules(election), _candidates(meta["candidates"]), _figures(meta["figures"]), outcomes
+    ).to_dict()
+    changes = diff(recorded_tally, result)
+    for where, old, new in changes:
+        report.differ(
+            "tally_differs",
+            N_("Tally %(field)s: recorded %(recorded)s, recomputed %(computed)s"),
+            field=where,
+            recorded=_short(old),
+            computed=_short(new),
+        )
+    if not changes:
+        report.check(
+            "tally_ok",
+            N_("Tally: recomputed from %(count)s counted ballots, it matches the recorded one"),
+            count=len(outcomes),
+        )
+
+
+def bundle_bytes(files: Mapping[str, bytes]) -> bytes:
+    """The bundle as one deterministic ZIP in memory (the web download)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(files):
+            info = zipfile.ZipInfo(path, _ZIP_TIME)
+            info.compress_type = (
+                zipfile.ZIP_DEFLATED if path.endswith(".json") else zipfile.ZIP_STORED
+            )
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, files[path])
+    return buffer.getvalue()

@@ -1,0 +1,181 @@
+"""The documents portal under load: 1,500 phones open the list and the first document in 60 s.
+
+Usage: python bench/bench_portal.py [--phones 1500] [--seconds 60] [--database-url URL]
+Starts `uvicorn congress.app:app_factory` in its own process on a fresh database (SQLite in a
+temporary data directory, or the PostgreSQL database named, whose congress is removed after)
+with 1,500 delegates and a 30-page delegates-only document. The first page image is rendered
+once before the run (the run measures cached images). Then every phone, each with its own
+cookies and connection, arrives at an even pace over --seconds and does what a delegate does
+when a sitting starts: opens their soft-badge link (sign-in), the document list, the document,
+and its first page image at the width a 390-px 2x screen asks for.
+Prints p50/p99/max per request kind and the errors (targets: p99 < 300 ms for the list,
+< 500 ms for cached page images, zero errors).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+
+import httpx
+from live import live_server, percentile  # bench/live.py, beside this script
+from sqlalchemy import delete, select
+
+from badges.service import issue_token
+from congress import congresses
+from congress.db import Database, upgrade
+from congress.delegate_import import import_delegates
+from congress.demo_data import delegate_rows, rows_to_xlsx
+from congress.models import Congress, Delegate
+from congress.settings import Settings
+from congress.storage import FileStore
+from docs_portal import documents as docs
+from docs_portal.demo import demo_pdf
+
+IMAGE_WIDTH = 1080  # what a 390-CSS-pixel screen at 2x asks for
+
+
+def prepare(settings: Settings, slug: str, phones: int) -> tuple[list[str], int]:
+    upgrade(settings)
+    db = Database(settings)
+    with db.session() as session:
+        congress = congresses.create_congress(
+            session,
+            slug=slug,
+            name="Đại hội đại biểu Đoàn TNCS Hồ Chí Minh (bench)",
+            starts_on=dt.date.today(),
+            ends_on=dt.date.today(),
+            actor="bench",
+        )
+        congresses.add_sitting(
+            session,
+            congress,
+            title="Phiên khai mạc",
+            starts_at=dt.datetime.combine(dt.date.today(), dt.time(8)),
+            actor="bench",
+        )
+        import_delegates(
+            session, congress, rows_to_xlsx(delegate_rows(phones, 5, 20)), actor="bench"
+        )
+    prepared = docs.prepare_upload(
+        settings, demo_pdf("Dự thảo Báo cáo chính trị", 30, random.Random(1)), "bao-cao.pdf"
+    )
+    with db.write_session() as session:
+        congress = congresses.get_congress(session, slug)
+        document = docs.create_document(
+            session,
+            FileStore(settings.files_dir),
+            congress,
+            docs.DocumentFields("Dự thảo Báo cáo chính trị", group="reports", comments_open=True),
+            prepared,
+            "bench",
+        )
+        badges = [
+            issue_token(settings, session, d)
+            for d in session.scalars(select(Delegate).where(Delegate.congress_id == congress.id))
+        ]
+        document_id = document.id
+    db.dispose()
+    return badges, document_id
+
+
+async def phone(
+    url: str, slug: str, token: str, document_id: int, due: float, record: dict
+) -> None:
+    await asyncio.sleep(max(0.0, due - time.perf_counter()))
+    base = f"/p/{slug}"
+    steps = [
+        ("sign-in", f"{base}/enter/{token}", 303),
+        ("list", base, 200),
+        ("reader", f"{base}/d/{document_id}", 200),
+        ("page image", f"{base}/d/{document_id}/v/1/page/1.webp?w={IMAGE_WIDTH}", 200),
+    ]
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        for kind, path, expected in steps:
+            sent = time.perf_counter()
+            try:
+                response = await client.get(path)
+            except httpx.HTTPError as exc:
+                record["errors"].append(f"{kind}: {exc!r}")
+                return
+            record[kind].append(time.perf_counter() - sent)
+            record["bytes " + kind].append(len(response.content))
+            if response.status_code != expected:
+                record["errors"].append(f"{kind}: {response.status_code} {response.text[:80]}")
+                return
+
+
+async def drive(url: str, slug: str, badges: list[str], document_id: int, seconds: float) -> None:
+    async with httpx.AsyncClient(base_url=url, timeout=60) as warm:
+        # The organizer's upload queues the rendering; here the first page is rendered once.
+        first = await warm.get(
+            f"/p/{slug}/enter/{badges[0]}", follow_redirects=True
+        )  # signs the warm-up client in
+        assert first.status_code == 200, first.text[:200]
+        image = await warm.get(f"/p/{slug}/d/{document_id}/v/1/page/1.webp?w={IMAGE_WIDTH}")
+        assert image.status_code == 200, image.text[:200]
+    record: dict = defaultdict(list)
+    start = time.perf_counter() + 0.5
+    gap = seconds / len(badges)
+    await asyncio.gather(
+        *(
+            phone(url, slug, token, document_id, start + i * gap, record)
+            for i, token in enumerate(badges)
+        )
+    )
+    elapsed = time.perf_counter() - start
+    print(f"  {len(badges)} phones in {elapsed:.1f} s ({len(badges) / elapsed:.1f} phones/s)")
+    for kind in ("sign-in", "list", "reader", "page image"):
+        ms = sorted(x * 1000 for x in record[kind])
+        if not ms:
+            continue
+        size = statistics.median(record["bytes " + kind]) / 1024
+        print(
+            f"  {kind:>10}: {len(ms)} requests, p50 {statistics.median(ms):.1f} ms, "
+            f"p99 {percentile(ms, 0.99):.1f} ms, max {ms[-1]:.1f} ms, body {size:.1f} KiB"
+        )
+    print(f"  errors: {len(record['errors'])}")
+    for line in record["errors"][:5]:
+        print("    error:", line)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--phones", type=int, default=1500)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as home:
+        env = dict(os.environ, CONGRESS_HOME=home, CONGRESS_SECRET_KEY="bench")
+        if args.database_url:
+            env["CONGRESS_DATABASE_URL"] = args.database_url
+        settings = Settings.from_env(env)
+        slug = f"bench-{uuid.uuid4().hex[:8]}"
+        badges, document_id = prepare(settings, slug, args.phones)
+        try:
+            with live_server(env, args.workers) as url:
+                backend = "postgresql" if args.database_url else "sqlite"
+                print(
+                    f"{backend}, {args.workers} server worker(s), {args.phones} phones "
+                    f"over {args.seconds:.0f} s"
+                )
+                asyncio.run(drive(url, slug, badges, document_id, args.seconds))
+        finally:
+            if args.database_url:
+                db = Database(settings)
+                with db.session() as session:
+                    session.execute(delete(Congress).where(Congress.slug == slug))
+                db.dispose()
+
+
+if __name__ == "__main__":
+    main()
