@@ -200,3 +200,123 @@ def gate_command(
     finally:
         gate.close()
         store.close()
+
+
+@click.command("station")
+@click.option("--server", default=None, help="The congress server, e.g. http://10.0.0.2:8000")
+@click.option(
+    "--token",
+    envvar="CONGRESS_TOKEN",
+    default=None,
+    help="API token with the counting role (or set CONGRESS_TOKEN).",
+)
+@click.option("--local", is_flag=True, help="Count into this laptop's database (no server).")
+@click.option("--election", "election_id", required=True, type=int, help="The election's number.")
+@click.option(
+    "--watch",
+    "watch",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder the scanner saves its files into.",
+)
+@click.option(
+    "--journal",
+    "journal_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The station's journal (default: DIR/.congress-station.sqlite).",
+)
+@click.option("--name", "station_name", default=None, help="This station's name (default: host).")
+@click.option(
+    "--settle",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Seconds a file must stay unchanged before it is read.",
+)
+@click.option(
+    "--until-idle", is_flag=True, help="Stop when the folder is empty and every ballot is sent."
+)
+@click.option(
+    "--max-retry",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Longest wait between attempts while the server does not answer.",
+)
+@click.option("--lang", default=None, help="Language of the messages: vi or en.")
+@click.pass_context
+def station_command(
+    ctx: click.Context,
+    server: str | None,
+    token: str | None,
+    local: bool,
+    election_id: int,
+    watch: Path,
+    journal_path: Path | None,
+    station_name: str | None,
+    settle: float,
+    until_idle: bool,
+    max_retry: float,
+    lang: str | None,
+) -> None:
+    """Read the ballots a scanner saves into a folder and count each exactly once."""
+    import socket
+    import sys
+
+    from congress.cli import CLI_ACTOR, CliState, fail
+    from congress.errors import CongressError
+    from congress.i18n import translator
+    from scanner.station import (
+        Counting,
+        Journal,
+        LineProgress,
+        LocalCounting,
+        RichProgress,
+        ServerCounting,
+        Station,
+        StationError,
+        StationSettings,
+    )
+
+    tr = translator(_language_of(lang))
+    if local == bool(server):
+        raise click.UsageError("give either --server URL (with --token) or --local")
+    if server and not token:
+        raise click.UsageError("--token (or CONGRESS_TOKEN) is needed with --server")
+    if not watch.is_dir():
+        fail(tr.gettext("There is no folder %(path)s", path=str(watch)))
+    settings = StationSettings(
+        settle_seconds=settle, max_retry_seconds=max_retry, retry_seconds=min(2.0, max_retry)
+    )
+    name = (station_name or socket.gethostname())[:80]
+    journal = Journal(journal_path or watch / ".congress-station.sqlite")
+    counting: Counting
+    try:
+        if local:
+            state = ctx.find_object(CliState)
+            assert state is not None
+            counting = LocalCounting(state.database(), election_id, tr, f"{CLI_ACTOR}:{name}")
+        else:
+            assert server is not None and token is not None
+            counting = ServerCounting(server, token, election_id, journal, tr, settings)
+    except CongressError as exc:
+        fail(exc.translated(tr.gettext))
+    progress: LineProgress = (
+        RichProgress(tr) if sys.stdout.isatty() else LineProgress(click.echo, tr, 5.0)
+    )
+    station = Station(watch, counting, journal, name, tr, progress, settings)
+    try:
+        station.run(until_idle=until_idle)
+    except KeyboardInterrupt:
+        pass
+    except StationError as exc:
+        progress.close()
+        fail(str(exc))
+    except CongressError as exc:
+        progress.close()
+        fail(exc.translated(tr.gettext))
+    finally:
+        counting.close()
+    progress.close()
+    journal.close()

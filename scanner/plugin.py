@@ -18,9 +18,9 @@ def _routes(settings: Any) -> list[Any]:
 
 
 def _commands() -> list[Any]:
-    from scanner.cli import checkin, gate_command
+    from scanner.cli import checkin, gate_command, station_command
 
-    return [checkin, gate_command]
+    return [checkin, gate_command, station_command]
 
 
 def _demo(db: Any, *, congress_id: int, seed: int, echo: Any) -> None:
