@@ -503,8 +503,8 @@ class Station:
             os.replace(path, target)
             self.journal.moved(row["sha256"], target)
             detail = row["status"] or ""
-            if row["duplicate"]:
-                detail += f" ({self.tr.gettext('duplicate')}: {row['duplicate']})"
+            if row["duplicate"] == "serial":
+                detail += " · " + self.tr.gettext("same serial as an earlier ballot")
             self.progress.event(f"done  {name}  {detail}  #{row['ballot_id']}")
         else:
             target = _free_name(self.failed, name)
@@ -594,6 +594,16 @@ def _free_name(folder: Path, name: str) -> Path:
 
 # --- the progress display ----------------------------------------------------------------------
 
+# figure -> its label (the column header on a terminal)
+LABELS = {
+    "seen": N_("seen"),
+    "read": N_("read"),
+    "uploaded": N_("sent"),
+    "waiting": N_("waiting to be sent"),
+    "review": N_("to review"),
+    "failed": N_("failed"),
+}
+
 
 class LineProgress:
     """Plain lines (logs, pipes, tests): every event, and the figures every few seconds."""
@@ -616,13 +626,8 @@ class LineProgress:
             self.echo(self.line(figures))
 
     def line(self, f: dict[str, Any]) -> str:
-        tr = self.tr
-        return (
-            f"{tr.gettext('seen')} {f['seen']} · {tr.gettext('read')} {f['read']} · "
-            f"{tr.gettext('uploaded')} {f['uploaded']} · {tr.gettext('waiting to be sent')} "
-            f"{f['waiting']} · {tr.gettext('to review')} {f['review']} · "
-            f"{tr.gettext('failed')} {f['failed']} · {f['rate']:.2f}/s"
-        )
+        parts = [f"{self.tr.gettext(label)} {f[key]}" for key, label in LABELS.items()]
+        return " · ".join([*parts, f"{f['rate']:.2f}/s"])
 
     def close(self) -> None:
         if self._figures:
@@ -650,13 +655,10 @@ class RichProgress(LineProgress):
         self._figures = figures
         tr = self.tr
         table = Table(show_header=True, header_style="bold")
-        for column in ("seen", "read", "uploaded", "waiting to be sent", "to review", "failed"):
-            table.add_column(tr.gettext(column), justify="right")
-        table.add_column("/s", justify="right")
-        table.add_row(
-            *(str(figures[k]) for k in ("seen", "read", "uploaded", "waiting", "review", "failed")),
-            f"{figures['rate']:.2f}",
-        )
+        for label in LABELS.values():
+            table.add_column(tr.gettext(label), justify="right")
+        table.add_column(tr.gettext("ballots/s"), justify="right")
+        table.add_row(*(str(figures[k]) for k in LABELS), f"{figures['rate']:.2f}")
         if figures.get("note"):
             table.caption = figures["note"]
         self.live.update(table)

@@ -212,3 +212,75 @@ def test_refusals(
     assert missing.exit_code == 1 and "There is no folder" in missing.output
     both = run(settings, "station", "--election", "1", "--watch", str(watch))
     assert both.exit_code == 2 and "--server URL" in both.output
+
+
+class Crash(BaseException):
+    """A kill at one exact point of the station's work (nothing after it runs)."""
+
+
+CRASH_POINTS = ["claimed", "read", "sent", "journalled", "moved"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("point", CRASH_POINTS)
+def test_a_kill_at_each_step_then_a_restart_counts_each_ballot_once(
+    point: str,
+    db: Database,
+    settings: Settings,
+    register: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from congress.i18n import translator
+    from scanner import station as st
+
+    printed = counted_election(db, settings, 2)
+    files = scan_files(printed, 2, seed=5)
+    watch = tmp_path / "scans"
+    watch.mkdir()
+    drop(watch, files)
+    tr = translator("en")
+    quiet = st.LineProgress(lambda s: None, tr, 60)
+    settings_ = st.StationSettings(settle_seconds=0.0, poll_seconds=0.01)
+
+    def make() -> st.Station:
+        counting = st.LocalCounting(db, printed.election_id, tr, "test")
+        journal = st.Journal(watch / st.JOURNAL_NAME)
+        return st.Station(watch, counting, journal, "Bàn 1", tr, quiet, settings_)
+
+    first = make()
+    crashed = []
+
+    def crash_after(owner: Any, name: str, when: Any = lambda *a, **k: True) -> None:
+        original = getattr(owner, name)
+
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            result = original(*args, **kwargs)
+            if not crashed and when(*args, **kwargs):
+                crashed.append(point)
+                raise Crash
+            return result
+
+        monkeypatch.setattr(owner, name, wrapped)
+
+    if point == "claimed":
+        crash_after(first, "claim")
+    elif point == "read":
+        crash_after(first.journal, "update", lambda sha, state, **k: state == "read")
+    elif point == "sent":
+        crash_after(first.counting, "send")
+    elif point == "journalled":
+        crash_after(first.journal, "update", lambda sha, state, **k: state == "uploaded")
+    else:
+        crash_after(st.os, "replace")
+    with pytest.raises(Crash):
+        first.run(until_idle=True)
+    monkeypatch.undo()
+    first.journal.close()
+    if point in ("sent", "journalled", "moved"):
+        assert len(stored(db, printed.election_id)) == 1  # the server has it; the rest must know
+    again = make()
+    again.run(until_idle=True)
+    assert sorted(stored(db, printed.election_id)) == sorted(digests(files))
+    assert sorted(folder_digests(watch / "done")) == sorted(digests(files))
+    assert journal_states(watch) == {"uploaded": 2}
