@@ -32,8 +32,8 @@ from ballots.tally import (
     CandidateInfo,
     CountFigures,
     TallyRules,
-    decision_from_rows,
-    final_outcome,
+    ballot_outcome,
+    fold_decisions,
     tally,
 )
 from congress.errors import CongressError
@@ -176,11 +176,11 @@ def _outcome(
     decisions: Sequence[Mapping[str, Any]],
     two_person_rule: bool,
 ) -> BallotOutcome:
-    decision = decision_from_rows(decisions, two_person_rule)
-    return final_outcome(
+    return ballot_outcome(
         layout,
         reading,
-        decision,
+        decisions,
+        two_person_rule,
         int(election["seats"]),
         bool(election.get("nobody_elected_invalid", True)),
     )
@@ -532,8 +532,13 @@ def _check_manifest(
     return manifest
 
 
-def verify_bundle(path: Path, public_key: Ed25519PublicKey | None = None) -> VerifyReport:
-    """Check every hash and the signature, then recount from the images; no database needed."""
+def verify_bundle(
+    path: Path, public_key: Ed25519PublicKey | None = None, workers: int = 1
+) -> VerifyReport:
+    """Check every hash and the signature, then recount from the images; no database needed.
+
+    `workers` > 1 re-reads the images in that many processes.
+    """
     report = VerifyReport()
     files = read_bundle(path)
     manifest = _check_manifest(files, report, public_key)
@@ -547,7 +552,9 @@ def verify_bundle(path: Path, public_key: Ed25519PublicKey | None = None) -> Ver
     if None in (meta, spec_data, layout_data, settings_data, recorded_tally):
         return report
     try:
-        _recount(files, report, meta, spec_data, layout_data, settings_data, recorded_tally)
+        _recount(
+            files, report, meta, spec_data, layout_data, settings_data, recorded_tally, workers
+        )
     except (CongressError, KeyError, TypeError, ValueError) as exc:
         detail = exc.message % exc.params if isinstance(exc, CongressError) else repr(exc)
         report.differ(
@@ -556,33 +563,60 @@ def verify_bundle(path: Path, public_key: Ed25519PublicKey | None = None) -> Ver
     return report
 
 
-def _reread(
-    body: bytes | None,
-    digest: str,
-    image_path: str,
-    context: Any,
-    short: str,
-    report: VerifyReport,
-) -> dict[str, Any] | None:
-    """The reading of a ballot's image made afresh, or None (reported) when there is none."""
+# The context a re-reading process works with, built once per process from plain data.
+_CONTEXT: Any = None
+
+
+def _make_context(args: tuple[Any, ...]) -> Any:
+    from ballots.reader import ElectionRules, ReadingContext, ReadingSettings, reference_pages
+    from ballots.render import BallotSpec
+
+    spec_data, layout_data, settings_data, raw_key, rules = args
+    layout = BallotLayout.from_dict(layout_data)
+    spec = BallotSpec(**{**spec_data, "items": tuple(spec_data["items"])})
+    settings = ReadingSettings.from_dict(settings_data)
+    return ReadingContext(
+        layout,
+        reference_pages(spec, layout, settings),
+        Ed25519PublicKey.from_public_bytes(raw_key),
+        ElectionRules(*rules),
+        settings,
+    )
+
+
+def _init_worker(args: tuple[Any, ...]) -> None:
+    global _CONTEXT
+    _CONTEXT = _make_context(args)
+
+
+def _read_image(item: tuple[bytes, str]) -> dict[str, Any] | None:
+    """A fresh reading of one ballot image in this process's context; None: not an image."""
     from ballots.imageio import ImageFileError, load_bytes
     from ballots.reader import read_ballot
 
-    if body is None or sha256_hex(body) != digest:
-        report.differ(
-            "ballot_image", N_("Ballot %(ballot)s: the image is not the one recorded"), ballot=short
-        )
-        return None
+    body, name = item
     try:
-        scanned = load_bytes(body, image_path.split("/", 1)[1])
-    except ImageFileError:
-        report.differ(
-            "ballot_image", N_("Ballot %(ballot)s: the image cannot be read"), ballot=short
-        )
+        scanned = load_bytes(body, name)
+    except (ImageFileError, ValueError, OSError):
         return None
-    return read_ballot(
-        list(scanned.pages), context, file=scanned.name, sha256=scanned.sha256
-    ).to_dict()
+    if not scanned.pages:
+        return None
+    return read_ballot(list(scanned.pages), _CONTEXT, file=name, sha256=scanned.sha256).to_dict()
+
+
+def _read_all(
+    items: list[tuple[bytes, str]], args: tuple[Any, ...], workers: int
+) -> list[dict[str, Any] | None]:
+    """Re-read every image, in a pool of processes when there are several workers."""
+    if workers <= 1 or len(items) < 2:
+        _init_worker(args)
+        return [_read_image(item) for item in items]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(items)), initializer=_init_worker, initargs=(args,)
+    ) as pool:
+        return list(pool.map(_read_image, items, chunksize=4))
 
 
 def _recount(
@@ -593,8 +627,8 @@ def _recount(
     layout_data: dict[str, Any],
     settings_data: dict[str, Any],
     recorded_tally: dict[str, Any],
+    workers: int,
 ) -> None:
-    from ballots.reader import ElectionRules, ReadingContext, ReadingSettings, reference_pages
     from ballots.render import BallotSpec, build_layout
 
     election = meta["election"]
@@ -604,20 +638,14 @@ def _recount(
         report.differ("layout_mismatch", N_("The layout is not the layout of the ballot spec"))
     if (layout.election_id, layout.round) != (election["id"], election["round"]):
         report.differ("layout_other_election", N_("The layout is of another election or round"))
-    settings = ReadingSettings.from_dict(settings_data)
     signature = json.loads(files[SIGNATURE]) if SIGNATURE in files else {}
     raw_key = _b64decode(str(signature.get("public_key") or meta["congress"]["public_key"]))
-    context = ReadingContext(
-        layout,
-        reference_pages(spec, layout, settings),
-        Ed25519PublicKey.from_public_bytes(raw_key),
-        ElectionRules(
-            int(election["seats"]),
-            bool(election.get("nobody_elected_invalid", True)),
-            bool(election.get("seal_required", True)),
-        ),
-        settings,
+    rules = (
+        int(election["seats"]),
+        bool(election.get("nobody_elected_invalid", True)),
+        bool(election.get("seal_required", True)),
     )
+    Ed25519PublicKey.from_public_bytes(raw_key)  # a bad key stops here, before any process
     two_person = bool(meta["count"].get("two_person_rule"))
     records = sorted(p for p in files if p.startswith("ballots/") and p.endswith(".json"))
     images = {p for p in files if p.startswith("images/")}
@@ -625,19 +653,37 @@ def _recount(
     counted_serials: dict[str, str] = {}
     duplicates: list[tuple[str, str | None]] = []
     reread_ok = 0
-    for name in records:
-        record = json.loads(files[name])
+    parsed = [json.loads(files[name]) for name in records]
+    jobs: list[tuple[bytes, str]] = []
+    job_of: dict[str, int] = {}
+    for name, record in zip(records, parsed, strict=True):
+        digest = str(record.get("image_sha256"))
+        body = files.get(str(record.get("image")))
+        if body is not None and sha256_hex(body) == digest:
+            job_of[name] = len(jobs)
+            jobs.append((body, str(record.get("image")).split("/", 1)[-1]))
+    fresh = _read_all(jobs, (spec_data, layout_data, settings_data, raw_key, rules), workers)
+    for name, record in zip(records, parsed, strict=True):
         digest = str(record.get("image_sha256"))
         short = digest[:12]
         image_path = str(record.get("image"))
         images.discard(image_path)
-        body = files.get(image_path)
         if name != f"ballots/{digest}.json" or not image_path.startswith(f"images/{digest}."):
             report.differ(
                 "ballot_misnamed", N_("Ballot %(ballot)s: its files are misnamed"), ballot=short
             )
         recorded = record.get("reading") or {}
-        reread = _reread(body, digest, image_path, context, short, report)
+        reread = fresh[job_of[name]] if name in job_of else None
+        if name not in job_of:
+            report.differ(
+                "ballot_image",
+                N_("Ballot %(ballot)s: the image is not the one recorded"),
+                ballot=short,
+            )
+        elif reread is None:
+            report.differ(
+                "ballot_image", N_("Ballot %(ballot)s: the image cannot be read"), ballot=short
+            )
         if reread is None:
             # The recount goes on with the recorded reading, so this ballot is reported once
             # rather than as a cascade of tally differences.
@@ -673,8 +719,15 @@ def _recount(
                     second=short,
                 )
             counted_serials[serial] = short
+        rows = record.get("decisions") or []
         try:
-            outcome = _outcome(layout, election, reread, record.get("decisions") or [], two_person)
+            if two_person and fold_decisions(rows, True).same_person_confirmed:
+                report.differ(
+                    "same_person_confirmed",
+                    N_("Ballot %(ballot)s: a decision was confirmed by the member who made it"),
+                    ballot=short,
+                )
+            outcome = _outcome(layout, election, reread, rows, two_person)
         except CongressError as exc:
             report.differ(
                 "decision_unusable",

@@ -317,7 +317,7 @@ _EXPORTS = {
 async def export(request: Request) -> Response:
     """The counting minutes (PDF) and the ballot-entry log (CSV, XLSX, PDF) of a closed count."""
     name = request.path_params["name"]
-    if name not in _EXPORTS:
+    if name not in _EXPORTS or not _proof_available():
         raise NotFound("not_found", "This page does not exist")
     lang = t(request).lang
 

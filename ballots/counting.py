@@ -402,10 +402,12 @@ def known_image(session: Session, count_id: int, sha256: str) -> CountedBallot |
     )
 
 
-def _answer(ballot: CountedBallot, duplicate: str | None, created: bool) -> Received:
+def _answer(
+    ballot: CountedBallot, duplicate: str | None, created: bool, file: str | None = None
+) -> Received:
     return Received(
         ballot.id,
-        ballot.file_name,
+        file or ballot.file_name,
         ballot.serial,
         ballot.machine_status,
         list(ballot.reading.get("reasons", [])),
@@ -438,7 +440,7 @@ def receive(
         ensure_open(count)
         earlier = known_image(session, count.id, sha)
         if earlier is not None:
-            return _answer(earlier, "image", False)
+            return _answer(earlier, "image", False, name)
         context = reading_context(session, count) if reading is None else None
     reading = read_image(context, data, name) if reading is None else check_reading(reading, sha)
     store = FileStore(db.settings.files_dir)
@@ -448,7 +450,7 @@ def receive(
         ensure_open(count)
         earlier = known_image(session, count.id, sha)
         if earlier is not None:
-            return _answer(earlier, "image", False)
+            return _answer(earlier, "image", False, name)
         total = session.scalar(
             select(func.count())
             .select_from(CountedBallot)

@@ -19,7 +19,11 @@ def _routes(settings: Any) -> list[Any]:
 
 def _commands() -> list[Any]:
     from ballots.cli import ballots, elections
+    from ballots.cli_count import count
+    from ballots.cli_proof import register
 
+    ballots.add_command(count)
+    register(ballots)
     return [elections, ballots]
 
 

@@ -27,7 +27,10 @@ __all__ = [
     "Decision",
     "TallyResult",
     "TallyRules",
+    "DecisionFold",
+    "ballot_outcome",
     "decision_from_rows",
+    "fold_decisions",
     "final_outcome",
     "percentage",
     "tally",
@@ -81,45 +84,80 @@ class BallotOutcome:
         }
 
 
-def decision_from_rows(rows: Iterable[Mapping[str, Any]], two_person_rule: bool) -> Decision | None:
-    """The decision that counts, from a ballot's append-only decision rows in recorded order.
+@dataclass(frozen=True)
+class DecisionFold:
+    """A ballot's decision rows replayed: the decision in force and what still waits."""
 
-    A "decide" row proposes; with the two-person rule only a "confirm" row by another actor makes
-    it count, without it the decision counts at once (a "confirm" then changes nothing). A
-    "reopen" row withdraws whatever counted or was pending. A later decision replaces an earlier.
+    decision: Decision | None  # in force (confirmed, under the two-person rule)
+    pending: Decision | None  # proposed, awaiting another member's confirmation
+    reopened: bool  # re-opened since the last decision in force: the committee must decide
+    same_person_confirmed: bool = False  # a confirmation by the member who decided
+
+
+def _decision(row: Mapping[str, Any]) -> Decision:
+    status = row.get("status")
+    if status not in ("valid", "invalid"):
+        raise CongressError(
+            "bad_decision", "A decision has an unknown status: %(value)s", value=status
+        )
+    marks = row.get("marks") or {}
+    for value in marks.values():
+        if value not in ("marked", "unmarked"):
+            raise CongressError(
+                "bad_decision", "A decision has an unknown mark: %(value)s", value=value
+            )
+    return Decision(status, row.get("reason"), dict(marks), row.get("note") or "")
+
+
+def fold_decisions(rows: Iterable[Mapping[str, Any]], two_person_rule: bool) -> DecisionFold:
+    """Replay a ballot's append-only decision rows in recorded order.
+
+    "decide": without the two-person rule it is in force at once; with it, it waits (and
+    withdraws the decision in force) until a "confirm". "reopen" withdraws everything and the
+    ballot waits for a new decision, even one the machine read as valid.
     """
-    current: Decision | None = None
+    decision: Decision | None = None
     pending: Decision | None = None
-    pending_actor: str | None = None
+    pending_actor: Any = None
+    reopened = same_person = False
     for row in rows:
         kind = row.get("kind")
-        if kind == "decide":
-            status = row.get("status")
-            if status not in ("valid", "invalid"):
-                raise CongressError(
-                    "bad_decision", "A decision has an unknown status: %(value)s", value=status
-                )
-            marks = row.get("marks") or {}
-            for value in marks.values():
-                if value not in ("marked", "unmarked"):
-                    raise CongressError(
-                        "bad_decision", "A decision has an unknown mark: %(value)s", value=value
-                    )
-            pending = Decision(status, row.get("reason"), dict(marks), row.get("note") or "")
-            pending_actor = row.get("actor")
-            if not two_person_rule:
-                current = pending
+        if kind == "reopen":
+            decision, pending, reopened = None, None, True
+        elif kind == "decide":
+            if two_person_rule:
+                decision, pending, pending_actor = None, _decision(row), row.get("actor")
+            else:
+                decision, pending, reopened = _decision(row), None, False
         elif kind == "confirm":
-            if pending is not None and (not two_person_rule or row.get("actor") != pending_actor):
-                current = pending
-        elif kind == "reopen":
-            current = pending = None
-            pending_actor = None
+            if pending is not None:
+                same_person = same_person or row.get("actor") == pending_actor
+                decision, pending, reopened = pending, None, False
         else:
             raise CongressError(
                 "bad_decision", "A decision row has an unknown kind: %(value)s", value=kind
             )
-    return current
+    return DecisionFold(decision, pending, reopened, same_person)
+
+
+def decision_from_rows(rows: Iterable[Mapping[str, Any]], two_person_rule: bool) -> Decision | None:
+    """The decision in force after a ballot's decision rows (see fold_decisions)."""
+    return fold_decisions(rows, two_person_rule).decision
+
+
+def ballot_outcome(
+    layout: BallotLayout,
+    reading: Mapping[str, Any],
+    rows: Iterable[Mapping[str, Any]],
+    two_person_rule: bool,
+    seats: int,
+    nobody_elected_invalid: bool,
+) -> BallotOutcome:
+    """A ballot's outcome from its reading and decision rows: "review" while a decision waits."""
+    fold = fold_decisions(rows, two_person_rule)
+    if fold.pending is not None or (fold.reopened and fold.decision is None):
+        return BallotOutcome("review", (), {})
+    return final_outcome(layout, reading, fold.decision, seats, nobody_elected_invalid)
 
 
 def _states(reading: Mapping[str, Any]) -> dict[str, str]:

@@ -40,8 +40,7 @@ from ballots.tally import (
     CandidateInfo,
     CountFigures,
     TallyRules,
-    decision_from_rows,
-    final_outcome,
+    ballot_outcome,
     tally,
 )
 from congress.errors import CongressError
@@ -126,7 +125,7 @@ def build_input(election: SynthElection) -> BundleInput:
         for n, item in enumerate(layout.items, 1)
     ]
     outcomes = [
-        final_outcome(layout, b.reading, decision_from_rows(b.decisions, True), 3, True)
+        ballot_outcome(layout, b.reading, b.decisions, True, 3, True)
         for b in ballots
         if not b.duplicate_of_serial
     ]
@@ -398,3 +397,19 @@ def test_writing_refuses_bad_input(
     with pytest.raises(CongressError) as unreadable:
         verify_bundle(junk)
     assert unreadable.value.code == "bundle_unreadable"
+
+
+def test_a_confirmation_by_the_decider_is_reported(
+    bundle: tuple[Path, BundleInput], election: SynthElection, tmp_path: Path
+) -> None:
+    path = _copy(bundle[0], tmp_path)
+    record = next(
+        p for p in (path / "ballots").iterdir() if json.loads(p.read_bytes())["decisions"]
+    )
+    _edit_json(record, lambda d: d["decisions"][1].update(actor="lan"))
+    _resign(path, election.private_key)
+    report = verify_bundle(path)
+    assert [f.code for f in report.differences] == ["same_person_confirmed"]
+    assert _texts(report, "vi") == [
+        f"Phiếu {record.stem[:12]}: một quyết định được xác nhận bởi chính người đã quyết định"
+    ]

@@ -17,9 +17,12 @@ from ballots.tally import (
     CandidateInfo,
     CountFigures,
     Decision,
+    DecisionFold,
     TallyRules,
+    ballot_outcome,
     decision_from_rows,
     final_outcome,
+    fold_decisions,
     percentage,
     tally,
 )
@@ -165,25 +168,46 @@ def test_box_forms_give_a_choice_only_for_exactly_one_mark() -> None:
 
 
 def test_decision_rows_two_person_rule() -> None:
+    layout = _layout()
     decide = {"kind": "decide", "status": "valid", "reason": None,
-              "marks": {"c001.strike": "marked"}, "note": "", "actor": "lan"}  # fmt: skip
+              "marks": {"c002.strike": "marked"}, "note": "", "actor": "lan"}  # fmt: skip
     confirm_self = {"kind": "confirm", "actor": "lan"}
     confirm_other = {"kind": "confirm", "actor": "minh"}
     reopen = {"kind": "reopen", "actor": "minh"}
-    assert decision_from_rows([decide], two_person_rule=True) is None
-    assert decision_from_rows([decide, confirm_self], two_person_rule=True) is None
-    confirmed = decision_from_rows([decide, confirm_other], two_person_rule=True)
-    assert confirmed == Decision("valid", None, {"c001.strike": "marked"})
-    assert decision_from_rows([decide, confirm_other, reopen], two_person_rule=True) is None
+    doubtful = _reading(layout, {"c001.strike": "marked", "c002.strike": "ambiguous"}, "review")
+    clear = _reading(layout, {"c001.strike": "marked", "c002.strike": "marked"})
+    confirmed = Decision("valid", None, {"c002.strike": "marked"})
+
+    def outcome(
+        rows: list[dict[str, Any]], reading: dict[str, Any] = doubtful, two: bool = True
+    ) -> str:
+        return ballot_outcome(layout, reading, rows, two, 2, True).status
+
+    waiting = fold_decisions([decide], two_person_rule=True)
+    assert waiting == DecisionFold(None, confirmed, False)
+    assert outcome([decide]) == "review"
+    assert fold_decisions([decide, confirm_other], True) == DecisionFold(confirmed, None, False)
+    assert outcome([decide, confirm_other]) == "valid"
+    # The service refuses a confirmation by the decider; a record of one is flagged.
+    assert fold_decisions([decide, confirm_self], True).same_person_confirmed is True
+    # Re-opened: the committee must decide again, even on a ballot the machine read as valid.
+    assert decision_from_rows([decide, confirm_other, reopen], True) is None
+    assert outcome([decide, confirm_other, reopen], clear) == "review"
+    assert outcome([], clear) == "valid"
+    # Without the two-person rule a decision is in force at once.
     assert decision_from_rows([decide], two_person_rule=False) == confirmed
+    assert outcome([decide], two=False) == "valid"
+    # A new proposal withdraws the decision in force until it is confirmed.
     invalid = {**decide, "status": "invalid", "reason": "written_in", "marks": {}}
-    later = decision_from_rows([decide, confirm_other, invalid], two_person_rule=True)
-    assert later == confirmed  # a new proposal counts only once confirmed
+    assert outcome([decide, confirm_other, invalid]) == "review"
     assert decision_from_rows([decide, confirm_other, invalid, confirm_other], True) == Decision(
         "invalid", "written_in", {}
     )
+    assert outcome([decide, confirm_other, invalid, confirm_other]) == "invalid"
     with pytest.raises(CongressError):
         decision_from_rows([{**decide, "status": "maybe"}], two_person_rule=False)
+    with pytest.raises(CongressError):
+        decision_from_rows([{"kind": "veto"}], two_person_rule=False)
 
 
 # ---------------------------------------------------------------- the tally

@@ -1,0 +1,158 @@
+"""`congress ballots count ...`: open a count, add scans from a folder, its status, close it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from congress.cli import CLI_ACTOR, CliState, emit_json, handle_errors, pass_state
+
+SCAN_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf"}
+
+
+@click.group("count")
+def count() -> None:
+    """Count a ballot round: scans in, reconciliation, close (decisions are made on the pages)."""
+
+
+@count.command("open")
+@click.option("--election", "election_id", type=int, required=True)
+@click.option("--member", "members", multiple=True, required=True, help="Repeat per member.")
+@click.option("--issued", type=int, required=True)
+@click.option("--collected", type=int, required=True)
+@click.option("--no-two-person", is_flag=True, help="A decision counts without confirmation.")
+@pass_state
+@handle_errors
+def open_command(
+    state: CliState,
+    election_id: int,
+    members: tuple[str, ...],
+    issued: int,
+    collected: int,
+    no_two_person: bool,
+) -> None:
+    """Open the count of the election's current round."""
+    from ballots import counting
+    from ballots.elections import get_election
+
+    with state.database().session() as session:
+        opened = counting.open_count(
+            session,
+            get_election(session, election_id),
+            members=list(members),
+            issued=issued,
+            collected=collected,
+            two_person_rule=not no_two_person,
+            actor=CLI_ACTOR,
+        )
+        click.echo(f"count {opened.id} open")
+
+
+def _files(paths: tuple[Path, ...]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.suffix.lower() in SCAN_SUFFIXES)
+        else:
+            found.append(path)
+    return found
+
+
+@count.command("scan")
+@click.option("--election", "election_id", type=int, required=True)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--station", default="cli", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON answer per file (JSON Lines).")
+@pass_state
+@handle_errors
+def scan_command(
+    state: CliState, election_id: int, paths: tuple[Path, ...], station: str, as_json: bool
+) -> None:
+    """Read and record scanned ballots (files, or folders of PNG/JPEG/TIFF/PDF): one per file.
+
+    Each file stands alone: one that cannot be read is reported and the others are counted.
+    """
+    from ballots import counting
+    from ballots.elections import get_election
+    from congress.errors import CongressError
+
+    db = state.database()
+    with db.session() as session:
+        count_id = counting.find_count(session, get_election(session, election_id)).id
+    failed = 0
+    for path in _files(paths):
+        try:
+            answer = counting.receive(
+                db, count_id, path.read_bytes(), path.name, CLI_ACTOR, station
+            ).to_dict()
+        except CongressError as exc:
+            if exc.code == "count_closed":
+                raise
+            failed += 1
+            answer = {
+                "file": path.name,
+                "error": {"code": exc.code, "message": exc.translated(state.gettext)},
+            }
+        if as_json:
+            click.echo(json.dumps(answer, ensure_ascii=False, sort_keys=True))
+        elif "error" in answer:
+            click.echo(f"{path.name}: {answer['error']['message']}", err=True)
+        else:
+            extra = f" duplicate {answer['duplicate']}" if answer["duplicate"] else ""
+            reasons = f" ({', '.join(answer['reasons'])})" if answer["reasons"] else ""
+            click.echo(f"{path.name}: {answer['serial'] or '-'} {answer['status']}{reasons}{extra}")
+    if failed:
+        raise SystemExit(1)
+
+
+@count.command("status")
+@click.option("--election", "election_id", type=int, required=True)
+@click.option("--round", "round_number", type=int, default=None)
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+@handle_errors
+def status_command(
+    state: CliState, election_id: int, round_number: int | None, as_json: bool
+) -> None:
+    """Reconciliation and running totals."""
+    from ballots import counting
+    from ballots.elections import get_election
+
+    with state.database().session() as session:
+        found = counting.find_count(session, get_election(session, election_id), round_number)
+        data = counting.status_json(session, found)
+    if as_json:
+        emit_json(data)
+        return
+    rec = data["reconciliation"]
+    click.echo(
+        f"count {data['count']['id']} {data['count']['state']}: issued {rec['issued']}, "
+        f"collected {rec['collected']}, scanned {rec['scanned']}, counted {rec['counted']}, "
+        f"awaiting decision {rec['awaiting_decision']}, confirmation "
+        f"{rec['awaiting_confirmation']}, duplicates {rec['duplicates']}"
+    )
+    for c in data["tally"]["candidates"]:
+        mark = " *" if c["elected"] else ""
+        click.echo(f"  {c['number']:>3}. {c['name']}: {c['votes']} ({c['percentage']}%){mark}")
+
+
+@count.command("close")
+@click.option("--election", "election_id", type=int, required=True)
+@click.option("--explanation", default="", help="Why issued/collected/scanned/counted differ.")
+@pass_state
+@handle_errors
+def close_command(state: CliState, election_id: int, explanation: str) -> None:
+    """Close and lock the count, then write its signed audit bundle (root hash printed)."""
+    from ballots import counting
+    from ballots.elections import get_election
+
+    db = state.database()
+    with db.write_session() as session:
+        found = counting.find_count(session, get_election(session, election_id))
+        locked = counting.lock(session, found.id)
+        counting.close_count(session, locked, explanation, CLI_ACTOR)
+        count_id = locked.id
+    root = counting.seal_count(db, count_id)
+    click.echo(f"count {count_id} closed; audit bundle root {root}")

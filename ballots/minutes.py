@@ -1,0 +1,542 @@
+"""The counting minutes (biên bản kiểm phiếu) as PDF, and the ballot-entry log as CSV, XLSX and PDF.
+
+Both are made from plain data (`CountReport`), in the reader's language (Vietnamese by default):
+the database side gathers the data, this module only lays it out.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from xml.sax.saxutils import escape
+
+from babel.numbers import format_decimal
+
+from ballots.tally import BASE_NAMES, COUNTED_CHOICES, REASON_NAMES, CountFigures
+from congress.i18n import N_, Translator, translator
+
+__all__ = [
+    "CountReport",
+    "entry_log_csv",
+    "entry_log_pdf",
+    "entry_log_rows",
+    "entry_log_xlsx",
+    "minutes_pdf",
+]
+
+
+@dataclass(frozen=True)
+class CountReport:
+    congress_name: str
+    election_title: str
+    round: int
+    form: str
+    seats: int
+    members: list[str]  # the counting committee, the head first
+    figures: CountFigures
+    tally: dict[str, Any]  # TallyResult.to_dict()
+    ended_at: dt.datetime | None
+    root_hash: str | None  # the audit bundle's Merkle root
+    entries: list[dict[str, Any]]  # one per ballot in bundle order (see the contract)
+    organisation: str = ""  # header lines separated by "\n"
+    place: str = ""  # e.g. "Hà Nội"
+    presidium: list[str] = field(default_factory=list)
+
+
+STATUS_NAMES: dict[str, str] = {
+    "valid": N_("valid ballot"),
+    "invalid": N_("invalid ballot"),
+    "review": N_("awaiting decision"),
+    "rejected": N_("rejected ballot"),
+    "excluded": N_("set aside (copy)"),
+}
+CHOICE_NAMES: dict[str, str] = {
+    "elect": N_("votes"),
+    "strike": N_("struck"),
+    "agree": N_("agree"),
+    "disagree": N_("disagree"),
+    "yes": N_("yes"),
+    "no": N_("no"),
+    "high": N_("high confidence"),
+    "normal": N_("confidence"),
+    "low": N_("low confidence"),
+}
+DECISION_KINDS: dict[str, str] = {
+    "decide": N_("decided"),
+    "confirm": N_("confirmed"),
+    "reopen": N_("reopened"),
+}
+
+
+def _label(tr: Translator, names: dict[str, str], key: Any) -> str:
+    """The translated name of a code, or the code itself when it has none."""
+    key = str(key)
+    message = names.get(key)
+    return tr.gettext(message) if message is not None else key
+
+
+def _reason(tr: Translator, code: str) -> str:
+    return _label(tr, REASON_NAMES, code)
+
+
+def _percent(tr: Translator, value: str | None) -> str:
+    if value is None:
+        return ""
+    # Babel formats the Decimal itself: no float ever touches a percentage.
+    return format_decimal(Decimal(value), format="#,##0.00", locale=tr.lang) + " %"
+
+
+# ---------------------------------------------------------------- PDF building blocks
+
+
+def _styles() -> dict[str, Any]:
+    from reportlab.lib.styles import ParagraphStyle
+
+    from congress.fonts import register_reportlab_fonts
+
+    register_reportlab_fonts()
+    return {
+        "title": ParagraphStyle(
+            "title", fontName="Sans-Bold", fontSize=15, leading=20, alignment=1
+        ),
+        "subtitle": ParagraphStyle(
+            "subtitle", fontName="Sans-SemiBold", fontSize=11.5, leading=15, alignment=1
+        ),
+        "header": ParagraphStyle("header", fontName="Sans-Bold", fontSize=9.5, leading=12),
+        "heading": ParagraphStyle(
+            "heading", fontName="Sans-Bold", fontSize=11, leading=15, spaceBefore=7, spaceAfter=2
+        ),
+        "body": ParagraphStyle("body", fontName="Sans", fontSize=10, leading=14),
+        "cell": ParagraphStyle("cell", fontName="Sans", fontSize=9, leading=11.5),
+        "small": ParagraphStyle("small", fontName="Sans", fontSize=7.5, leading=10),
+        "sign": ParagraphStyle("sign", fontName="Sans-Bold", fontSize=10, leading=14, alignment=1),
+        "signname": ParagraphStyle(
+            "signname", fontName="Sans", fontSize=10, leading=14, alignment=1
+        ),
+    }
+
+
+def _table(rows: list[list[Any]], widths: Sequence[float], numeric_from: int = 2) -> Any:
+    from reportlab.lib import colors
+    from reportlab.platypus import Table, TableStyle
+
+    table = Table(rows, colWidths=list(widths), repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), "Sans", 9),
+                ("FONT", (0, 0), (-1, 0), "Sans-Bold", 9),
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("ALIGN", (numeric_from, 1), (-1, -1), "RIGHT"),
+                ("ALIGN", (0, 1), (0, -1), "RIGHT"),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
+    return table
+
+
+def _document(out: io.BytesIO, title: str, landscape_page: bool = False) -> Any:
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.units import mm
+    from reportlab.platypus import SimpleDocTemplate
+
+    return SimpleDocTemplate(
+        out,
+        pagesize=landscape(A4) if landscape_page else A4,
+        leftMargin=18 * mm,
+        rightMargin=16 * mm,
+        topMargin=14 * mm,
+        bottomMargin=16 * mm,
+        title=title,
+        invariant=1,
+    )
+
+
+def _page_numbers(tr: Translator, root_hash: str | None) -> Any:
+    """Draws the page number and the bundle's root on every page, so no page can be swapped."""
+
+    def draw(canvas: Any, doc: Any) -> None:
+        from reportlab.lib.units import mm
+
+        canvas.saveState()
+        canvas.setFont("Sans", 7)
+        width = doc.pagesize[0]
+        text = tr.gettext("Page %(page)s", page=doc.page)
+        if root_hash:
+            text += " · " + tr.gettext("Audit bundle root %(root)s", root=root_hash[:16] + "…")
+        canvas.drawRightString(width - 16 * mm, 8 * mm, text)
+        canvas.restoreState()
+
+    return draw
+
+
+# ---------------------------------------------------------------- the minutes
+
+
+def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
+    """The counting minutes: every field the rules require, signature blocks and the bundle root."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table
+
+    tr = translator(lang)
+    s = _styles()
+    t = report.tally
+    ballots = t["ballots"]
+    figures = report.figures
+    bases = t["bases"]
+    candidates = t["candidates"]
+    esc = escape
+    story: list[Any] = []
+    left = "<br/>".join(esc(line) for line in report.organisation.split("\n") if line.strip())
+    right = tr.gettext("SOCIALIST REPUBLIC OF VIETNAM")
+    right += "<br/>" + tr.gettext("Independence - Freedom - Happiness")
+    header = Table(
+        [[Paragraph(left or esc(report.congress_name), s["header"]), Paragraph(right, s["sign"])]],
+        colWidths=[80 * mm, 96 * mm],
+    )
+    story += [header, Spacer(1, 6 * mm)]
+    story.append(Paragraph(esc(tr.gettext("COUNTING MINUTES")), s["title"]))
+    title = report.election_title
+    if report.round > 1:
+        title += " " + tr.gettext("(round %(round)s)", round=report.round)
+    story.append(Paragraph(esc(title), s["subtitle"]))
+    story.append(Paragraph(esc(report.congress_name), s["subtitle"]))
+    story.append(Spacer(1, 4 * mm))
+
+    def line(text: str) -> None:
+        story.append(Paragraph(text, s["body"]))
+
+    def heading(text: str) -> None:
+        story.append(Paragraph(esc(text), s["heading"]))
+
+    heading(tr.gettext("1. The counting committee"))
+    for n, member in enumerate(report.members, 1):
+        role = tr.gettext("head") if n == 1 else tr.gettext("member")
+        line(f"{n}. {esc(member)} ({esc(role)})")
+
+    heading(tr.gettext("2. What was to be decided"))
+    line(esc(tr.gettext("Seats to be elected: %(seats)s", seats=report.seats)))
+    line(esc(tr.gettext("Candidates on the ballot: %(count)s", count=len(candidates))))
+    rows: list[list[Any]] = [[tr.gettext("No."), tr.gettext("Full name")]]
+    rows += [[c["number"], Paragraph(esc(c["name"]), s["cell"])] for c in candidates]
+    story.append(_table(rows, [14 * mm, 160 * mm]))
+
+    heading(tr.gettext("3. Delegates and ballots"))
+    line(
+        esc(
+            tr.gettext(
+                "Delegates summoned: %(summoned)s; present: %(present)s; absent: %(absent)s.",
+                summoned=figures.summoned,
+                present=figures.present,
+                absent=figures.absent,
+            )
+        )
+    )
+    line(
+        esc(
+            tr.gettext(
+                "Ballots issued: %(issued)s; collected: %(collected)s; valid: %(valid)s; "
+                "invalid: %(invalid)s.",
+                issued=figures.issued,
+                collected=figures.collected,
+                valid=ballots["valid"],
+                invalid=ballots["invalid"],
+            )
+        )
+    )
+    if ballots["invalid_by_reason"]:
+        line(esc(tr.gettext("Invalid ballots by reason:")))
+        for code, count in ballots["invalid_by_reason"].items():
+            line(f"&nbsp;&nbsp;- {esc(_reason(tr, code))}: {count}")
+    if ballots["review"]:
+        line(
+            esc(
+                tr.gettext(
+                    "Ballots still awaiting the committee's decision: %(count)s; this result is "
+                    "not final.",
+                    count=ballots["review"],
+                )
+            )
+        )
+
+    heading(tr.gettext("4. Votes for each candidate, in ballot order"))
+    base_name = _label(tr, BASE_NAMES, bases["percentage"]["name"])
+    line(
+        esc(
+            tr.gettext(
+                "Percentages are of the %(base)s (%(value)s), to two decimals rounded half up.",
+                base=base_name,
+                value=bases["percentage"]["value"],
+            )
+        )
+    )
+    if report.form == "confidence":
+        levels = COUNTED_CHOICES["confidence"]
+        rows = [
+            [tr.gettext("No."), tr.gettext("Full name")]
+            + [_label(tr, CHOICE_NAMES, level) for level in levels]
+        ]
+        for c in candidates:
+            rows.append(
+                [c["number"], Paragraph(esc(c["name"]), s["cell"])]
+                + [f"{c['counts'][lv]} ({_percent(tr, c['percentages'][lv])})" for lv in levels]
+            )
+        story.append(_table(rows, [14 * mm, 70 * mm, 30 * mm, 30 * mm, 30 * mm]))
+    else:
+        rows = [
+            [
+                tr.gettext("No."),
+                tr.gettext("Full name"),
+                tr.gettext("Votes"),
+                tr.gettext("Percentage"),
+            ]
+        ]
+        for c in candidates:
+            rows.append(
+                [
+                    c["number"],
+                    Paragraph(esc(c["name"]), s["cell"]),
+                    c["votes"],
+                    _percent(tr, c["percentage"]),
+                ]
+            )
+        story.append(_table(rows, [14 * mm, 110 * mm, 24 * mm, 26 * mm]))
+
+        heading(tr.gettext("5. The elected, in descending order of votes"))
+        threshold = _label(tr, BASE_NAMES, bases["threshold"]["name"])
+        line(
+            esc(
+                tr.gettext(
+                    "To be elected a candidate needs more than half of the %(base)s (%(value)s).",
+                    base=threshold,
+                    value=bases["threshold"]["value"],
+                )
+            )
+        )
+        by_item = {c["item"]: c for c in candidates}
+        if t["elected"]:
+            rows = [
+                [
+                    tr.gettext("No."),
+                    tr.gettext("Full name"),
+                    tr.gettext("Votes"),
+                    tr.gettext("Percentage"),
+                ]
+            ]
+            for n, item in enumerate(t["elected"], 1):
+                c = by_item[item]
+                name = esc(c["name"])
+                if item in t.get("decided_by_age", []):
+                    name += (
+                        " <i>(" + esc(tr.gettext("elected as the older of equal votes")) + ")</i>"
+                    )
+                rows.append(
+                    [n, Paragraph(name, s["cell"]), c["votes"], _percent(tr, c["percentage"])]
+                )
+            story.append(_table(rows, [14 * mm, 110 * mm, 24 * mm, 26 * mm]))
+        else:
+            line(esc(tr.gettext("Nobody is elected.")))
+        if t.get("tie"):
+            names = ", ".join(by_item[i]["name"] for i in t["tie"]["items"])
+            line(
+                esc(
+                    tr.gettext(
+                        "Equal votes at the last seat: %(names)s, for %(seats)s seat(s); a new "
+                        "round is needed.",
+                        names=names,
+                        seats=t["tie"]["seats_left"],
+                    )
+                )
+            )
+        elif t.get("new_round_needed"):
+            line(
+                esc(
+                    tr.gettext(
+                        "%(seats)s seat(s) remain unfilled; the congress may hold another round.",
+                        seats=t.get("seats_left", 0),
+                    )
+                )
+            )
+
+    heading(tr.gettext("6. End of the count"))
+    if report.ended_at is not None:
+        line(
+            esc(
+                tr.gettext(
+                    "The count ended at %(time)s on %(date)s.",
+                    time=report.ended_at.strftime("%H:%M"),
+                    date=tr.date(report.ended_at.date()),
+                )
+            )
+        )
+    else:
+        line(esc(tr.gettext("The count is not closed yet.")))
+    if report.root_hash:
+        line(esc(tr.gettext("Root hash (SHA-256 Merkle root) of the audit bundle:")))
+        story.append(Paragraph(esc(report.root_hash), s["small"]))
+        line(
+            esc(
+                tr.gettext(
+                    "Anyone can recount from the bundle with: congress ballots verify BUNDLE"
+                )
+            )
+        )
+    story.append(Spacer(1, 6 * mm))
+    when = report.ended_at or dt.datetime.now()
+    place = f"{report.place}, " if report.place else ""
+    story.append(
+        Paragraph(
+            "<i>" + esc(place + tr.gettext("date %(date)s", date=tr.date(when.date()))) + "</i>",
+            s["signname"],
+        )
+    )
+    committee = [Paragraph(esc(tr.gettext("FOR THE COUNTING COMMITTEE")), s["sign"])]
+    for member in report.members:
+        committee += [Spacer(1, 11 * mm), Paragraph(esc(member), s["signname"])]
+    presidium = [Paragraph(esc(tr.gettext("FOR THE PRESIDIUM")), s["sign"])]
+    for person in report.presidium or [""]:
+        presidium += [Spacer(1, 11 * mm), Paragraph(esc(person) or "&nbsp;", s["signname"])]
+    signatures = Table([[committee, presidium]], colWidths=[88 * mm, 88 * mm])
+    signatures.setStyle([("VALIGN", (0, 0), (-1, -1), "TOP")])
+    story.append(KeepTogether([Spacer(1, 2 * mm), signatures]))
+    out = io.BytesIO()
+    doc = _document(out, tr.gettext("Counting minutes") + " - " + report.election_title)
+    footer = _page_numbers(tr, report.root_hash)
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- the ballot-entry log
+
+
+def _decision_text(tr: Translator, row: dict[str, Any]) -> str:
+    parts = [_label(tr, DECISION_KINDS, row.get("kind"))]
+    if row.get("kind") == "decide":
+        parts.append(_label(tr, STATUS_NAMES, row.get("status")))
+        if row.get("reason"):
+            parts.append(f"({_reason(tr, str(row['reason']))})")
+        marks = row.get("marks") or {}
+        if marks:
+            parts.append(", ".join(f"{k}={v}" for k, v in sorted(marks.items())))
+    if row.get("actor"):
+        parts.append("- " + str(row["actor"]))
+    text = " ".join(parts)
+    if row.get("note"):
+        text += f" «{row['note']}»"
+    return text
+
+
+def entry_log_headers(tr: Translator) -> list[str]:
+    return [
+        tr.gettext("No."),
+        tr.gettext("Ballot"),
+        tr.gettext("Serial"),
+        tr.gettext("Machine reading"),
+        tr.gettext("Reasons"),
+        tr.gettext("Committee decisions"),
+        tr.gettext("Final"),
+        tr.gettext("Final reasons"),
+    ]
+
+
+def entry_log_rows(report: CountReport, tr: Translator) -> list[list[str]]:
+    """One row per ballot, in bundle order (by image hash: not the order of scanning)."""
+    rows = []
+    for n, e in enumerate(report.entries, 1):
+        final = "excluded" if e.get("duplicate") else str(e.get("final_status"))
+        rows.append(
+            [
+                str(n),
+                str(e.get("ballot", "")),
+                str(e.get("serial") or ""),
+                _label(tr, STATUS_NAMES, e.get("machine_status")),
+                "; ".join(_reason(tr, r) for r in e.get("reasons") or []),
+                "; ".join(_decision_text(tr, d) for d in e.get("decisions") or []),
+                _label(tr, STATUS_NAMES, final),
+                "; ".join(_reason(tr, r) for r in e.get("final_reasons") or []),
+            ]
+        )
+    return rows
+
+
+def entry_log_csv(report: CountReport, lang: str = "vi") -> bytes:
+    tr = translator(lang)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(entry_log_headers(tr))
+    writer.writerows(entry_log_rows(report, tr))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def entry_log_xlsx(report: CountReport, lang: str = "vi") -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    tr = translator(lang)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = tr.gettext("Ballot-entry log")[:31]
+    sheet.append([report.congress_name])
+    sheet.append([report.election_title])
+    if report.root_hash:
+        sheet.append([tr.gettext("Audit bundle root"), report.root_hash])
+    sheet.append([])
+    sheet.append(entry_log_headers(tr))
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for row in entry_log_rows(report, tr):
+        sheet.append([int(row[0]), *row[1:]])
+    for column, width in zip("ABCDEFGH", (6, 14, 13, 14, 30, 50, 14, 30), strict=True):
+        sheet.column_dimensions[column].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def entry_log_pdf(report: CountReport, lang: str = "vi") -> bytes:
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, Spacer
+
+    tr = translator(lang)
+    s = _styles()
+    story: list[Any] = [
+        Paragraph(escape(tr.gettext("BALLOT-ENTRY LOG")), s["title"]),
+        Paragraph(escape(report.election_title), s["subtitle"]),
+        Paragraph(escape(report.congress_name), s["subtitle"]),
+        Spacer(1, 3 * mm),
+        Paragraph(
+            escape(
+                tr.gettext(
+                    "One line per ballot, in the order of the audit bundle (by image hash, not "
+                    "the order of scanning)."
+                )
+            ),
+            s["body"],
+        ),
+        Spacer(1, 3 * mm),
+    ]
+    rows: list[list[Any]] = [entry_log_headers(tr)]
+    for row in entry_log_rows(report, tr):
+        rows.append([row[0], row[1], row[2]] + [Paragraph(escape(v), s["cell"]) for v in row[3:]])
+    story.append(
+        _table(rows, [10 * mm, 26 * mm, 24 * mm, 26 * mm, 40 * mm, 70 * mm, 24 * mm, 40 * mm], 99)
+    )
+    if report.root_hash:
+        story += [
+            Spacer(1, 3 * mm),
+            Paragraph(
+                escape(tr.gettext("Audit bundle root")) + ": " + report.root_hash, s["small"]
+            ),
+        ]
+    out = io.BytesIO()
+    doc = _document(out, tr.gettext("Ballot-entry log"), landscape_page=True)
+    footer = _page_numbers(tr, report.root_hash)
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return out.getvalue()

@@ -1,0 +1,82 @@
+"""`congress ballots export` on a real count: printed, marked, scanned, read, decided, closed; then verified."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from ballots import counting as svc
+from ballots.models import Count, Election
+from congress.db import Database
+from congress.settings import Settings
+from tests.ballots.count_helpers import printed_election, scans
+from tests.congress.test_cli import run
+
+
+def _write(db: Database, count_id: int, fn: Any) -> Any:
+    with db.write_session() as session:
+        return fn(session, svc.lock(session, count_id))
+
+
+def test_export_a_closed_count_and_verify_it(
+    db: Database, settings: Settings, register: dict[str, Any], tmp_path: Path
+) -> None:
+    printed = printed_election(db, settings, ballots=4, seats=2)
+    eid = str(printed.election_id)
+    nothing = run(settings, "ballots", "export", "--election", eid, "--out", str(tmp_path / "x"))
+    assert nothing.exit_code == 1 and len(nothing.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x").exists()
+    with db.session() as session:
+        count_id = svc.open_count(
+            session,
+            session.get(Election, printed.election_id),  # type: ignore[arg-type]
+            members=["Nguyễn Văn Một", "Trần Thị Hai"],
+            issued=4,
+            collected=4,
+            actor="ana",
+        ).id
+    c1, c2, c3, c4 = printed.targets
+    images = scans(
+        printed,
+        [
+            {c1: "strike", c2: "strike"},
+            {c3: "strike", c4: "strike_wavy"},
+            {c1: "strike", c3: "strike"},
+            {c1: "strike", c2: "circle"},
+        ],
+    )
+    received = [
+        svc.receive(db, count_id, image, f"scan-{n}.png", "ana", "may-1")
+        for n, image in enumerate(images, 1)
+    ]
+    assert [r.status for r in received] == ["valid", "valid", "valid", "review"]
+    doubtful = received[3].ballot_id
+    _write(db, count_id, lambda s, c: svc.decide(
+        s, c, doubtful, status="valid", reason=None, marks={c2: "marked"},
+        note="khoanh tròn tên", actor="ana"))  # fmt: skip
+    _write(db, count_id, lambda s, c: svc.confirm(s, c, doubtful, "binh"))
+    result = _write(db, count_id, lambda s, c: svc.close_count(s, c, "", "ana"))
+    root = svc.seal_count(db, count_id)
+    assert [c["votes"] for c in result["candidates"]] == [1, 2, 2, 3]
+    with db.session() as session:
+        assert session.get(Count, count_id).root_hash == root  # type: ignore[union-attr]
+
+    out = tmp_path / "bundle.zip"
+    exported = run(settings, "ballots", "export", "--election", eid, "--out", str(out))
+    assert exported.exit_code == 0, exported.output
+    # The same count always gives the same bundle: the root printed on the minutes.
+    assert root in exported.stdout
+    with zipfile.ZipFile(out) as archive:
+        names = archive.namelist()
+        tally_data = json.loads(archive.read("tally.json"))
+        everything = b"".join(archive.read(n) for n in names)
+    assert tally_data == result
+    assert len([n for n in names if n.startswith("images/")]) == 4
+    assert b"scan-" not in everything and b"may-1" not in everything
+    verified = run(settings, "ballots", "verify", str(out))
+    assert verified.exit_code == 0, verified.output
+    assert "Tally: recomputed from 4 counted ballots" in verified.stdout
+    again = run(settings, "ballots", "export", "--election", eid, "--out", str(out))
+    assert again.exit_code == 1 and "already exists" in again.stderr
