@@ -188,13 +188,15 @@ def main() -> None:
             )
 
             t0 = time.perf_counter()
+            # Kill points spread over the whole run: at each, once that many files are done,
+            # a random moment later (reading, sending, journalling or moving the next ones).
+            points = sorted(rng.sample(range(5, args.ballots - 5), args.kills))
             kills = 0
-            while kills < args.kills and done(watch) < args.ballots * 0.9:
+            for point in points:
                 process = station(url, token, election_id, watch)
-                before = done(watch)
-                while done(watch) <= before and process.poll() is None:
-                    time.sleep(0.05)
-                time.sleep(rng.uniform(0.0, 3.0))
+                while done(watch) < point and process.poll() is None:
+                    time.sleep(0.02)
+                time.sleep(rng.uniform(0.0, 1.0))
                 process.send_signal(signal.SIGKILL)
                 process.wait()
                 kills += 1
@@ -205,7 +207,8 @@ def main() -> None:
             print(
                 f"killed run: {args.ballots} ballots in {elapsed:.1f} s = "
                 f"{args.ballots / elapsed:.2f} ballots/s with {kills} SIGKILLs and restarts "
-                f"({at_last_kill} done before the last start); last run exit {process.returncode}"
+                f"(after {', '.join(map(str, points))} files done; {at_last_kill} done before "
+                f"the last start); last run exit {process.returncode}"
             )
         ok = check(settings, election_id, digests, clean_digests, watch)
     sys.exit(0 if ok else 1)
