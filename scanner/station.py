@@ -42,7 +42,8 @@ class StationSettings:
     # write a page in well under a second, and a half-written file must never be read.
     settle_seconds: float = 1.0
     poll_seconds: float = 0.5
-    # A complete file that still does not open as an image after this long is not one.
+    # A file unchanged this long (by its modification time) that does not open as an image is
+    # not one; a younger one may still be in the scanner's hands.
     unreadable_seconds: float = 10.0
     retry_seconds: float = 2.0  # first wait after the server did not answer; doubles
     max_retry_seconds: float = 30.0
@@ -373,7 +374,6 @@ class Station:
             folder.mkdir(exist_ok=True)
         self._context: Any = None
         self._sizes: dict[str, tuple[int, int, float]] = {}
-        self._claimed_at: dict[str, float] = {}
         self._retry_at = 0.0
         self._retry_wait = settings.retry_seconds
         self.waiting_reason = ""
@@ -462,8 +462,11 @@ class Station:
             if not scanned.pages:
                 raise ImageFileError(name)
         except (ImageFileError, ValueError, OSError):
-            first = self._claimed_at.setdefault(str(path), now)
-            if now - first < self.settings.unreadable_seconds:
+            try:
+                age = time.time() - path.stat().st_mtime
+            except FileNotFoundError:
+                return
+            if age < self.settings.unreadable_seconds:
                 return  # perhaps still being written after all: look again later
             reason = self.tr.gettext("%(file)s is not an image or PDF that can be read", file=name)
             self.journal.update(sha, "failed", reason=reason)
@@ -471,7 +474,6 @@ class Station:
         reading = read_ballot(list(scanned.pages), self.context, file=name, sha256=sha)
         self.journal.update(sha, "read", reading=reading.to_json(), status=reading.status)
         self.read_now += 1
-        self._claimed_at.pop(str(path), None)
 
     def _send(self, path: Path, data: bytes, row: dict[str, Any]) -> None:
         sent = self.counting.send(data, row["name"], row["reading"], self.name)

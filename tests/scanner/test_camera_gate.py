@@ -222,3 +222,26 @@ def test_offline_register_verdicts(
     assert offline.verdict(badges["DB0006"])[0] == "revoked"
     assert offline.verdict(forged)[0] == "forged"
     assert offline.verdict("hello")[0] == "malformed"
+
+
+def test_the_window_shows_the_verdict_large_in_its_colour() -> None:
+    from scanner.camera_gate import BGR, CameraGateSettings, GateResult, Screen
+
+    lines: list[str] = []
+    screen = Screen(True, CameraGateSettings(), lines.append)
+    frame = background(2)
+    idle = screen._compose(frame, "Cổng A · Phiên 1")
+    assert idle.shape == (720 + 260, 1280, 3)
+    person = {"full_name": "Nguyễn Văn An", "code": "DB0001", "delegation": "Đoàn Vinh"}
+    screen.result(GateResult("admitted", "green", "Đã vào", person))
+    shown = screen._compose(frame, "Cổng A · Phiên 1")
+    band = shown[720:]
+    # The band is the verdict's colour behind white text; the picture above is the camera's.
+    colours, counts = np.unique(band.reshape(-1, 3), axis=0, return_counts=True)
+    assert tuple(colours[counts.argmax()]) == BGR["green"]
+    assert (band == 255).all(axis=2).sum() > 2000  # the message and the name, large
+    assert lines[-1].split("  ")[1:] == ["admitted", "Đã vào", "Nguyễn Văn An (DB0001)"]
+    screen.result(GateResult("forged", "red", "Giả", None))
+    red = screen._compose(frame, "")[720:]
+    colours, counts = np.unique(red.reshape(-1, 3), axis=0, return_counts=True)
+    assert tuple(colours[counts.argmax()]) == BGR["red"]

@@ -284,3 +284,35 @@ def test_a_kill_at_each_step_then_a_restart_counts_each_ballot_once(
     assert sorted(stored(db, printed.election_id)) == sorted(digests(files))
     assert sorted(folder_digests(watch / "done")) == sorted(digests(files))
     assert journal_states(watch) == {"uploaded": 2}
+
+
+def test_a_file_still_being_written_is_not_read(tmp_path: Path) -> None:
+    from congress.i18n import translator
+    from scanner import station as st
+
+    watch = tmp_path / "scans"
+    watch.mkdir()
+    tr = translator("en")
+    journal = st.Journal(watch / st.JOURNAL_NAME)
+    quiet = st.LineProgress(lambda s: None, tr, 60)
+    station_ = st.Station(
+        watch,
+        st.LocalCounting(None, 1, tr, "t"),
+        journal,
+        "Bàn 1",
+        tr,
+        quiet,
+        st.StationSettings(settle_seconds=1.0),
+    )
+    growing = watch / "scan0001.png"
+    growing.write_bytes(b"\x89PNG\r\n\x1a\n" + b"x" * 100)
+    (watch / "notes.txt").write_text("not a scan")
+    (watch / ".scan0002.png.part").write_bytes(b"partial")
+    assert station_.complete_files(100.0) == []
+    assert station_.complete_files(100.6) == []
+    with growing.open("ab") as fh:  # the scanner writes more
+        fh.write(b"y" * 100)
+    assert station_.complete_files(101.5) == []  # changed: the clock starts again
+    assert station_.complete_files(102.0) == []
+    assert station_.complete_files(102.6) == [growing]
+    journal.close()
