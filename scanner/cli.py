@@ -75,3 +75,248 @@ def report_command(state: CliState, slug: str, number: int, fmt: str, out: Path 
         raise click.UsageError("--out FILE is needed for csv, xlsx and pdf")
     out.write_bytes(content)
     click.echo(f"{report.present}/{report.summoned} present: {out}")
+
+
+def _language_of(lang: str | None) -> str:
+    import os
+
+    from congress.i18n import normalize_language
+
+    return normalize_language(lang or os.environ.get("CONGRESS_LANGUAGE")) or "vi"
+
+
+@click.command("gate")
+@click.option(
+    "--camera",
+    "source",
+    default="0",
+    show_default=True,
+    help="Webcam device index, or a video file to play through the gate.",
+)
+@click.option("--server", required=True, help="The congress server, e.g. http://10.0.0.2:8000")
+@click.option(
+    "--token",
+    envvar="CONGRESS_TOKEN",
+    required=True,
+    help="API token with the checkin role (or set CONGRESS_TOKEN).",
+)
+@click.option("--congress", "slug", required=True, help="The congress's short name (slug).")
+@click.option("--sitting", "number", required=True, type=int, help="The sitting's number.")
+@click.option("--gate", "gate_name", default=None, help="This gate's name (default: camera@host).")
+@click.option("--headless", is_flag=True, help="Print verdicts as lines instead of a window.")
+@click.option(
+    "--debounce",
+    type=float,
+    default=4.0,
+    show_default=True,
+    help="Seconds the same badge is ignored after it was last seen.",
+)
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The gate's state file (register copy, offline queue).",
+)
+@click.option("--lang", default=None, help="Language of the verdicts: vi or en.")
+@click.option("--size", default="1280x720", show_default=True, help="Camera resolution.")
+def gate_command(
+    source: str,
+    server: str,
+    token: str,
+    slug: str,
+    number: int,
+    gate_name: str | None,
+    headless: bool,
+    debounce: float,
+    state_path: Path | None,
+    lang: str | None,
+    size: str,
+) -> None:
+    """A webcam at the door: read badge QRs, check delegates in, show the verdict large."""
+    import socket
+
+    from congress.cli import fail
+    from congress.errors import CongressError
+    from congress.i18n import translator
+    from scanner.camera_gate import (
+        CameraGate,
+        CameraGateSettings,
+        GateError,
+        GateStore,
+        Screen,
+        has_display,
+        open_camera,
+        run,
+    )
+
+    tr = translator(_language_of(lang))
+    try:
+        width, height = (int(v) for v in size.lower().split("x"))
+    except ValueError:
+        raise click.BadParameter("WIDTHxHEIGHT, e.g. 1280x720", param_hint="--size") from None
+    settings = CameraGateSettings(debounce_seconds=debounce)
+    name = (gate_name or f"camera@{socket.gethostname()}")[:60]
+    store = GateStore(state_path or Path(f"congress-gate-{slug}.sqlite"))
+    gate = CameraGate(
+        server=server,
+        token=token,
+        slug=slug,
+        sitting=number,
+        gate=name,
+        store=store,
+        tr=tr,
+        settings=settings,
+    )
+    try:
+        fresh = gate.load_register()
+        if not fresh:
+            click.echo(tr.gettext("No network: scans are kept and sent later"))
+        gate.sync()
+        capture, is_file = open_camera(source, (width, height))
+        window = not headless and has_display()
+        if window:
+            import cv2
+
+            try:
+                cv2.namedWindow("congress gate", cv2.WINDOW_NORMAL)
+            except cv2.error:
+                window = False  # an OpenCV built without a GUI
+        screen = Screen(window, settings, click.echo)
+        try:
+            run(gate, capture, is_file, screen, settings)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            capture.release()
+        gate.sync()
+        left = store.queue_length(slug)
+        summary = ", ".join(f"{code} {n}" for code, n in sorted(gate.counts.items()))
+        click.echo(f"{summary or '0'}; {tr.gettext('waiting to be sent')}: {left}")
+    except GateError as exc:
+        fail(str(exc))
+    except CongressError as exc:
+        fail(exc.translated(tr.gettext))
+    finally:
+        gate.close()
+        store.close()
+
+
+@click.command("station")
+@click.option("--server", default=None, help="The congress server, e.g. http://10.0.0.2:8000")
+@click.option(
+    "--token",
+    envvar="CONGRESS_TOKEN",
+    default=None,
+    help="API token with the counting role (or set CONGRESS_TOKEN).",
+)
+@click.option("--local", is_flag=True, help="Count into this laptop's database (no server).")
+@click.option("--election", "election_id", required=True, type=int, help="The election's number.")
+@click.option(
+    "--watch",
+    "watch",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder the scanner saves its files into.",
+)
+@click.option(
+    "--journal",
+    "journal_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The station's journal (default: DIR/.congress-station.sqlite).",
+)
+@click.option("--name", "station_name", default=None, help="This station's name (default: host).")
+@click.option(
+    "--settle",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Seconds a file must stay unchanged before it is read.",
+)
+@click.option(
+    "--until-idle", is_flag=True, help="Stop when the folder is empty and every ballot is sent."
+)
+@click.option(
+    "--max-retry",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Longest wait between attempts while the server does not answer.",
+)
+@click.option("--lang", default=None, help="Language of the messages: vi or en.")
+@click.pass_context
+def station_command(
+    ctx: click.Context,
+    server: str | None,
+    token: str | None,
+    local: bool,
+    election_id: int,
+    watch: Path,
+    journal_path: Path | None,
+    station_name: str | None,
+    settle: float,
+    until_idle: bool,
+    max_retry: float,
+    lang: str | None,
+) -> None:
+    """Read the ballots a scanner saves into a folder and count each exactly once."""
+    import socket
+    import sys
+
+    from congress.cli import CLI_ACTOR, CliState, fail
+    from congress.errors import CongressError
+    from congress.i18n import translator
+    from scanner.station import (
+        Counting,
+        Journal,
+        LineProgress,
+        LocalCounting,
+        RichProgress,
+        ServerCounting,
+        Station,
+        StationError,
+        StationSettings,
+    )
+
+    tr = translator(_language_of(lang))
+    if local == bool(server):
+        raise click.UsageError("give either --server URL (with --token) or --local")
+    if server and not token:
+        raise click.UsageError("--token (or CONGRESS_TOKEN) is needed with --server")
+    if not watch.is_dir():
+        fail(tr.gettext("There is no folder %(path)s", path=str(watch)))
+    settings = StationSettings(
+        settle_seconds=settle, max_retry_seconds=max_retry, retry_seconds=min(2.0, max_retry)
+    )
+    name = (station_name or socket.gethostname())[:80]
+    journal = Journal(journal_path or watch / ".congress-station.sqlite")
+    counting: Counting
+    try:
+        if local:
+            state = ctx.find_object(CliState)
+            assert state is not None
+            counting = LocalCounting(state.database(), election_id, tr, f"{CLI_ACTOR}:{name}")
+        else:
+            assert server is not None and token is not None
+            counting = ServerCounting(server, token, election_id, journal, tr, settings)
+    except CongressError as exc:
+        fail(exc.translated(tr.gettext))
+    progress: LineProgress = (
+        RichProgress(tr) if sys.stdout.isatty() else LineProgress(click.echo, tr, 5.0)
+    )
+    station = Station(watch, counting, journal, name, tr, progress, settings)
+    try:
+        station.run(until_idle=until_idle)
+    except KeyboardInterrupt:
+        pass
+    except StationError as exc:
+        progress.close()
+        fail(str(exc))
+    except CongressError as exc:
+        progress.close()
+        fail(exc.translated(tr.gettext))
+    finally:
+        counting.close()
+    progress.close()
+    journal.close()

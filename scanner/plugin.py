@@ -18,9 +18,9 @@ def _routes(settings: Any) -> list[Any]:
 
 
 def _commands() -> list[Any]:
-    from scanner.cli import checkin
+    from scanner.cli import checkin, gate_command, station_command
 
-    return [checkin]
+    return [checkin, gate_command, station_command]
 
 
 DEMO_GATES = ("Cổng 1", "Cổng 2", "Cổng 3", "Cổng 4")

@@ -1,0 +1,669 @@
+"""The scanner station: a watched folder of scanned ballots, read here, counted exactly once.
+
+A sheet-fed scanner saves one file per ballot into the watched folder. The station waits until
+a file is complete, claims it (an atomic rename into its own work folder, so two stations on
+one folder never take the same file), reads it with the ballot reader (the heavy OpenCV work
+happens here, not on the server), sends image and reading to the server's station API, and
+moves it to done/ or failed/ (with the reason beside it).
+
+Exactly once: every step is written to a local journal (SQLite) BEFORE the file moves on, and
+the server stores an image once per count (idempotent by its SHA-256). A station killed at any
+moment and started again finds each file where it left it and its state in the journal, and
+resumes: a file read but not sent is sent; a file sent whose answer was lost is sent again and
+the server answers "already have it"; a file sent and journalled is moved.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from congress.errors import CongressError
+from congress.i18n import N_, Translator
+
+EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf")
+JOURNAL_NAME = ".congress-station.sqlite"
+
+
+@dataclass(frozen=True)
+class StationSettings:
+    """Timings of the station; the first two are command-line options."""
+
+    # A file whose size and modification time stayed the same this long is complete: scanners
+    # write a page in well under a second, and a half-written file must never be read.
+    settle_seconds: float = 1.0
+    poll_seconds: float = 0.5
+    # A file unchanged this long (by its modification time) that does not open as an image is
+    # not one; a younger one may still be in the scanner's hands.
+    unreadable_seconds: float = 10.0
+    retry_seconds: float = 2.0  # first wait after the server did not answer; doubles
+    max_retry_seconds: float = 30.0
+    connect_timeout: float = 5.0
+    request_timeout: float = 120.0  # a 600 dpi colour TIFF on a slow network
+    progress_seconds: float = 5.0  # plain progress line when the output is not a terminal
+
+
+# --- the journal -------------------------------------------------------------------------------
+
+STATES = ("seen", "read", "uploaded", "failed")
+
+
+class Journal:
+    """What the station knows about each file, by its SHA-256; shared by stations on a folder."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = sqlite3.connect(str(path), timeout=60, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")  # a power cut must not lose a step
+        self._db.executescript(
+            """
+            CREATE TABLE IF NOT EXISTS files (
+                sha256 TEXT PRIMARY KEY, name TEXT NOT NULL, path TEXT NOT NULL,
+                station TEXT NOT NULL, state TEXT NOT NULL, reading TEXT, reason TEXT,
+                ballot_id INTEGER, status TEXT, duplicate TEXT,
+                seen_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            """
+        )
+
+    def close(self) -> None:
+        self._db.close()
+
+    def get(self, sha: str) -> dict[str, Any] | None:
+        cursor = self._db.execute("SELECT * FROM files WHERE sha256 = ?", (sha,))
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([c[0] for c in cursor.description], row, strict=True))
+
+    def seen(self, sha: str, name: str, path: Path, station: str) -> dict[str, Any]:
+        now = _now()
+        self._db.execute(
+            "INSERT OR IGNORE INTO files (sha256, name, path, station, state, seen_at, updated_at)"
+            " VALUES (?, ?, ?, ?, 'seen', ?, ?)",
+            (sha, name, str(path), station, now, now),
+        )
+        row = self.get(sha)
+        assert row is not None
+        return row
+
+    def update(self, sha: str, state: str, **values: Any) -> None:
+        assert state in STATES
+        columns = ", ".join(f"{k} = ?" for k in values)
+        sql = f"UPDATE files SET state = ?, updated_at = ?{', ' if values else ''}{columns}"
+        self._db.execute(sql + " WHERE sha256 = ?", (state, _now(), *values.values(), sha))
+
+    def moved(self, sha: str, path: Path) -> None:
+        self._db.execute("UPDATE files SET path = ? WHERE sha256 = ?", (str(path), sha))
+
+    def pending(self, station: str) -> list[dict[str, Any]]:
+        """Files this station read and has not sent yet, oldest first."""
+        cursor = self._db.execute(
+            "SELECT * FROM files WHERE station = ? AND state = 'read' ORDER BY seen_at, sha256",
+            (station,),
+        )
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def counts(self, station: str | None = None) -> dict[str, int]:
+        where, args = ("WHERE station = ?", (station,)) if station else ("", ())
+        out = {state: 0 for state in STATES}
+        for state, n in self._db.execute(
+            f"SELECT state, count(*) FROM files {where} GROUP BY state", args
+        ):
+            out[state] = n
+        review = self._db.execute(
+            f"SELECT count(*) FROM files {where} {'AND' if where else 'WHERE'}"
+            " state = 'uploaded' AND status IN ('review', 'rejected')",
+            args,
+        ).fetchone()[0]
+        out["review"] = int(review)
+        return out
+
+    def save_config(self, key: str, value: dict[str, Any]) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO config VALUES (?, ?)",
+            (key, json.dumps(value, ensure_ascii=False)),
+        )
+
+    def config(self, key: str) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT value FROM config WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
+# --- where ballots are counted: a server, or this laptop's own database --------------------------
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The counting side's answer for one file.
+
+    kind: "stored" (counted, or already there), "wait" (unreachable, or no open count: try
+    again later), "refused" (this file will never be taken: it goes to failed/).
+    """
+
+    kind: str
+    message: str = ""
+    ballot_id: int | None = None
+    status: str | None = None
+    duplicate: str | None = None
+
+
+class Counting(Protocol):
+    def reading_context(self) -> Any: ...
+
+    def send(self, data: bytes, name: str, reading: str, station: str) -> Sent: ...
+
+    def close(self) -> None: ...
+
+
+class StationError(Exception):
+    """The station cannot go on (wrong token, unknown election...): a message for the operator."""
+
+
+UNREACHABLE = N_("The server does not answer: ballots are read and kept, and sent when it is back")
+NO_CONFIG = N_(
+    "Cannot reach the server and this station has no saved copy of the election's ballot "
+    "layout: connect it once before counting"
+)
+
+
+def context_from_station(config: dict[str, Any]) -> Any:
+    """The reader's context from the station API's description of the election."""
+    from ballots.layout import BallotLayout
+    from ballots.reader import ElectionRules, ReadingContext, reference_pages
+    from ballots.reader_settings import ReadingSettings
+    from ballots.render import BallotSpec
+    from congress.keys import public_key_from_bytes
+
+    layout = BallotLayout.from_dict(config["layout"])
+    spec_fields = dict(config["spec"])
+    spec_fields["items"] = tuple(spec_fields.get("items", ()))
+    spec = BallotSpec(**spec_fields)
+    settings = ReadingSettings.from_dict(config.get("settings") or {})
+    key = config["public_key"]
+    raw = base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
+    rules = config["rules"]
+    return ReadingContext(
+        layout=layout,
+        references=reference_pages(spec, layout, settings),
+        public_key=public_key_from_bytes(raw),
+        rules=ElectionRules(
+            seats=int(rules["seats"]),
+            nobody_elected_invalid=bool(rules["nobody_elected_invalid"]),
+            seal_required=bool(rules["seal_required"]),
+        ),
+        settings=settings,
+    )
+
+
+class ServerCounting:
+    """The station API of a congress server (bearer token with the counting role)."""
+
+    def __init__(
+        self,
+        server: str,
+        token: str,
+        election: int,
+        journal: Journal,
+        tr: Translator,
+        settings: StationSettings,
+    ) -> None:
+        import httpx
+
+        self.election = election
+        self.journal = journal
+        self.tr = tr
+        self._http = httpx.Client(
+            base_url=server.rstrip("/"),
+            headers={"authorization": f"Bearer {token}", "accept-language": tr.lang},
+            timeout=httpx.Timeout(settings.request_timeout, connect=settings.connect_timeout),
+        )
+
+    def reading_context(self) -> Any:
+        import httpx
+
+        key = f"station:{self.election}"
+        try:
+            reply = self._http.get(f"/api/elections/{self.election}/station")
+        except httpx.HTTPError:
+            reply = None
+        if reply is not None and reply.status_code != 200 and reply.status_code < 500:
+            raise StationError(_error_text(reply))
+        if reply is not None and reply.status_code == 200:
+            self.journal.save_config(key, reply.json())
+        config = self.journal.config(key)
+        if config is None:
+            raise StationError(self.tr.gettext(NO_CONFIG))
+        return context_from_station(config)
+
+    def send(self, data: bytes, name: str, reading: str, station: str) -> Sent:
+        import httpx
+
+        try:
+            reply = self._http.post(
+                f"/api/elections/{self.election}/ballots",
+                files={"image": (name, data, "application/octet-stream")},
+                data={"reading": reading, "station": station},
+            )
+        except httpx.HTTPError:
+            return Sent("wait", self.tr.gettext(UNREACHABLE))
+        if reply.status_code in (200, 201):
+            body = reply.json()
+            return Sent(
+                "stored", "", body.get("ballot_id"), body.get("status"), body.get("duplicate")
+            )
+        if reply.status_code >= 500 or reply.status_code == 409:
+            # 409: no count open yet, or closed: the committee decides; the file waits.
+            return Sent("wait", _error_text(reply))
+        if reply.status_code in (401, 403, 404):
+            raise StationError(_error_text(reply))
+        return Sent("refused", _error_text(reply))
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def _error_text(reply: Any) -> str:
+    try:
+        error = reply.json().get("error") or {}
+    except (ValueError, AttributeError):
+        error = {}
+    return str(error.get("message") or f"HTTP {reply.status_code}")
+
+
+class LocalCounting:
+    """This laptop's own database: a one-laptop congress with no server."""
+
+    def __init__(self, db: Any, election: int, tr: Translator, actor: str) -> None:
+        self.db = db
+        self.election = election
+        self.tr = tr
+        self.actor = actor
+
+    def _count_id(self) -> int:
+        from ballots import counting
+        from ballots.elections import get_election
+
+        with self.db.session() as session:
+            count = counting.find_count(session, get_election(session, self.election))
+            counting.ensure_open(count)
+            return int(count.id)
+
+    def reading_context(self) -> Any:
+        from ballots import counting
+        from ballots.elections import get_election
+
+        with self.db.session() as session:
+            election = get_election(session, self.election)
+            round_ = counting.current_round(election)
+            count = counting.count_of_round(session, round_)
+            if count is None:
+                from ballots.elections import read_context
+
+                return read_context(election, round_.number)
+            return counting.reading_context(session, count)
+
+    def send(self, data: bytes, name: str, reading: str, station: str) -> Sent:
+        from ballots import counting
+
+        try:
+            received = counting.receive(
+                self.db, self._count_id(), data, name, self.actor, station, json.loads(reading)
+            )
+        except CongressError as exc:
+            if exc.status == 409 or exc.code in ("no_open_count", "count_closed"):
+                return Sent("wait", exc.translated(self.tr.gettext))
+            if exc.status in (404,):
+                raise StationError(exc.translated(self.tr.gettext)) from exc
+            return Sent("refused", exc.translated(self.tr.gettext))
+        return Sent("stored", "", received.ballot_id, received.status, received.duplicate)
+
+    def close(self) -> None:
+        pass
+
+
+# --- the station -------------------------------------------------------------------------------
+
+
+class Progress(Protocol):
+    def event(self, text: str) -> None: ...
+
+    def update(self, figures: dict[str, Any]) -> None: ...
+
+
+class Station:
+    """One station on one watched folder; `step()` does one pass, `run()` loops."""
+
+    def __init__(
+        self,
+        watch: Path,
+        counting: Counting,
+        journal: Journal,
+        name: str,
+        tr: Translator,
+        progress: Progress,
+        settings: StationSettings = StationSettings(),
+    ) -> None:
+        self.watch = watch
+        self.counting = counting
+        self.journal = journal
+        self.name = name
+        self.tr = tr
+        self.progress = progress
+        self.settings = settings
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:60] or "station"
+        self.work = watch / f".work-{safe}"
+        self.done = watch / "done"
+        self.failed = watch / "failed"
+        for folder in (self.work, self.done, self.failed):
+            folder.mkdir(exist_ok=True)
+        self._context: Any = None
+        self._sizes: dict[str, tuple[int, int, float]] = {}
+        self._retry_at = 0.0
+        self._retry_wait = settings.retry_seconds
+        self.waiting_reason = ""
+        self.started = time.monotonic()
+        self.read_now = 0  # files read by this run, for the rate
+
+    @property
+    def context(self) -> Any:
+        if self._context is None:
+            self._context = self.counting.reading_context()
+        return self._context
+
+    # --- finding complete files -------------------------------------------------------------
+
+    def complete_files(self, now: float) -> list[Path]:
+        """Files of the watched folder whose size and time have settled, oldest first."""
+        ready = []
+        present = set()
+        try:
+            entries = list(os.scandir(self.watch))
+        except FileNotFoundError:
+            return []
+        for entry in entries:
+            if not entry.is_file() or entry.name.startswith((".", "~")):
+                continue
+            if not entry.name.lower().endswith(EXTENSIONS):
+                continue
+            try:
+                stat = entry.stat()
+            except FileNotFoundError:
+                continue
+            present.add(entry.name)
+            signature = (stat.st_size, stat.st_mtime_ns)
+            previous = self._sizes.get(entry.name)
+            if previous is None or previous[:2] != signature:
+                self._sizes[entry.name] = (*signature, now)
+                continue
+            if stat.st_size > 0 and now - previous[2] >= self.settings.settle_seconds:
+                ready.append((stat.st_mtime_ns, entry.name))
+        for gone in set(self._sizes) - present:
+            del self._sizes[gone]
+        return [self.watch / name for _, name in sorted(ready)]
+
+    def claim(self, path: Path) -> Path | None:
+        """Move a file into this station's work folder; None when another station took it."""
+        target = _free_name(self.work, path.name)
+        try:
+            os.rename(path, target)
+        except FileNotFoundError:
+            return None
+        self._sizes.pop(path.name, None)
+        return target
+
+    # --- one file ---------------------------------------------------------------------------
+
+    def handle(self, path: Path, now: float) -> None:
+        """Take a claimed file as far as it goes now: read, send, move."""
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return
+        sha = hashlib.sha256(data).hexdigest()
+        # The same bytes under another name (a file copied twice) share the row: the server
+        # stores the image once, and each copy ends in done/ once the image is stored.
+        row = self.journal.get(sha)
+        if row is None:
+            row = self.journal.seen(sha, _original_name(path), path, self.name)
+        if row["state"] == "seen":
+            self._read(path, data, sha, now)
+            row = self.journal.get(sha)
+            assert row is not None
+        if row["state"] == "read" and now >= self._retry_at:
+            self._send(path, data, row)
+            row = self.journal.get(sha)
+            assert row is not None
+        if row["state"] in ("uploaded", "failed"):
+            self._finish(path, row)
+
+    def _read(self, path: Path, data: bytes, sha: str, now: float) -> None:
+        from ballots.imageio import ImageFileError, load_bytes
+        from ballots.reader import read_ballot
+
+        name = _original_name(path)
+        try:
+            scanned = load_bytes(data, name)
+            if not scanned.pages:
+                raise ImageFileError(name)
+        except (ImageFileError, ValueError, OSError):
+            try:
+                age = time.time() - path.stat().st_mtime
+            except FileNotFoundError:
+                return
+            if age < self.settings.unreadable_seconds:
+                return  # perhaps still being written after all: look again later
+            reason = self.tr.gettext("%(file)s is not an image or PDF that can be read", file=name)
+            self.journal.update(sha, "failed", reason=reason)
+            return
+        reading = read_ballot(list(scanned.pages), self.context, file=name, sha256=sha)
+        self.journal.update(sha, "read", reading=reading.to_json(), status=reading.status)
+        self.read_now += 1
+
+    def _send(self, path: Path, data: bytes, row: dict[str, Any]) -> None:
+        sent = self.counting.send(data, row["name"], row["reading"], self.name)
+        if sent.kind == "wait":
+            self._retry_at = time.monotonic() + self._retry_wait
+            self._retry_wait = min(self._retry_wait * 2, self.settings.max_retry_seconds)
+            if sent.message != self.waiting_reason:
+                self.progress.event(sent.message)
+            self.waiting_reason = sent.message
+            return
+        self._retry_wait = self.settings.retry_seconds
+        self._retry_at = 0.0
+        self.waiting_reason = ""
+        if sent.kind == "stored":
+            self.journal.update(
+                row["sha256"],
+                "uploaded",
+                ballot_id=sent.ballot_id,
+                status=sent.status,
+                duplicate=sent.duplicate,
+            )
+        else:
+            self.journal.update(row["sha256"], "failed", reason=sent.message)
+
+    def _finish(self, path: Path, row: dict[str, Any]) -> None:
+        name = _original_name(path)
+        if row["state"] == "uploaded":
+            target = _free_name(self.done, name)
+            os.replace(path, target)
+            self.journal.moved(row["sha256"], target)
+            detail = row["status"] or ""
+            if row["duplicate"] == "serial":
+                detail += " · " + self.tr.gettext("same serial as an earlier ballot")
+            self.progress.event(f"done  {name}  {detail}  #{row['ballot_id']}")
+        else:
+            target = _free_name(self.failed, name)
+            reason = str(row["reason"] or "")
+            # The reason first, then the move: a file in failed/ always has its reason.
+            target.with_name(target.name + ".txt").write_text(reason + "\n", encoding="utf-8")
+            os.replace(path, target)
+            self.journal.moved(row["sha256"], target)
+            self.progress.event(f"failed  {name}  {reason}")
+
+    # --- the loop -----------------------------------------------------------------------------
+
+    def step(self) -> bool:
+        """One pass; True when something was done (a file read, sent or moved)."""
+        now = time.monotonic()
+        before = self.journal.counts(self.name)
+        for path in sorted(self.work.iterdir()):
+            if path.is_file():
+                self.handle(path, now)
+        for path in self.complete_files(now):
+            claimed = self.claim(path)
+            if claimed is not None:
+                self.handle(claimed, time.monotonic())
+                self.report()
+        self.report()
+        return self.journal.counts(self.name) != before
+
+    def idle(self) -> bool:
+        """Nothing left: no file in the folder or in hand."""
+        if any(p.is_file() for p in self.work.iterdir()):
+            return False
+        return not any(
+            e.is_file()
+            and not e.name.startswith((".", "~"))
+            and e.name.lower().endswith(EXTENSIONS)
+            for e in os.scandir(self.watch)
+        )
+
+    def figures(self) -> dict[str, Any]:
+        counts = self.journal.counts(self.name)
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        in_folder = sum(
+            1
+            for e in os.scandir(self.watch)
+            if e.is_file()
+            and not e.name.startswith((".", "~"))
+            and e.name.lower().endswith(EXTENSIONS)
+        )
+        return {
+            "seen": sum(counts[s] for s in STATES) + in_folder,
+            "read": counts["read"] + counts["uploaded"],
+            "uploaded": counts["uploaded"],
+            "waiting": counts["read"],
+            "review": counts["review"],
+            "failed": counts["failed"],
+            "rate": self.read_now / elapsed,
+            "note": self.waiting_reason,
+        }
+
+    def report(self) -> None:
+        self.progress.update(self.figures())
+
+    def run(self, until_idle: bool = False) -> None:
+        self.context  # noqa: B018 - fetch the election (or its saved copy) before the first file
+        while True:
+            busy = self.step()
+            if until_idle and self.idle():
+                return
+            if not busy:
+                time.sleep(self.settings.poll_seconds)
+
+
+def _original_name(path: Path) -> str:
+    return path.name
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    """`folder/name`, or `name-2`, `name-3`... when a scanner reused the name."""
+    target = folder / name
+    stem, suffix = os.path.splitext(name)
+    n = 2
+    while target.exists():
+        target = folder / f"{stem}-{n}{suffix}"
+        n += 1
+    return target
+
+
+# --- the progress display ----------------------------------------------------------------------
+
+# figure -> its label (the column header on a terminal)
+LABELS = {
+    "seen": N_("seen"),
+    "read": N_("read"),
+    "uploaded": N_("sent"),
+    "waiting": N_("waiting to be sent"),
+    "review": N_("to review"),
+    "failed": N_("failed"),
+}
+
+
+class LineProgress:
+    """Plain lines (logs, pipes, tests): every event, and the figures every few seconds."""
+
+    def __init__(self, echo: Callable[[str], Any], tr: Translator, every: float) -> None:
+        self.echo = echo
+        self.tr = tr
+        self.every = every
+        self._last = 0.0
+        self._figures: dict[str, Any] = {}
+
+    def event(self, text: str) -> None:
+        self.echo(text)
+
+    def update(self, figures: dict[str, Any]) -> None:
+        self._figures = figures
+        now = time.monotonic()
+        if now - self._last >= self.every:
+            self._last = now
+            self.echo(self.line(figures))
+
+    def line(self, f: dict[str, Any]) -> str:
+        parts = [f"{self.tr.gettext(label)} {f[key]}" for key, label in LABELS.items()]
+        return " · ".join([*parts, f"{f['rate']:.2f}/s"])
+
+    def close(self) -> None:
+        if self._figures:
+            self.echo(self.line(self._figures))
+
+
+class RichProgress(LineProgress):
+    """A live panel on a terminal (rich), events scrolling above it."""
+
+    def __init__(self, tr: Translator) -> None:
+        from rich.console import Console
+        from rich.live import Live
+
+        super().__init__(lambda s: None, tr, 0)
+        self.console = Console()
+        self.live = Live(console=self.console, refresh_per_second=4, transient=False)
+        self.live.start()
+
+    def event(self, text: str) -> None:
+        self.live.console.print(text)
+
+    def update(self, figures: dict[str, Any]) -> None:
+        from rich.table import Table
+
+        self._figures = figures
+        tr = self.tr
+        table = Table(show_header=True, header_style="bold")
+        for label in LABELS.values():
+            table.add_column(tr.gettext(label), justify="right")
+        table.add_column(tr.gettext("ballots/s"), justify="right")
+        table.add_row(*(str(figures[k]) for k in LABELS), f"{figures['rate']:.2f}")
+        if figures.get("note"):
+            table.caption = figures["note"]
+        self.live.update(table)
+
+    def close(self) -> None:
+        self.live.stop()
