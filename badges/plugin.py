@@ -23,17 +23,33 @@ def _commands() -> list[Any]:
 
 
 def _demo(db: Any, *, congress_id: int, seed: int, echo: Any) -> None:
-    """Make the congress key, so that the demo's badges and soft-badge links work at once."""
+    """Every delegate's badge on A4 sheets of eight, and a soft-badge link to open on a phone."""
+    from badges.cards import print_badges, select_delegates
     from badges.service import issue_token
-    from congress.models import Congress, Delegate
+    from congress.i18n import translator
+    from congress.models import Congress
 
+    out = db.settings.home / "demo-badges.pdf"
     with db.session() as session:
         congress = session.get(Congress, congress_id)
-        first = session.query(Delegate).filter_by(congress_id=congress_id).first()
-        if first is not None:
-            token = issue_token(db.settings, session, first)
-            echo(f"badges: soft badge of {first.full_name}: {db.settings.public_url}/b/{token}")
-            echo(f"badges: print them at {db.settings.public_url}/c/{congress.slug}/badges")
+        delegates = select_delegates(session, congress, None, [])
+        count = print_badges(
+            db.settings,
+            session,
+            congress,
+            delegates,
+            "a4-8up",
+            out,
+            translator(db.settings.default_language),
+        )
+        echo(f"badges: {count} badges on A4 sheets in {out}")
+        if delegates:
+            token = issue_token(db.settings, session, delegates[0])
+            echo(
+                f"badges: soft badge of {delegates[0].full_name}: "
+                f"{db.settings.public_url}/b/{token}"
+            )
+        echo(f"badges: print them at {db.settings.public_url}/c/{congress.slug}/badges")
 
 
 def capability() -> Capability:

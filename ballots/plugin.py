@@ -53,7 +53,7 @@ def _demo(db: Any, *, congress_id: int, seed: int, echo: Any) -> None:
             form="strike",
             seats=45,
             actor="demo",
-            sitting_number=2,
+            sitting_number=1,
             rules=Rules(threshold_base="summoned"),
         )
         import_candidates(session, election, "\n".join(rows).encode(), "demo")

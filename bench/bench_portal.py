@@ -3,8 +3,10 @@
 Usage: python bench/bench_portal.py [--phones 1500] [--seconds 60] [--database-url URL]
 Starts `uvicorn congress.app:app_factory` in its own process on a fresh database (SQLite in a
 temporary data directory, or the PostgreSQL database named, whose congress is removed after)
-with 1,500 delegates and a 30-page delegates-only document. The first page image is rendered
-once before the run (the run measures cached images). Then every phone, each with its own
+with 1,500 delegates, a 30-page delegates-only document and a 100-page reference document.
+First the 100-page document is opened cold: all its page images are asked for at once while the
+list is asked for again and again (the rendering must not hold the list up). The 30-page
+document's first page image is rendered once before the run (the run measures cached images). Then every phone, each with its own
 cookies and connection, arrives at an even pace over --seconds and does what a delegate does
 when a sitting starts: opens their soft-badge link (sign-in), the document list, the document,
 and its first page image at the width a 390-px 2x screen asks for.
@@ -41,6 +43,7 @@ from docs_portal import documents as docs
 from docs_portal.demo import demo_pdf
 
 IMAGE_WIDTH = 1080  # what a 390-CSS-pixel screen at 2x asks for
+COLD_PAGES = 100
 
 
 def prepare(settings: Settings, slug: str, phones: int) -> tuple[list[str], int]:
@@ -78,6 +81,15 @@ def prepare(settings: Settings, slug: str, phones: int) -> tuple[list[str], int]
             prepared,
             "bench",
         )
+        long_pdf = demo_pdf("Tài liệu tham khảo", COLD_PAGES, random.Random(2))
+        docs.create_document(
+            session,
+            FileStore(settings.files_dir),
+            congress,
+            docs.DocumentFields("Tài liệu tham khảo", group="reference"),
+            docs.prepare_upload(settings, long_pdf, "tham-khao.pdf"),
+            "bench",
+        )
         badges = [
             issue_token(settings, session, d)
             for d in session.scalars(select(Delegate).where(Delegate.congress_id == congress.id))
@@ -113,6 +125,34 @@ async def phone(
                 return
 
 
+async def cold_document(url: str, slug: str, token: str, document_id: int) -> None:
+    """A 100-page document opened for the first time: every page image asked for at once while
+    the list is asked for again and again. The list must not wait for the rendering."""
+    async with httpx.AsyncClient(base_url=url, timeout=120) as client:
+        await client.get(f"/p/{slug}/enter/{token}")
+        base = f"/p/{slug}/d/{document_id}/v/1/page"
+        started = time.perf_counter()
+        images = [
+            asyncio.ensure_future(client.get(f"{base}/{n}.webp?w={IMAGE_WIDTH}"))
+            for n in range(1, COLD_PAGES + 1)
+        ]
+        lists: list[float] = []
+        while not all(task.done() for task in images):
+            sent = time.perf_counter()
+            response = await client.get(f"/p/{slug}")
+            assert response.status_code == 200
+            lists.append((time.perf_counter() - sent) * 1000)
+            await asyncio.sleep(0.05)
+        statuses = [task.result().status_code for task in images]
+        took = time.perf_counter() - started
+    bad = sum(1 for code in statuses if code != 200)
+    print(
+        f"  cold {COLD_PAGES}-page document: all pages rendered in {took:.1f} s "
+        f"({bad} errors); meanwhile {len(lists)} list requests, p50 "
+        f"{statistics.median(lists):.1f} ms, max {max(lists):.1f} ms"
+    )
+
+
 async def drive(url: str, slug: str, badges: list[str], document_id: int, seconds: float) -> None:
     async with httpx.AsyncClient(base_url=url, timeout=60) as warm:
         # The organizer's upload queues the rendering; here the first page is rendered once.
@@ -122,6 +162,7 @@ async def drive(url: str, slug: str, badges: list[str], document_id: int, second
         assert first.status_code == 200, first.text[:200]
         image = await warm.get(f"/p/{slug}/d/{document_id}/v/1/page/1.webp?w={IMAGE_WIDTH}")
         assert image.status_code == 200, image.text[:200]
+    await cold_document(url, slug, badges[0], document_id + 1)
     record: dict = defaultdict(list)
     start = time.perf_counter() + 0.5
     gap = seconds / len(badges)

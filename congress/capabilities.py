@@ -35,8 +35,9 @@ class Capability:
     demo: Callable[..., None] | None = field(default=None)
 
 
-# The capability packages, in the order their pages appear in the menu.
-PACKAGES = ("badges", "docs_portal", "ballots", "scanner")
+# The capability packages, in the order their pages appear in the menu and their demo parts
+# run: the doors open before the ballots are counted, which take the sitting's attendance.
+PACKAGES = ("badges", "docs_portal", "scanner", "ballots")
 
 
 def migration_locations() -> list[Path]:

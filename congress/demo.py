@@ -67,14 +67,14 @@ def build_demo(
         congresses.add_sitting(
             session,
             congress,
-            title="Phiên trù bị",
+            title="Phiên thứ nhất: khai mạc, bầu Ban Chấp hành",
             starts_at=dt.datetime.combine(start, dt.time(8, 0)),
             actor=DEMO_ACTOR,
         )
         congresses.add_sitting(
             session,
             congress,
-            title="Phiên chính thức",
+            title="Phiên bế mạc",
             starts_at=dt.datetime.combine(start + dt.timedelta(days=1), dt.time(8, 0)),
             actor=DEMO_ACTOR,
         )

@@ -15,6 +15,7 @@ import os
 import tempfile
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 # Widths offered to phones (CSS pixels x device pixel ratio, rounded up to one of these).
@@ -89,7 +90,12 @@ class PageRenderer:
             running = self._running.get(target)
             if running is not None:
                 return running
-        future = self._executor().submit(render_page, str(pdf_path), page, width, str(target))
+        pool = self._executor()
+        try:
+            future = pool.submit(render_page, str(pdf_path), page, width, str(target))
+        except BrokenProcessPool:
+            self._replace(pool)
+            future = self._executor().submit(render_page, str(pdf_path), page, width, str(target))
         with self._lock:
             self._running.setdefault(target, future)
             future = self._running[target]
@@ -100,11 +106,30 @@ class PageRenderer:
         with self._lock:
             self._running.pop(key, None)
 
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        """Drop a pool whose worker died (killed, out of memory): the next use starts a new one."""
+        with self._lock:
+            if self._pool is broken:
+                self._pool = None
+        broken.shutdown(wait=False, cancel_futures=True)
+
     async def image(self, pdf_path: Path, sha256: str, page: int, width: int) -> Path:
-        """The cached image, rendering it first if needed, without blocking the event loop."""
-        future = self.submit(pdf_path, sha256, page, width)
-        if future is not None:
-            await asyncio.wrap_future(future)
+        """The cached image, rendering it first if needed, without blocking the event loop.
+
+        A worker that died takes its pool with it; the page is tried once more in a new pool.
+        """
+        for attempt in (1, 2):
+            pool = self._executor()
+            future = self.submit(pdf_path, sha256, page, width)
+            if future is None:
+                break
+            try:
+                await asyncio.wrap_future(future)
+                break
+            except BrokenProcessPool:
+                self._replace(pool)
+                if attempt == 2:
+                    raise
         return cache_path(self.cache_dir, sha256, page, width)
 
     def prerender(

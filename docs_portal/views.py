@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -36,7 +38,7 @@ from docs_portal import comments as comment_service
 from docs_portal import documents as docs
 from docs_portal.models import GROUPS, VISIBILITIES, Document, DocumentRead
 from docs_portal.poster import render_poster
-from docs_portal.render import WIDTHS, PageRenderer, pick_width
+from docs_portal.render import DEFAULT_WIDTH, WIDTHS, PageRenderer, pick_width
 
 HERE = Path(__file__).parent
 ORGANIZE = ("organizer",)
@@ -496,6 +498,8 @@ async def reader(request: Request) -> Response:
             return _refusal_page(request, congress, exc)
         version = docs.version_of(document, int(number) if number is not None else None)
         pages = docs.pages_of(session, version)
+        base = f"/p/{congress.slug}/d/{document.id}/v/{version.number}"
+        figures = _figures(t(request).gettext, base, pages)
         mine, others = comment_service.comments_for_reader(session, document, delegate)
         response = render(
             request,
@@ -506,7 +510,8 @@ async def reader(request: Request) -> Response:
                 "document": document,
                 "version": version,
                 "pages": pages,
-                "widths": WIDTHS,
+                "figures": figures,
+                "base": base,
                 "group_label": docs.GROUP_LABELS[document.group],
                 "mine": mine,
                 "others": others,
@@ -521,6 +526,40 @@ async def reader(request: Request) -> Response:
         await run_in_threadpool(_record_read, request, document_id, delegate_id)
     response.headers["cache-control"] = "private, no-cache"
     return response
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One page of the reader, its strings made once (a long document has hundreds)."""
+
+    number: int
+    src: str
+    srcset: str
+    full: str  # the widest image, opened when the page is tapped for zoom
+    height: int  # at the 720-px layout width, so the page keeps its place while loading
+    label: str
+    full_label: str
+    text: str
+
+
+def _figures(gettext: Any, base: str, pages: list[Any]) -> list[Figure]:
+    page_label, full_label = gettext("Page %(number)s"), gettext("Page %(number)s, full size")
+    figures = []
+    for p in pages:
+        image = f"{base}/page/{p.number}.webp?w="
+        figures.append(
+            Figure(
+                number=p.number,
+                src=f"{image}{DEFAULT_WIDTH}",
+                srcset=", ".join(f"{image}{w} {w}w" for w in WIDTHS),
+                full=f"{image}{WIDTHS[-1]}",
+                height=round(DEFAULT_WIDTH * p.height_pt / p.width_pt),
+                label=page_label % {"number": p.number},
+                full_label=full_label % {"number": p.number},
+                text=p.text,
+            )
+        )
+    return figures
 
 
 def _record_read(request: Request, document_id: int, delegate_id: int) -> None:
@@ -560,9 +599,16 @@ async def page_image(request: Request) -> Response:
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     store = store_of(request)
-    path = await renderer(request).image(
-        store.path(version.pdf_sha256), version.pdf_sha256, page, width
-    )
+    try:
+        path = await renderer(request).image(
+            store.path(version.pdf_sha256), version.pdf_sha256, page, width
+        )
+    except BrokenProcessPool as exc:
+        raise CongressError(
+            "page_unavailable",
+            "This page cannot be shown as an image; download the PDF instead",
+            status=503,
+        ) from exc
     data = await run_in_threadpool(path.read_bytes)
     return Response(data, media_type="image/webp", headers=headers)
 

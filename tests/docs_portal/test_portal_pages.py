@@ -334,3 +334,20 @@ def test_no_path_leads_outside_the_portal(client: Any, documents: dict[str, int]
     script = client.get("/static/docs_portal/portal.js")
     assert script.headers["content-type"].startswith("text/javascript")
     assert script.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_render_worker_that_dies_is_replaced(
+    client: Any, app: Any, documents: dict[str, int]
+) -> None:
+    import os
+
+    renderer = app.state.page_renderer
+    url = _urls(documents["public"])[2]
+    assert client.get(url + "?w=480").status_code == 200
+    # A worker killed mid-job (out of memory, a signal) breaks its whole pool...
+    dead = renderer._executor().submit(os._exit, 1)
+    with pytest.raises(Exception, match="terminated abruptly"):
+        dead.result(timeout=60)
+    # ...and the next page still renders, in a new pool.
+    again = client.get(url.replace("page/1", "page/2") + "?w=480")
+    assert again.status_code == 200 and again.headers["content-type"] == "image/webp"
