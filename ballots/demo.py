@@ -1,0 +1,321 @@
+"""The demo's election, start to finish: ballots printed, filled, scanned, counted and proven.
+
+An Executive Committee election of 40 candidates for 31 seats in the first sitting. One ballot is
+printed for each delegate present; each is filled the way delegates do (a few doubtful marks, a
+few ballots striking too few names), sealed, and scanned into a folder. The scanner station, in
+its one-laptop mode, reads the folder into the count; two members of the counting committee
+decide and confirm every ballot sent to them; the count is closed and sealed, the minutes
+written, the audit bundle exported and verified from scratch.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+DEMO_SEATS = 31
+DEMO_CANDIDATES = 40
+SCAN_DPI = 150  # the printed pages are rendered at this resolution, then "scanned"
+# The minutes name the first member head of the committee and the others members.
+MEMBERS = (
+    "Nguyễn Thị Hồng Nhung",
+    "Trần Quốc Bảo",
+    "Lê Thu Trang",
+    "Phạm Đức Anh",
+    "Võ Minh Khoa",
+)
+DECIDER, CONFIRMER = "kiemphieu1", "kiemphieu2"
+
+
+def _candidates(rng: random.Random) -> bytes:
+    from congress.demo_data import full_name
+
+    rows = ["Họ và tên,Ngày sinh,Giới tính,Chức vụ,Đơn vị"]
+    for _ in range(DEMO_CANDIDATES):
+        gender = rng.choice(["male", "female"])
+        born = f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(1985, 1998)}"
+        rows.append(
+            f"{full_name(rng, gender)},{born},{'Nam' if gender == 'male' else 'Nữ'},"
+            "Bí thư Đoàn cơ sở,Thành Đoàn Hà Nội"
+        )
+    return "\n".join(rows).encode()
+
+
+class Voter:
+    """How the demo's delegates fill a strike-out ballot: the names each one strikes out.
+
+    Seven candidates are struck by most, two by about half, the others by few; most delegates
+    strike exactly enough names (candidates - seats), some strike more, one in a hundred too few
+    (the ballot then elects more than the seats: invalid), one in forty leaves a doubtful mark
+    (a light touch on a name kept, or a stroke through part of a name struck) for the committee.
+    """
+
+    def __init__(self, items: list[str], seats: int, rng: np.random.Generator) -> None:
+        self.items = items
+        self.rng = rng
+        self.least = len(items) - seats
+        order = rng.permutation(len(items))
+        weights = np.full(len(items), 0.3)
+        weights[order[:7]] = 8.0
+        weights[order[7:9]] = 2.5
+        self.weights = weights / weights.sum()
+
+    def ballot(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(mark kind per target, what the voter meant per target: marked = struck out)."""
+        roll = self.rng.random()
+        if roll < 0.01:
+            strikes = self.least - 2
+        elif roll < 0.8:
+            strikes = self.least
+        else:
+            strikes = self.least + int(self.rng.integers(1, 4))
+        struck = set(
+            self.rng.choice(len(self.items), size=strikes, replace=False, p=self.weights).tolist()
+        )
+        kinds = {}
+        for index, item in enumerate(self.items):
+            kinds[f"{item}.strike"] = (
+                str(self.rng.choice(["strike", "strike", "strike_wavy", "strike_double"]))
+                if index in struck
+                else "none"
+            )
+        if self.rng.random() < 0.025:
+            index = int(self.rng.integers(len(self.items)))
+            kinds[f"{self.items[index]}.strike"] = "partial" if index in struck else "light_touch"
+        meant = {
+            f"{item}.strike": "marked" if index in struck else "unmarked"
+            for index, item in enumerate(self.items)
+        }
+        return kinds, meant
+
+
+def fill_ballots(pdf: bytes, layout: Any, folder: Path, seed: int) -> dict[int, dict[str, str]]:
+    """Every printed ballot filled, sealed and scanned in colour into `folder`, one file per
+    ballot (a JPEG, or a PDF of JPEG pages when the ballot has several pages, as a scanner's
+    "one PDF per ballot" makes); returns what each voter meant, by ballot index."""
+    from PIL import Image
+
+    from ballots.render import rasterize_pdf
+    from ballots.synth import draw_marks, draw_seal, scanner_degrade
+
+    rng = np.random.default_rng(seed)
+    voter = Voter([item.id for item in layout.items], layout.seats, rng)
+    folder.mkdir(parents=True, exist_ok=True)
+    pages = rasterize_pdf(pdf, SCAN_DPI)
+    per_ballot = len(layout.pages)
+    intents: dict[int, dict[str, str]] = {}
+    for index in range(len(pages) // per_ballot):
+        kinds, meant = voter.ballot()
+        scans = []
+        for page_layout, gray in zip(
+            layout.pages, pages[index * per_ballot : (index + 1) * per_ballot], strict=True
+        ):
+            page = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+            draw_marks(page, page_layout, "strike", SCAN_DPI, rng, choose=kinds)
+            if page_layout.seal_box is not None:
+                draw_seal(page, page_layout.seal_box, SCAN_DPI, rng)
+            scans.append(scanner_degrade(page, rng, SCAN_DPI))
+        if per_ballot == 1:
+            ok, encoded = cv2.imencode(".jpg", scans[0], [cv2.IMWRITE_JPEG_QUALITY, 85])
+            assert ok
+            (folder / f"phieu-{index + 1:04d}.jpg").write_bytes(encoded.tobytes())
+        else:
+            images = [Image.fromarray(cv2.cvtColor(s, cv2.COLOR_BGR2RGB)) for s in scans]
+            images[0].save(
+                folder / f"phieu-{index + 1:04d}.pdf",
+                save_all=True,
+                append_images=images[1:],
+                resolution=float(SCAN_DPI),
+                quality=85,
+            )
+        intents[index] = meant
+    return intents
+
+
+class _Quiet:
+    """The station's progress in the demo: the running figures now and then, no line per file."""
+
+    def __init__(self, echo: Callable[[str], Any], tr: Any) -> None:
+        from scanner.station import LineProgress
+
+        self.lines = LineProgress(echo, tr, 15.0)
+
+    def event(self, text: str) -> None:
+        pass
+
+    def update(self, figures: dict[str, Any]) -> None:
+        self.lines.update(figures)
+
+    def close(self) -> None:
+        self.lines.close()
+
+
+def run_station(db: Any, election_id: int, folder: Path, echo: Callable[[str], Any]) -> None:
+    """The scanner station in its one-laptop mode over the folder, until every file is done."""
+    from congress.i18n import translator
+    from scanner.station import Journal, LocalCounting, Station, StationSettings
+
+    tr = translator(db.settings.default_language)
+    name = "Bàn kiểm phiếu 1"
+    journal = Journal(folder / ".congress-station.sqlite")
+    progress = _Quiet(echo, tr)
+    try:
+        station = Station(
+            folder,
+            LocalCounting(db, election_id, tr, f"station:{name}"),
+            journal,
+            name,
+            tr,
+            progress,
+            StationSettings(settle_seconds=0.0, poll_seconds=0.05),
+        )
+        station.run(until_idle=True)
+    finally:
+        progress.close()
+        journal.close()
+
+
+def review(db: Any, count_id: int, intents_by_serial: dict[str, dict[str, str]]) -> int:
+    """The committee reads the paper of every ballot sent to it: one member decides what the
+    voter meant, another confirms. Returns the number of ballots decided."""
+    from ballots import counting
+
+    decided = 0
+    with db.write_session() as session:
+        count = counting.get_count(session, count_id)
+        evaluation = counting.evaluate(session, count)
+        waiting = [i for i, state in evaluation.ballots if state.state == "needs_decision"]
+    for ballot_id in waiting:
+        with db.write_session() as session:
+            count = counting.get_count(session, count_id)
+            ballot = counting.get_ballot(session, count, ballot_id)
+            meant = intents_by_serial.get(ballot.serial or "")
+            if meant is None:
+                counting.decide(
+                    session, count, ballot_id, status="invalid", reason="other", marks={},
+                    note="Phiếu không đọc được số sê-ri; Ban Kiểm phiếu đối chiếu bản giấy",
+                    actor=DECIDER,
+                )  # fmt: skip
+            else:
+                doubtful = {
+                    t["target"]: meant[t["target"]]
+                    for t in ballot.reading["targets"]
+                    if t["state"] == "ambiguous"
+                }
+                counting.decide(
+                    session, count, ballot_id, status="valid", reason=None, marks=doubtful,
+                    note="Đối chiếu phiếu giấy: ý chí của cử tri rõ ràng", actor=DECIDER,
+                )  # fmt: skip
+        with db.write_session() as session:
+            count = counting.get_count(session, count_id)
+            counting.confirm(session, count, ballot_id, CONFIRMER, "Đồng ý")
+        decided += 1
+    return decided
+
+
+def build_demo_election(db: Any, *, congress_id: int, seed: int, echo: Any) -> None:
+    from ballots import counting
+    from ballots.bundle import verify_bundle
+    from ballots.elections import (
+        Rules,
+        create_election,
+        get_election,
+        import_candidates,
+        print_ballots,
+    )
+    from ballots.minutes import minutes_pdf
+    from congress.models import Congress
+    from congress.storage import FileStore
+
+    settings = db.settings
+    home = settings.home
+    with db.session() as session:
+        congress = session.get(Congress, congress_id)
+        election = create_election(
+            session,
+            congress,
+            title="Bầu Ban Chấp hành Thành Đoàn khóa XVIII",
+            form="strike",
+            seats=DEMO_SEATS,
+            actor="demo",
+            sitting_number=1,
+            rules=Rules(threshold_base="summoned"),
+        )
+        import_candidates(session, election, _candidates(random.Random(seed + 5)), "demo")
+        _, present = counting.attendance_figures(session, election)
+        printed = print_ballots(settings, session, election, max(1, present), DECIDER)
+        election_id = election.id
+    (home / "demo-ballots.pdf").write_bytes(printed.pdf)
+    echo(
+        f"ballots: election {election_id} ({DEMO_CANDIDATES} candidates, {DEMO_SEATS} seats), "
+        f"{printed.run.count} ballots printed, one per delegate present: {home / 'demo-ballots.pdf'}"
+    )
+
+    folder = home / "demo-scans"
+    shutil.rmtree(folder, ignore_errors=True)
+    by_index = fill_ballots(printed.pdf, printed.layout, folder, seed)
+    with db.session() as session:
+        from ballots.models import IssuedSerial
+
+        serials = [
+            s.serial
+            for s in session.query(IssuedSerial)
+            .filter(IssuedSerial.print_run_id == printed.run.id)
+            .order_by(IssuedSerial.id)
+        ]
+    intents = {serials[i]: meant for i, meant in by_index.items()}
+    echo(f"ballots: {len(intents)} filled ballots scanned into {folder}")
+
+    with db.write_session() as session:
+        election = get_election(session, election_id)
+        count = counting.open_count(
+            session,
+            election,
+            members=MEMBERS,
+            issued=printed.run.count,
+            collected=len(intents),
+            actor=DECIDER,
+        )
+        count_id = count.id
+    run_station(db, election_id, folder, echo)
+    decided = review(db, count_id, intents)
+    with db.write_session() as session:
+        count = counting.get_count(session, count_id)
+        result = counting.close_count(session, count, "", DECIDER)
+    root = counting.seal_count(db, count_id)
+    with db.session() as session:
+        count = counting.get_count(session, count_id)
+        (home / "demo-minutes.pdf").write_bytes(minutes_pdf(counting.count_report(session, count)))
+        bundle = FileStore(settings.files_dir).path(count.bundle_sha256 or "")
+    shutil.copyfile(bundle, home / "demo-bundle.zip")
+    ballots = result["ballots"]
+    echo(
+        f"count: {ballots['counted']} ballots counted, {ballots['valid']} valid, "
+        f"{ballots['invalid']} invalid; {decided} decided by two members of the committee; "
+        f"{len(result['elected'])} elected of {DEMO_SEATS} seats"
+        + ("; a new round is needed" if result.get("new_round_needed") else "")
+    )
+    echo(f"count: minutes {home / 'demo-minutes.pdf'}, audit bundle {home / 'demo-bundle.zip'}")
+    report = verify_bundle(home / "demo-bundle.zip", workers=2)
+    if not report.ok:
+        raise RuntimeError(f"the demo's audit bundle does not verify: {report.differences}")
+    echo(f"count: `congress ballots verify` recounted every image: it matches (root {root})")
+    echo(
+        f"count: results {settings.public_url}/c/{congress_slug(db, congress_id)}/counts/"
+        f"{count_id}/public"
+    )
+
+
+def congress_slug(db: Any, congress_id: int) -> str:
+    from congress.models import Congress
+
+    with db.session() as session:
+        congress = session.get(Congress, congress_id)
+        assert congress is not None
+        return congress.slug
