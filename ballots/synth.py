@@ -351,9 +351,14 @@ def draw_seal(page: np.ndarray, box: Box, dpi: float, rng: np.random.Generator) 
 
 
 def scanner_degrade(
-    page: np.ndarray, rng: np.random.Generator, source_dpi: float, allow_rotation: bool = True
+    page: np.ndarray,
+    rng: np.random.Generator,
+    source_dpi: float,
+    allow_rotation: bool = True,
+    grayscale_share: float = 0.3,
 ) -> np.ndarray:
-    """A sheet-fed scan: any 90-degree turn, skew up to 5 degrees, 150-300 dpi, blur, noise, JPEG."""
+    """A sheet-fed scan: any 90-degree turn, skew up to 5 degrees, 150-300 dpi, blur, noise, JPEG;
+    a `grayscale_share` of the scans come from a scanner set to grayscale."""
     out_dpi = float(rng.choice([150, 200, 300]))
     scale = out_dpi / source_dpi * rng.uniform(0.99, 1.01)
     angle = rng.uniform(-5, 5)
@@ -375,7 +380,7 @@ def scanner_degrade(
     out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.3, 0.8))
     noise = rng.normal(0, rng.uniform(1.5, 4.0), out.shape)
     out = np.clip(out.astype(np.float32) * rng.uniform(0.92, 1.0) + noise, 0, 255).astype(np.uint8)
-    if rng.random() < 0.3:
+    if rng.random() < grayscale_share:
         out = cv2.cvtColor(out, cv2.COLOR_BGR2GRAY)
     if rng.random() < 0.5:
         ok, data = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(70, 95))])
