@@ -324,6 +324,7 @@ def fit_text(
     than letting ink cross the box: a badge name is never clipped or overflowing. A `url`
     breaks after "/" or "." and adds no spaces, so the printed link can be typed as read.
     """
+    register_reportlab_fonts()  # the measures need the faces, whoever asks first (cached)
     text = nfc(text)
     if not text:
         return [], 0.0
