@@ -101,28 +101,26 @@ def fill_ballots(pdf: bytes, layout: Any, folder: Path, seed: int) -> dict[int, 
     "one PDF per ballot" makes); returns what each voter meant, by ballot index."""
     from PIL import Image
 
-    from ballots.render import rasterize_pdf
+    from ballots.render import iter_pdf_pages
     from ballots.synth import draw_marks, draw_seal, scanner_degrade
 
     rng = np.random.default_rng(seed)
     voter = Voter([item.id for item in layout.items], layout.seats, rng)
     folder.mkdir(parents=True, exist_ok=True)
-    pages = rasterize_pdf(pdf, SCAN_DPI)
-    per_ballot = len(layout.pages)
+    pages = iter_pdf_pages(pdf, SCAN_DPI)  # one page at a time: a print run is hundreds
     intents: dict[int, dict[str, str]] = {}
-    for index in range(len(pages) // per_ballot):
+    for index in range(printed_ballots(pdf, layout)):
         kinds, meant = voter.ballot()
         scans = []
-        for page_layout, gray in zip(
-            layout.pages, pages[index * per_ballot : (index + 1) * per_ballot], strict=True
-        ):
+        for page_layout in layout.pages:
+            gray = next(pages)
             page = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
             draw_marks(page, page_layout, "strike", SCAN_DPI, rng, choose=kinds)
             if page_layout.seal_box is not None:
                 draw_seal(page, page_layout.seal_box, SCAN_DPI, rng)
             # The committee's scanner is set to colour: the red seal is checked on every ballot.
             scans.append(scanner_degrade(page, rng, SCAN_DPI, grayscale_share=0.0))
-        if per_ballot == 1:
+        if len(scans) == 1:
             ok, encoded = cv2.imencode(".jpg", scans[0], [cv2.IMWRITE_JPEG_QUALITY, 85])
             assert ok
             (folder / f"phieu-{index + 1:04d}.jpg").write_bytes(encoded.tobytes())
@@ -137,6 +135,16 @@ def fill_ballots(pdf: bytes, layout: Any, folder: Path, seed: int) -> dict[int, 
             )
         intents[index] = meant
     return intents
+
+
+def printed_ballots(pdf: bytes, layout: Any) -> int:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        return len(document) // len(layout.pages)
+    finally:
+        document.close()
 
 
 class _Quiet:

@@ -9,7 +9,7 @@ Form XObject; each ballot page adds only its QR code and caption.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -741,23 +741,26 @@ def render_ballots(
     canvas.save()
 
 
-def rasterize_pdf(data: bytes, dpi: int, pages: Sequence[int] | None = None) -> list[np.ndarray]:
-    """Grayscale uint8 images (white 255) of the PDF's pages (0-based indexes; None: all)."""
+def iter_pdf_pages(
+    data: bytes, dpi: int, pages: Sequence[int] | None = None
+) -> Iterator[np.ndarray]:
+    """Grayscale uint8 images (white 255) of the PDF's pages (0-based indexes; None: all), one
+    at a time: a print run of hundreds of ballots never sits in memory whole."""
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(data)
     try:
-        indexes = range(len(document)) if pages is None else pages
-        images = []
-        for index in indexes:
+        for index in range(len(document)) if pages is None else pages:
             bitmap = document[index].render(scale=dpi / 72, grayscale=True)
             image = np.asarray(bitmap.to_numpy())
-            images.append(
-                np.ascontiguousarray(image.reshape(image.shape[0], image.shape[1], -1)[:, :, 0])
-            )
-        return images
+            yield np.ascontiguousarray(image.reshape(image.shape[0], image.shape[1], -1)[:, :, 0])
     finally:
         document.close()
+
+
+def rasterize_pdf(data: bytes, dpi: int, pages: Sequence[int] | None = None) -> list[np.ndarray]:
+    """Grayscale uint8 images (white 255) of the PDF's pages (0-based indexes; None: all)."""
+    return list(iter_pdf_pages(data, dpi, pages))
 
 
 def render_blank_page(
