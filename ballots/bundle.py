@@ -12,13 +12,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import io
 import json
 import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +61,8 @@ DECISION_KEYS = ("kind", "status", "reason", "marks", "note", "actor")
 # Readings re-made on another machine may differ in the last digits of a score or a box.
 FLOAT_TOLERANCE = 0.005
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+# The final outcome recorded for a second copy of a serial: set aside, not counted.
+EXCLUDED: dict[str, Any] = {"status": "excluded", "reasons": ["serial_seen"], "choices": {}}
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,7 @@ def bundle_files(data: BundleInput) -> dict[str, bytes]:
         decisions = [{k: row.get(k) for k in DECISION_KEYS} for row in ballot.decisions]
         final: dict[str, Any]
         if ballot.duplicate_of_serial:
-            final = {"status": "excluded", "reasons": ["serial_seen"], "choices": {}}
+            final = dict(EXCLUDED)
         else:
             final = _outcome(layout, data.election, reading, decisions, two_person).to_dict()
         files[image] = ballot.image
@@ -321,7 +322,8 @@ def write_files(files: Mapping[str, bytes], out: Path) -> None:
     try:
         if out.suffix.lower() == ".zip":
             target = tmp / "bundle.zip"
-            target.write_bytes(bundle_bytes(files))
+            with target.open("wb") as fh:
+                _write_zip(files, fh)
             os.replace(target, out)
         else:
             target = tmp / "bundle"
@@ -336,36 +338,63 @@ def write_files(files: Mapping[str, bytes], out: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def read_bundle(path: Path) -> dict[str, bytes]:
-    """Every file of a bundle directory or .zip, by its path inside the bundle."""
-    path = Path(path)
-    if not path.exists():
-        raise CongressError("bundle_missing", "There is no bundle at %(path)s", path=str(path))
-    files: dict[str, bytes] = {}
-    if path.is_dir():
-        for file in sorted(path.rglob("*")):
-            if file.is_file():
-                files[file.relative_to(path).as_posix()] = file.read_bytes()
-        return files
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for info in archive.infolist():
-                if info.is_dir():
-                    continue
-                name = info.filename
-                if name.startswith("/") or ".." in name.split("/"):
-                    raise CongressError(
-                        "bundle_bad_path", "The bundle holds an unsafe path: %(name)s", name=name
-                    )
-                files[name] = archive.read(info)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise CongressError(
-            "bundle_unreadable",
-            "%(path)s is not an audit bundle: %(reason)s",
-            path=str(path),
-            reason=str(exc),
-        ) from exc
-    return files
+class BundleFiles(Mapping[str, bytes]):
+    """The files of a bundle directory or .zip by path, read from disk only when asked for.
+
+    A national count holds gigabytes of images: verification never holds them all in memory.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise CongressError(
+                "bundle_missing", "There is no bundle at %(path)s", path=str(self.path)
+            )
+        self._archive: zipfile.ZipFile | None = None
+        if self.path.is_dir():
+            self._names = sorted(
+                f.relative_to(self.path).as_posix() for f in self.path.rglob("*") if f.is_file()
+            )
+            self._known = set(self._names)
+            return
+        try:
+            self._archive = zipfile.ZipFile(self.path)
+            names = [i.filename for i in self._archive.infolist() if not i.is_dir()]
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise CongressError(
+                "bundle_unreadable",
+                "%(path)s is not an audit bundle: %(reason)s",
+                path=str(self.path),
+                reason=str(exc),
+            ) from exc
+        for name in names:
+            if name.startswith("/") or ".." in name.split("/"):
+                raise CongressError(
+                    "bundle_bad_path", "The bundle holds an unsafe path: %(name)s", name=name
+                )
+        self._names = sorted(names)
+        self._known = set(self._names)
+
+    def __getitem__(self, name: str) -> bytes:
+        if name not in self._known:
+            raise KeyError(name)
+        if self._archive is not None:
+            return self._archive.read(name)
+        return (self.path / name).read_bytes()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._known
+
+
+def read_bundle(path: Path) -> BundleFiles:
+    """Every file of a bundle directory or .zip, by its path inside the bundle (read lazily)."""
+    return BundleFiles(path)
 
 
 # ---------------------------------------------------------------- verification
@@ -553,7 +582,15 @@ def verify_bundle(
         return report
     try:
         _recount(
-            files, report, meta, spec_data, layout_data, settings_data, recorded_tally, workers
+            files,
+            report,
+            meta,
+            spec_data,
+            layout_data,
+            settings_data,
+            recorded_tally,
+            Path(path),
+            workers,
         )
     except (CongressError, KeyError, TypeError, ValueError) as exc:
         detail = exc.message % exc.params if isinstance(exc, CongressError) else repr(exc)
@@ -584,39 +621,60 @@ def _make_context(args: tuple[Any, ...]) -> Any:
     )
 
 
-def _init_worker(args: tuple[Any, ...]) -> None:
-    global _CONTEXT
+_FILES: BundleFiles | None = None
+
+
+def _init_worker(args: tuple[Any, ...], bundle: Path) -> None:
+    global _CONTEXT, _FILES
     _CONTEXT = _make_context(args)
+    _FILES = BundleFiles(bundle)
 
 
-def _read_image(item: tuple[bytes, str]) -> dict[str, Any] | None:
-    """A fresh reading of one ballot image in this process's context; None: not an image."""
+def _read_image(name: str) -> tuple[str, dict[str, Any] | None]:
+    """(SHA-256 of the image, its fresh reading or None when it is not an image) in this process."""
     from ballots.imageio import ImageFileError, load_bytes
     from ballots.reader import read_ballot
 
-    body, name = item
+    assert _FILES is not None
+    body = _FILES[name]
+    digest = sha256_hex(body)
     try:
-        scanned = load_bytes(body, name)
+        scanned = load_bytes(body, name.split("/", 1)[-1])
     except (ImageFileError, ValueError, OSError):
-        return None
+        return digest, None
     if not scanned.pages:
-        return None
-    return read_ballot(list(scanned.pages), _CONTEXT, file=name, sha256=scanned.sha256).to_dict()
+        return digest, None
+    reading = read_ballot(list(scanned.pages), _CONTEXT, file=scanned.name, sha256=digest)
+    return digest, reading.to_dict()
 
 
 def _read_all(
-    items: list[tuple[bytes, str]], args: tuple[Any, ...], workers: int
-) -> list[dict[str, Any] | None]:
+    names: list[str], args: tuple[Any, ...], bundle: Path, workers: int
+) -> list[tuple[str, dict[str, Any] | None]]:
     """Re-read every image, in a pool of processes when there are several workers."""
-    if workers <= 1 or len(items) < 2:
-        _init_worker(args)
-        return [_read_image(item) for item in items]
+    if workers <= 1 or len(names) < 2:
+        _init_worker(args, bundle)
+        return [_read_image(name) for name in names]
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(
-        max_workers=min(workers, len(items)), initializer=_init_worker, initargs=(args,)
+        max_workers=min(workers, len(names)), initializer=_init_worker, initargs=(args, bundle)
     ) as pool:
-        return list(pool.map(_read_image, items, chunksize=4))
+        return list(pool.map(_read_image, names, chunksize=4))
+
+
+def _compare_final(report: VerifyReport, short: str, recorded: Any, computed: Any) -> None:
+    for where, old, new in diff(recorded, computed):
+        report.differ(
+            "outcome_differs",
+            N_(
+                "Ballot %(ballot)s: final %(field)s: recorded %(recorded)s, recomputed %(computed)s"
+            ),
+            ballot=short,
+            field=where,
+            recorded=_short(old),
+            computed=_short(new),
+        )
 
 
 def _recount(
@@ -627,6 +685,7 @@ def _recount(
     layout_data: dict[str, Any],
     settings_data: dict[str, Any],
     recorded_tally: dict[str, Any],
+    bundle: Path,
     workers: int,
 ) -> None:
     from ballots.render import BallotSpec, build_layout
@@ -654,15 +713,9 @@ def _recount(
     duplicates: list[tuple[str, str | None]] = []
     reread_ok = 0
     parsed = [json.loads(files[name]) for name in records]
-    jobs: list[tuple[bytes, str]] = []
-    job_of: dict[str, int] = {}
-    for name, record in zip(records, parsed, strict=True):
-        digest = str(record.get("image_sha256"))
-        body = files.get(str(record.get("image")))
-        if body is not None and sha256_hex(body) == digest:
-            job_of[name] = len(jobs)
-            jobs.append((body, str(record.get("image")).split("/", 1)[-1]))
-    fresh = _read_all(jobs, (spec_data, layout_data, settings_data, raw_key, rules), workers)
+    wanted = sorted({str(r.get("image")) for r in parsed} & set(images))
+    args = (spec_data, layout_data, settings_data, raw_key, rules)
+    fresh = dict(zip(wanted, _read_all(wanted, args, bundle, workers), strict=True))
     for name, record in zip(records, parsed, strict=True):
         digest = str(record.get("image_sha256"))
         short = digest[:12]
@@ -673,8 +726,9 @@ def _recount(
                 "ballot_misnamed", N_("Ballot %(ballot)s: its files are misnamed"), ballot=short
             )
         recorded = record.get("reading") or {}
-        reread = fresh[job_of[name]] if name in job_of else None
-        if name not in job_of:
+        found_digest, reread = fresh.get(image_path, ("", None))
+        if found_digest != digest:
+            reread = None
             report.differ(
                 "ballot_image",
                 N_("Ballot %(ballot)s: the image is not the one recorded"),
@@ -707,6 +761,7 @@ def _recount(
             reread_ok += 1
         if record.get("duplicate_of_serial"):
             duplicates.append((short, reread.get("serial")))
+            _compare_final(report, short, record.get("final"), EXCLUDED)
             continue
         serial = reread.get("serial")
         if serial and reread.get("election_id") == layout.election_id:
@@ -736,17 +791,7 @@ def _recount(
                 reason=exc.message % exc.params if exc.params else exc.message,
             )
             continue
-        for where, old, new in diff(record.get("final"), outcome.to_dict()):
-            report.differ(
-                "outcome_differs",
-                N_(
-                    "Ballot %(ballot)s: final %(field)s: recorded %(recorded)s, recomputed %(computed)s"
-                ),
-                ballot=short,
-                field=where,
-                recorded=_short(old),
-                computed=_short(new),
-            )
+        _compare_final(report, short, record.get("final"), outcome.to_dict())
         outcomes.append(outcome)
     for short, serial in duplicates:
         if not serial or serial not in counted_serials:
@@ -785,10 +830,9 @@ def _recount(
         )
 
 
-def bundle_bytes(files: Mapping[str, bytes]) -> bytes:
-    """The bundle as one deterministic ZIP in memory (the web download)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
+def _write_zip(files: Mapping[str, bytes], fh: Any) -> None:
+    """A deterministic ZIP: sorted entries, fixed dates; images stored as they are."""
+    with zipfile.ZipFile(fh, "w") as archive:
         for path in sorted(files):
             info = zipfile.ZipInfo(path, _ZIP_TIME)
             info.compress_type = (
@@ -796,4 +840,3 @@ def bundle_bytes(files: Mapping[str, bytes]) -> bytes:
             )
             info.external_attr = 0o644 << 16
             archive.writestr(info, files[path])
-    return buffer.getvalue()

@@ -190,7 +190,7 @@ def _copy(bundle: Path, tmp_path: Path) -> Path:
 
 def _resign(path: Path, key: Any) -> None:
     """What someone holding the key could do after tampering: new manifest, new signature."""
-    files = read_bundle(path)
+    files = dict(read_bundle(path))
     old = json.loads(files.pop(MANIFEST))
     files.pop(SIGNATURE)
     header = {k: old[k] for k in ("congress", "election", "round", "ballots")}
@@ -413,3 +413,28 @@ def test_a_confirmation_by_the_decider_is_reported(
     assert _texts(report, "vi") == [
         f"Phiếu {record.stem[:12]}: một quyết định được xác nhận bởi chính người đã quyết định"
     ]
+
+
+def test_copies_set_aside_or_counted_against_the_record(
+    bundle: tuple[Path, BundleInput], election: SynthElection, tmp_path: Path
+) -> None:
+    records = {p: json.loads(p.read_bytes()) for p in (bundle[0] / "ballots").iterdir()}
+    copy = next(p for p, r in records.items() if r["duplicate_of_serial"])
+    counted = next(
+        p
+        for p, r in records.items()
+        if not r["duplicate_of_serial"]
+        and r["final"]["status"] == "valid"
+        and r["reading"]["serial"] != records[copy]["reading"]["serial"]
+    )
+    path = _copy(bundle[0], tmp_path)
+    _edit_json(path / "ballots" / copy.name, lambda d: d.update(duplicate_of_serial=False))
+    _resign(path, election.private_key)
+    codes = [f.code for f in verify_bundle(path).differences]
+    assert {"outcome_differs", "serial_counted_twice", "tally_differs"} <= set(codes)
+    other = tmp_path / "other"
+    shutil.copytree(bundle[0], other)
+    _edit_json(other / "ballots" / counted.name, lambda d: d.update(duplicate_of_serial=True))
+    _resign(other, election.private_key)
+    codes = [f.code for f in verify_bundle(other).differences]
+    assert {"outcome_differs", "duplicate_without_original", "tally_differs"} <= set(codes)
