@@ -1155,6 +1155,18 @@ def bundle_input(
     )
 
 
+def decisions_by_ballot(session: Session, count: Count) -> dict[int, list[BallotDecision]]:
+    rows: dict[int, list[BallotDecision]] = {}
+    for row in session.scalars(
+        select(BallotDecision)
+        .join(CountedBallot, CountedBallot.id == BallotDecision.ballot_id)
+        .where(CountedBallot.count_id == count.id)
+        .order_by(BallotDecision.id)
+    ):
+        rows.setdefault(row.ballot_id, []).append(row)
+    return rows
+
+
 def count_report(session: Session, count: Count) -> Any:
     """The plain data of the counting minutes and the ballot-entry log (ballots.minutes)."""
     from ballots.minutes import CountReport
@@ -1169,6 +1181,7 @@ def count_report(session: Session, count: Count) -> Any:
         session.scalars(select(CountedBallot).where(CountedBallot.count_id == count.id)),
         key=lambda b: b.image_sha256,
     )
+    rows = decisions_by_ballot(session, count)
     entries = []
     for b in ballots:
         state = evaluation[b.id]
@@ -1178,7 +1191,8 @@ def count_report(session: Session, count: Count) -> Any:
                 "serial": b.serial,
                 "machine_status": b.machine_status,
                 "reasons": list(b.reading.get("reasons", [])),
-                "decisions": [decision_row(d) for d in decisions_of(session, b.id)],
+                "targets": list(b.reading.get("targets", [])),
+                "decisions": [decision_row(d) for d in rows.get(b.id, [])],
                 "final_status": state.outcome.status,
                 "final_reasons": list(state.outcome.reasons),
                 "duplicate": b.duplicate_of is not None,

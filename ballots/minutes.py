@@ -42,7 +42,10 @@ class CountReport:
     tally: dict[str, Any]  # TallyResult.to_dict()
     ended_at: dt.datetime | None
     root_hash: str | None  # the audit bundle's Merkle root
-    entries: list[dict[str, Any]]  # one per ballot in bundle order (see the contract)
+    # One per ballot in bundle order: {"ballot", "serial", "machine_status", "reasons",
+    # "targets" (the reading's targets, optional), "decisions", "final_status", "final_reasons",
+    # "duplicate"}.
+    entries: list[dict[str, Any]]
     organisation: str = ""  # header lines separated by "\n"
     place: str = ""  # e.g. "Hà Nội"
     presidium: list[str] = field(default_factory=list)
@@ -446,6 +449,30 @@ def _decision_text(tr: Translator, row: dict[str, Any]) -> str:
     return text
 
 
+def _marks_text(tr: Translator, report: CountReport, entry: dict[str, Any]) -> str:
+    """The marks the machine read: each marked and each doubtful target, by candidate name."""
+    names = {c["item"]: c["name"] for c in report.tally.get("candidates", [])}
+    groups: dict[str, list[str]] = {"marked": [], "ambiguous": []}
+    for target in entry.get("targets") or []:
+        state = target.get("state")
+        if state not in groups:
+            continue
+        item = str(target.get("item"))
+        label = names.get(item, item)
+        choice = str(target.get("target", "")).rsplit(".", 1)[-1]
+        if report.form != "strike":
+            label += f" ({_label(tr, CHOICE_NAMES, choice)})"
+        groups[state].append(label)
+    parts = []
+    if groups["marked"]:
+        heading = tr.gettext("struck") if report.form == "strike" else tr.gettext("marked")
+        parts.append(f"{heading}: {', '.join(groups['marked'])}")
+    if groups["ambiguous"]:
+        doubtful = tr.gettext("doubtful")
+        parts.append(f"{doubtful}: {', '.join(groups['ambiguous'])}")
+    return "; ".join(parts)
+
+
 def entry_log_headers(tr: Translator) -> list[str]:
     return [
         tr.gettext("No."),
@@ -453,6 +480,7 @@ def entry_log_headers(tr: Translator) -> list[str]:
         tr.gettext("Serial"),
         tr.gettext("Machine reading"),
         tr.gettext("Reasons"),
+        tr.gettext("Marks read"),
         tr.gettext("Committee decisions"),
         tr.gettext("Final"),
         tr.gettext("Final reasons"),
@@ -471,6 +499,7 @@ def entry_log_rows(report: CountReport, tr: Translator) -> list[list[str]]:
                 str(e.get("serial") or ""),
                 _label(tr, STATUS_NAMES, e.get("machine_status")),
                 "; ".join(_reason(tr, r) for r in e.get("reasons") or []),
+                _marks_text(tr, report, e),
                 "; ".join(_decision_text(tr, d) for d in e.get("decisions") or []),
                 _label(tr, STATUS_NAMES, final),
                 "; ".join(_reason(tr, r) for r in e.get("final_reasons") or []),
@@ -507,7 +536,7 @@ def entry_log_xlsx(report: CountReport, lang: str = "vi") -> bytes:
         cell.font = Font(bold=True)
     for row in entry_log_rows(report, tr):
         sheet.append([int(row[0]), *row[1:]])
-    for column, width in zip("ABCDEFGH", (6, 14, 13, 14, 30, 50, 14, 30), strict=True):
+    for column, width in zip("ABCDEFGHI", (6, 14, 13, 14, 30, 40, 50, 14, 30), strict=True):
         sheet.column_dimensions[column].width = width
     out = io.BytesIO()
     book.save(out)
@@ -540,7 +569,11 @@ def entry_log_pdf(report: CountReport, lang: str = "vi") -> bytes:
     for row in entry_log_rows(report, tr):
         rows.append([row[0], row[1], row[2]] + [Paragraph(escape(v), s["cell"]) for v in row[3:]])
     story.append(
-        _table(rows, [10 * mm, 26 * mm, 24 * mm, 26 * mm, 40 * mm, 70 * mm, 24 * mm, 40 * mm], 99)
+        _table(
+            rows,
+            [9 * mm, 25 * mm, 23 * mm, 22 * mm, 32 * mm, 45 * mm, 50 * mm, 22 * mm, 32 * mm],
+            99,
+        )
     )
     if report.root_hash:
         story += [

@@ -272,7 +272,12 @@ def main() -> None:
             f"minutes PDF {timings['minutes']:.1f} s (HTTP {timings['minutes_status']}, "
             f"{timings['minutes_bytes']} bytes)"
         )
-        print(f"last scan to signed minutes: {total:.1f} s; root hash {timings['root_hash']}")
+        machine = timings["close_and_seal"] + timings["minutes"]
+        print(
+            f"last scan to signed minutes: {total:.1f} s, of which the committee's review "
+            f"{timings['review']:.1f} s and the machine (close, sign, minutes) {machine:.1f} s; "
+            f"root hash {timings['root_hash']}"
+        )
         print(f"reconciliation: {timings['reconciliation']}")
 
 

@@ -45,6 +45,10 @@ def _report(tally_data: dict, **extra) -> CountReport:
         {"ballot": "0a1b2c3d4e5f", "serial": "ABCDEFGHJK", "machine_status": "review",
          "reasons": ["ambiguous_mark"], "final_status": "valid", "final_reasons": [],
          "duplicate": False,
+         "targets": [{"item": "c001", "target": "c001.strike", "state": "marked"},
+                     {"item": "c002", "target": "c002.strike", "state": "ambiguous"},
+                     {"item": "c003", "target": "c003.strike", "state": "unmarked"},
+                     {"item": "c004", "target": "c004.strike", "state": "marked"}],
          "decisions": [{"kind": "decide", "status": "valid", "reason": None,
                         "marks": {"c002.strike": "marked"}, "note": "gạch gần hết tên",
                         "actor": "huy"},
@@ -164,10 +168,11 @@ def test_minutes_of_an_open_count_say_it_is_not_final() -> None:
 def test_entry_log_csv_xlsx_pdf() -> None:
     report = _report(_tally())
     rows = list(csv.reader(io.StringIO(entry_log_csv(report).decode("utf-8-sig"))))
-    assert rows[0] == ["STT", "Phiếu", "Số sê-ri", "Máy đọc", "Lý do", "Quyết định của Ban kiểm phiếu",
-                       "Kết quả cuối", "Lý do cuối"]  # fmt: skip
+    assert rows[0] == ["STT", "Phiếu", "Số sê-ri", "Máy đọc", "Lý do", "Dấu máy đọc được",
+                       "Quyết định của Ban kiểm phiếu", "Kết quả cuối", "Lý do cuối"]  # fmt: skip
     assert rows[1] == [
         "1", "0a1b2c3d4e5f", "ABCDEFGHJK", "chờ quyết định", "dấu không rõ ràng",
+        "bị gạch tên: Nguyễn Thị Ánh, Lê Minh Châu; không rõ: Phạm Đức Anh",
         "quyết định phiếu hợp lệ c002.strike=marked - huy «gạch gần hết tên»; xác nhận - huong",
         "phiếu hợp lệ", "",
     ]  # fmt: skip
@@ -175,10 +180,11 @@ def test_entry_log_csv_xlsx_pdf() -> None:
         "phiếu không hợp lệ",
         "không có dấu đỏ",
         "",
+        "",
         "phiếu không hợp lệ",
         "không có dấu đỏ",
     ]
-    assert rows[3][6:] == ["để riêng (bản sao)", "bản sao của phiếu đã kiểm"]
+    assert rows[3][7:] == ["để riêng (bản sao)", "bản sao của phiếu đã kiểm"]
     assert len(rows) == 4
     sheet = load_workbook(io.BytesIO(entry_log_xlsx(report))).active
     values = [[v for v in row if v is not None] for row in sheet.iter_rows(values_only=True)]
@@ -193,7 +199,8 @@ def test_entry_log_csv_xlsx_pdf() -> None:
         [v for v in row if v] for row in rows[1:]
     ]
     text = pdf_text(entry_log_pdf(report))
-    for expected in ("NHẬT KÝ KIỂM PHIẾU", "0a1b2c3d4e5f", "gạch gần hết tên", ROOT, "bản sao"):
+    for expected in ("NHẬT KÝ KIỂM PHIẾU", "0a1b2c3d4e5f", "gạch gần hết tên", ROOT, "bản sao",
+                     "Nguyễn Thị Ánh, Lê Minh Châu"):  # fmt: skip
         assert expected in text, expected
     english = entry_log_csv(report, "en").decode("utf-8-sig")
     assert english.startswith("No.,Ballot,Serial,Machine reading")
