@@ -1025,13 +1025,14 @@ def status_json(session: Session, count: Count) -> dict[str, Any]:
     round_ = session.get(BallotRound, count.round_id)
     assert round_ is not None
     last = None
-    if evaluation.last_ballot_id is not None:
-        ballot = session.get(CountedBallot, evaluation.last_ballot_id)
+    counted = [i for i, state in evaluation.ballots if state.state == "counted"]
+    if counted:  # the projector shows the last ballot that counts, never one under review
+        ballot = session.get(CountedBallot, counted[-1])
         assert ballot is not None
         last = {
             "id": ballot.id,
             "serial": ballot.serial,
-            "status": dict(evaluation.ballots)[ballot.id].state,
+            "status": dict(evaluation.ballots)[ballot.id].outcome.status,
             "machine_status": ballot.machine_status,
         }
     return {

@@ -275,3 +275,39 @@ def test_tie_at_the_last_seat_and_every_threshold_base(
             # The older win: Bình (1990), then An (1992); Anh (1993) is not elected.
             assert result["tie"] is None
             assert sorted(result["elected"]) == ["c001", "c003"]
+
+
+def test_concurrent_stations_count_a_serial_once(
+    db: Database, settings: Settings, register: dict[str, Any]
+) -> None:
+    """Copies of one serial sent at the same moment from several stations: one counts."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    printed = printed_election(db, settings, ballots=1)
+    serial = _serials(db, printed.election_id)[0]
+    count_id = _open(db, printed.election_id)
+    images = [fake_image(f"race-{i}") for i in range(6)]
+
+    def send(i: int) -> svc.Received:
+        data = images[i % 3]  # each image twice: the image rule races too
+        return svc.receive(
+            db, count_id, data, f"{i}.png", f"station-{i}", "",
+            reading(printed, serial, {"c003.strike", "c004.strike"}, image=data),
+        )  # fmt: skip
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(send, range(6)))
+    assert sorted(str(a.duplicate) for a in answers) == [
+        "None",
+        "image",
+        "image",
+        "image",
+        "serial",
+        "serial",
+    ]
+    assert _rows(db, CountedBallot) == 3
+    with db.session() as session:
+        count = session.get(Count, count_id)
+        assert count is not None
+        rec = svc.reconciliation(count, svc.evaluate(session, count))
+    assert (rec.scanned, rec.duplicates) == (1, 2)
