@@ -506,6 +506,8 @@ def open_camera(source: str, size: tuple[int, int]) -> tuple[Any, bool]:
 
     if source.isdigit():
         capture = cv2.VideoCapture(int(source))
+        # USB webcams send 720p uncompressed at a few frames a second, MJPG at 30.
+        capture.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter.fourcc(*"MJPG"))
         capture.set(cv2.CAP_PROP_FRAME_WIDTH, size[0])
         capture.set(cv2.CAP_PROP_FRAME_HEIGHT, size[1])
         is_file = False

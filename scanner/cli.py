@@ -181,7 +181,8 @@ def gate_command(
             try:
                 cv2.namedWindow("congress gate", cv2.WINDOW_NORMAL)
             except cv2.error:
-                window = False  # an OpenCV built without a GUI
+                window = False  # an OpenCV built without a GUI (opencv-python-headless)
+                click.echo(tr.gettext("No window can be shown here: verdicts are printed as lines"))
         screen = Screen(window, settings, click.echo)
         try:
             run(gate, capture, is_file, screen, settings)
