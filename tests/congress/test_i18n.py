@@ -36,6 +36,7 @@ def test_every_extracted_message_has_a_vietnamese_translation() -> None:
 def test_placeholders_survive_translation() -> None:
     with (LOCALE_DIR / "vi" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
         catalog = read_po(fh, locale="vi")
+
     def names(text: str) -> set[str]:
         return set(re.findall(r"%\((\w+)\)s", text))
 
