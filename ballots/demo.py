@@ -118,8 +118,13 @@ def fill_ballots(pdf: bytes, layout: Any, folder: Path, seed: int) -> dict[int, 
             draw_marks(page, page_layout, "strike", SCAN_DPI, rng, choose=kinds)
             if page_layout.seal_box is not None:
                 draw_seal(page, page_layout.seal_box, SCAN_DPI, rng)
-            # The committee's scanner is set to colour: the red seal is checked on every ballot.
-            scans.append(scanner_degrade(page, rng, SCAN_DPI, grayscale_share=0.0))
+            # The committee's scanner is set to colour (the red seal is checked on every
+            # ballot) and to one resolution.
+            scans.append(
+                scanner_degrade(
+                    page, rng, SCAN_DPI, grayscale_share=0.0, resolutions=(float(SCAN_DPI),)
+                )
+            )
         if len(scans) == 1:
             ok, encoded = cv2.imencode(".jpg", scans[0], [cv2.IMWRITE_JPEG_QUALITY, 85])
             assert ok

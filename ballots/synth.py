@@ -356,10 +356,11 @@ def scanner_degrade(
     source_dpi: float,
     allow_rotation: bool = True,
     grayscale_share: float = 0.3,
+    resolutions: tuple[float, ...] = (150, 200, 300),
 ) -> np.ndarray:
-    """A sheet-fed scan: any 90-degree turn, skew up to 5 degrees, 150-300 dpi, blur, noise, JPEG;
-    a `grayscale_share` of the scans come from a scanner set to grayscale."""
-    out_dpi = float(rng.choice([150, 200, 300]))
+    """A sheet-fed scan: any 90-degree turn, skew up to 5 degrees, one of `resolutions` (dpi),
+    blur, noise, JPEG; a `grayscale_share` of the scans come from a scanner set to grayscale."""
+    out_dpi = float(rng.choice(list(resolutions)))
     scale = out_dpi / source_dpi * rng.uniform(0.99, 1.01)
     angle = rng.uniform(-5, 5)
     h, w = page.shape[:2]
