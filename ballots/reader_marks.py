@@ -44,15 +44,19 @@ def printed_mask(reference: np.ndarray, settings: ReadingSettings) -> np.ndarray
     return cv2.dilate(mask, np.ones((size, size), np.uint8)) > 0
 
 
-def darkness(gray: np.ndarray, settings: ReadingSettings) -> np.ndarray:
-    """0 (paper) .. 1 (black), relative to a local paper brightness so shadows and cast vanish."""
+def darkness(gray: np.ndarray, settings: ReadingSettings, dpi: float | None = None) -> np.ndarray:
+    """0 (paper) .. 1 (black), relative to a local paper brightness so shadows and cast vanish.
+
+    `dpi` is the image's resolution (default: the working resolution).
+    """
     factor = 4
+    dpi = settings.working_dpi if dpi is None else dpi
     small = cv2.resize(
         gray,
         (max(1, gray.shape[1] // factor), max(1, gray.shape[0] // factor)),
         interpolation=cv2.INTER_AREA,
     )
-    kernel = max(3, int(settings.background_kernel_pt * settings.working_dpi / 72 / factor) | 1)
+    kernel = max(3, int(settings.background_kernel_pt * dpi / 72 / factor) | 1)
     # A max filter wider than any glyph or stroke leaves the paper alone.
     paper = cv2.dilate(small, np.ones((kernel, kernel), np.uint8))
     paper = cv2.blur(paper, (kernel, kernel))
@@ -61,9 +65,79 @@ def darkness(gray: np.ndarray, settings: ReadingSettings) -> np.ndarray:
     return np.clip(1.0 - gray.astype(np.float32) / paper_f, 0.0, 1.0)
 
 
-def reference_darkness(reference: np.ndarray, settings: ReadingSettings) -> np.ndarray:
+def reference_darkness(
+    reference: np.ndarray, settings: ReadingSettings, dpi: float | None = None
+) -> np.ndarray:
     """The blank ballot's darkness, each pixel the darkest of its 3x3 neighbourhood."""
-    return cv2.dilate(darkness(reference, settings), np.ones((3, 3), np.uint8))
+    return cv2.dilate(darkness(reference, settings, dpi), np.ones((3, 3), np.uint8))
+
+
+def touch_region(target: Target, form: str, settings: ReadingSettings) -> Box:
+    """Where hidden or faint ink is looked for: a name's middle rows, or a box's inside."""
+    x0, y0, x1, y1 = target.box
+    if form == "strike":
+        h = y1 - y0
+        return (x0, y0 + settings.touch_band[0] * h, x1, y0 + settings.touch_band[1] * h)
+    inset = settings.box_inset_pt
+    return (x0 + inset, y0 + inset, x1 - inset, y1 - inset)
+
+
+def touch_area(
+    gray: np.ndarray,
+    homography: np.ndarray,
+    region: Box,
+    fine_dark: np.ndarray,
+    settings: ReadingSettings,
+) -> float:
+    """Area (pt^2) of ink in `region` that the blank does not explain, read at `touch_dpi`.
+
+    The region is warped again from the full-resolution scan (the working image is too coarse
+    for a faint pencil touch), compared with the blank rendered at the same resolution, and the
+    blank moved to its best alignment within `touch_align_px` (least squared difference, then
+    the least ink among that shift and its 8 neighbours): what no shift explains is the
+    voter's. `homography` maps layout points to `gray` pixels; `fine_dark` is
+    `reference_darkness` of the blank page at `touch_dpi`.
+    """
+    from ballots.reader_geometry import warp_region
+
+    scale = settings.touch_dpi / 72
+    reach = settings.touch_align_px
+    margin = int(round(settings.touch_margin_pt * scale))
+    height, width = fine_dark.shape
+    x0 = max(reach, int(math.floor(region[0] * scale)))
+    y0 = max(reach, int(math.floor(region[1] * scale)))
+    x1 = min(width - reach, int(math.ceil(region[2] * scale)))
+    y1 = min(height - reach, int(math.ceil(region[3] * scale)))
+    if x1 - x0 < 1 or y1 - y0 < 1:
+        return 0.0
+    crop = warp_region(
+        gray,
+        homography,
+        (
+            (x0 - margin) / scale,
+            (y0 - margin) / scale,
+            (x1 + margin) / scale,
+            (y1 + margin) / scale,
+        ),
+        scale,
+    )
+    scan = darkness(crop, settings, settings.touch_dpi)[
+        margin : margin + y1 - y0, margin : margin + x1 - x0
+    ]
+    if scan.shape != (y1 - y0, x1 - x0):
+        return 0.0
+    blank = fine_dark[y0 - reach : y1 + reach, x0 - reach : x1 + reach]
+    fit = cv2.matchTemplate(blank, scan, cv2.TM_SQDIFF)
+    best_y, best_x = divmod(int(np.argmin(fit)), fit.shape[1])
+    rows, cols = scan.shape
+    least = rows * cols
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            sy, sx = best_y + dy, best_x + dx
+            if 0 <= sy < fit.shape[0] and 0 <= sx < fit.shape[1]:
+                excess = scan - blank[sy : sy + rows, sx : sx + cols]
+                least = min(least, int(np.count_nonzero(excess > settings.touch_dark)))
+    return least / (scale * scale)
 
 
 def residual_columns(

@@ -35,6 +35,14 @@ class ReadingSettings:
     residual_dark: float = 0.25  # scan darkness above the aligned blank's (3x3 max) = hidden ink
     residual_columns: int = 3  # columns of such ink on a name's middle that send it to review
     residual_align_px: int = 2  # the blank is re-aligned per name within this many pixels
+    # (the three residual_* settings apply only when no fine blank pages are given)
+    # fine re-reading of every target still unmarked (strike names and boxes)
+    touch_dpi: float = 200.0  # the target is re-warped from the full-resolution scan at this dpi
+    touch_band: tuple[float, float] = (0.3, 0.75)  # rows of a name box searched for hidden ink
+    touch_margin_pt: float = 10.0  # paper around the target, for the local paper brightness
+    touch_align_px: int = 4  # the fine blank is re-aligned per target within this many pixels
+    touch_dark: float = 0.25  # scan darkness above the aligned fine blank's (3x3 max) = ink
+    touch_area_pt2: float = 1.2  # that much such ink on an unmarked target sends it to review
     around_zone: float = 0.6  # above/below zones, in name-box heights, where circles show
     around_coverage: float = 0.4  # ink across this share of the name above AND below = circle
     # box forms
