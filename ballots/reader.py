@@ -29,6 +29,7 @@ from ballots.reader_marks import (
     TargetScore,
     allowed_ink_mask,
     darkness,
+    fine_blank_darkness,
     flag_ink,
     printed_mask,
     reference_darkness,
@@ -114,22 +115,26 @@ class ReadingContext:
     fine_references: dict[int, np.ndarray] | None = None
     _cache: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     _dark: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
-    _fine_dark: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    _fine_dark: dict[int, tuple[np.ndarray, ...]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.fine_references is None and isinstance(self.references, ReferencePages):
             self.fine_references = self.references.fine
 
-    def fine_dark(self, page: PageLayout) -> np.ndarray | None:
-        """The blank page's darkness (3x3 max) at touch_dpi, computed once; None without it."""
+    def fine_darks(self, page: PageLayout) -> tuple[np.ndarray, ...] | None:
+        """The blank page's darkness at touch_dpi, once per touch_blur_px blur (3x3 max),
+        computed once; None without fine blank pages."""
         if self.fine_references is None or page.number not in self.fine_references:
             return None
         if page.number not in self._fine_dark:
             reference = to_gray(self.fine_references[page.number])
-            self._fine_dark[page.number] = reference_darkness(
-                reference, self.settings, self.settings.touch_dpi
-            )
+            self._fine_dark[page.number] = fine_blank_darkness(reference, self.settings)
         return self._fine_dark[page.number]
+
+    def fine_dark(self, page: PageLayout) -> np.ndarray | None:
+        """The unblurred fine blank's darkness (3x3 max) at touch_dpi; None without it."""
+        darks = self.fine_darks(page)
+        return None if darks is None else darks[0]
 
     def reference_dark(self, page: PageLayout) -> np.ndarray:
         """The blank page's darkness (3x3 max) at the working resolution, computed once."""
@@ -332,7 +337,7 @@ def analyse_page(
     dark = darkness(warped, settings)
     ink = voter_ink(warped, printed, settings, dark)
     lap("ink")
-    fine_dark = context.fine_dark(page)
+    fine_dark = context.fine_darks(page)
     # Without the fine blank, the working resolution's residual check stands in for it.
     coarse_dark = context.reference_dark(page) if fine_dark is None else None
     scores = score_page(page, context.layout.form, ink, printed, settings, dark, coarse_dark)
@@ -355,7 +360,7 @@ def _recheck(
     score: TargetScore,
     gray: np.ndarray,
     homography: np.ndarray,
-    fine_dark: np.ndarray,
+    fine_dark: tuple[np.ndarray, ...],
     form: str,
     settings: ReadingSettings,
 ) -> TargetScore:

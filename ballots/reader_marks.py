@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -82,11 +83,22 @@ def touch_region(target: Target, form: str, settings: ReadingSettings) -> Box:
     return (x0 + inset, y0 + inset, x1 - inset, y1 - inset)
 
 
+def fine_blank_darkness(reference: np.ndarray, settings: ReadingSettings) -> tuple[np.ndarray, ...]:
+    """The fine blank page's darkness at touch_dpi, once per `touch_blur_px` blur; unblurred,
+    each pixel the darkest of its 3x3 neighbourhood (a sharp scan's print edges wander)."""
+    dark = darkness(reference, settings, settings.touch_dpi)
+    square = np.ones((3, 3), np.uint8)
+    return tuple(
+        cv2.GaussianBlur(dark, (0, 0), sigma) if sigma > 0 else cv2.dilate(dark, square)
+        for sigma in settings.touch_blur_px
+    )
+
+
 def touch_area(
     gray: np.ndarray,
     homography: np.ndarray,
     region: Box,
-    fine_dark: np.ndarray,
+    fine_dark: np.ndarray | Sequence[np.ndarray],
     settings: ReadingSettings,
 ) -> float:
     """Area (pt^2) of ink in `region` that the blank does not explain, read at `touch_dpi`.
@@ -95,15 +107,20 @@ def touch_area(
     for a faint pencil touch), compared with the blank rendered at the same resolution, and the
     blank moved to its best alignment within `touch_align_px` (least squared difference, then
     the least ink among that shift and its 8 neighbours): what no shift explains is the
-    voter's. `homography` maps layout points to `gray` pixels; `fine_dark` is
-    `reference_darkness` of the blank page at `touch_dpi`.
+    voter's. Only the core of that ink counts (pixels whose 2x2 block is all ink): a pen
+    stroke is several pixels wide, while print edges the scan's blur or a slightly different
+    scale leave unexplained are one-pixel slivers. `homography` maps layout points to `gray` pixels; `fine_dark` is
+    `fine_blank_darkness` of the blank page (or one such array). Of several blanks, sharp to
+    soft, the least ink any explains is returned (a blurry photo spreads print further than a
+    sharp scan); the search stops at the first that leaves less than `touch_area_pt2`.
     """
     from ballots.reader_geometry import warp_region
 
     scale = settings.touch_dpi / 72
     reach = settings.touch_align_px
     margin = int(round(settings.touch_margin_pt * scale))
-    height, width = fine_dark.shape
+    blanks = [fine_dark] if isinstance(fine_dark, np.ndarray) else list(fine_dark)
+    height, width = blanks[0].shape
     x0 = max(reach, int(math.floor(region[0] * scale)))
     y0 = max(reach, int(math.floor(region[1] * scale)))
     x1 = min(width - reach, int(math.ceil(region[2] * scale)))
@@ -126,18 +143,25 @@ def touch_area(
     ]
     if scan.shape != (y1 - y0, x1 - x0):
         return 0.0
-    blank = fine_dark[y0 - reach : y1 + reach, x0 - reach : x1 + reach]
-    fit = cv2.matchTemplate(blank, scan, cv2.TM_SQDIFF)
-    best_y, best_x = divmod(int(np.argmin(fit)), fit.shape[1])
     rows, cols = scan.shape
-    least = rows * cols
-    for dy in (-1, 0, 1):
-        for dx in (-1, 0, 1):
-            sy, sx = best_y + dy, best_x + dx
-            if 0 <= sy < fit.shape[0] and 0 <= sx < fit.shape[1]:
-                excess = scan - blank[sy : sy + rows, sx : sx + cols]
-                least = min(least, int(np.count_nonzero(excess > settings.touch_dark)))
-    return least / (scale * scale)
+    core = np.ones((2, 2), np.uint8)
+    least_pt2 = math.inf
+    for candidate in blanks:
+        blank = candidate[y0 - reach : y1 + reach, x0 - reach : x1 + reach]
+        fit = cv2.matchTemplate(blank, scan, cv2.TM_SQDIFF)
+        best_y, best_x = divmod(int(np.argmin(fit)), fit.shape[1])
+        least = rows * cols
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                sy, sx = best_y + dy, best_x + dx
+                if 0 <= sy < fit.shape[0] and 0 <= sx < fit.shape[1]:
+                    excess = (scan - blank[sy : sy + rows, sx : sx + cols]) > settings.touch_dark
+                    found = cv2.erode(excess.astype(np.uint8), core)
+                    least = min(least, int(np.count_nonzero(found)))
+        least_pt2 = min(least_pt2, least / (scale * scale))
+        if least_pt2 < settings.touch_area_pt2:
+            break  # explained: the softer blanks cannot find more
+    return least_pt2
 
 
 def residual_columns(

@@ -41,8 +41,11 @@ class ReadingSettings:
     touch_band: tuple[float, float] = (0.3, 0.75)  # rows of a name box searched for hidden ink
     touch_margin_pt: float = 10.0  # paper around the target, for the local paper brightness
     touch_align_px: int = 4  # the fine blank is re-aligned per target within this many pixels
+    touch_blur_px: tuple[float, ...] = (0.0, 1.0, 2.0)  # blurs of the fine blank, at touch_dpi:
+    # per target the one that fits the scan best (a phone photo is softer) is compared with it
     touch_dark: float = 0.25  # scan darkness above the aligned fine blank's (3x3 max) = ink
-    touch_area_pt2: float = 1.2  # that much such ink on an unmarked target sends it to review
+    touch_area_pt2: float = 0.2  # that much such ink's core (pixels whose 2x2 block is all
+    # such ink: print-edge slivers are one pixel wide) on an unmarked target sends it to review
     around_zone: float = 0.6  # above/below zones, in name-box heights, where circles show
     around_coverage: float = 0.4  # ink across this share of the name above AND below = circle
     # box forms
