@@ -109,10 +109,11 @@ def touch_area(
     the least ink among that shift and its 8 neighbours): what no shift explains is the
     voter's. Only the core of that ink counts (pixels whose 2x2 block is all ink): a pen
     stroke is several pixels wide, while print edges the scan's blur or a slightly different
-    scale leave unexplained are one-pixel slivers. `homography` maps layout points to `gray` pixels; `fine_dark` is
-    `fine_blank_darkness` of the blank page (or one such array). Of several blanks, sharp to
-    soft, the least ink any explains is returned (a blurry photo spreads print further than a
-    sharp scan); the search stops at the first that leaves less than `touch_area_pt2`.
+    scale leave unexplained are one-pixel slivers. `homography` maps layout points to `gray`
+    pixels; `fine_dark` is `fine_blank_darkness` of the blank page (or one such array). Of
+    several blanks, sharp to soft, the least ink any leaves is returned (a blurry photo spreads
+    print further than a sharp scan); the search stops at the first that leaves less than
+    `touch_area_pt2`.
     """
     from ballots.reader_geometry import warp_region
 
