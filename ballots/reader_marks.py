@@ -227,6 +227,22 @@ def classify(score: float, marked_at: float, marginal_at: float) -> State:
     return "ambiguous"
 
 
+def without_slivers(ink: np.ndarray, width_px: int) -> np.ndarray:
+    """The ink without pieces at most `width_px` columns wide.
+
+    Print edges leave one-column slivers of "ink" beside letters; a strike may only be bridged
+    across hidden print from real pieces of stroke, or a sliver at one word and a partial strike
+    at the next would make a whole strike. A real stroke loses at most such a column of visible
+    paper, which the gap allowance absorbs.
+    """
+    if width_px < 1 or not ink.any():
+        return ink
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    keep = stats[:, cv2.CC_STAT_WIDTH] > width_px
+    keep[0] = False
+    return keep[labels]
+
+
 def strike_run(ink: np.ndarray, printed: np.ndarray, max_gap_px: int) -> tuple[float, int, int]:
     """The longest strike through a band: (share of width, first column, last column).
 
@@ -287,7 +303,8 @@ def score_strike(
     )
     bx0, by0, bx1, by1 = _px_box(band, scale, ink.shape)
     gap = max(1, int(round(settings.strike_gap_pt * scale)))
-    _, first, last = strike_run(ink[by0:by1, bx0:bx1], printed[by0:by1, bx0:bx1], gap)
+    pieces = without_slivers(ink[by0:by1, bx0:bx1], settings.strike_sliver_px)
+    _, first, last = strike_run(pieces, printed[by0:by1, bx0:bx1], gap)
     # Only the part of the strike over the name counts; the ends often lie hidden in the
     # first and last letters, so the search starts outside the name.
     name0, name1 = x0 * scale - bx0, x1 * scale - bx0

@@ -27,6 +27,7 @@ class ReadingSettings:
     strike_band: tuple[float, float] = (0.15, 0.8)  # rows of the name box a strike must cross
     strike_reach_pt: float = 8.0  # a strike is followed this far beyond the name's ends
     strike_gap_pt: float = 3.0  # a strike may skip this much visible paper (pen lift, pencil)
+    strike_sliver_px: int = 1  # ink pieces this narrow (print-edge slivers) never anchor a strike
     strike_marked: float = 0.6  # bridged strike length / name width: at or above = struck
     strike_marginal: float = 0.03  # below = untouched; between = ambiguous
     strike_touch_columns: int = 3  # columns of visible ink on a name that send it to review

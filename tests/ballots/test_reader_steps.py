@@ -149,6 +149,26 @@ def test_strike_score_tells_a_strike_from_underline_dot_circle_and_partial():
     assert score().state == "unmarked"
 
 
+def test_a_print_edge_sliver_does_not_turn_a_partial_strike_into_a_strike():
+    # 100-dpi band of a name (x 20..120 pt): its second word (40..75 pt) lies under print,
+    # a one-column sliver of "ink" at the first word's edge, a stroke over the last 35%.
+    scale = SETTINGS.working_dpi / 72
+    shape = (int(100 * scale), int(160 * scale))
+    target = _target((20.0, 40.0, 120.0, 55.0))
+    printed = np.zeros(shape, bool)
+    rows = slice(int(40 * scale), int(55 * scale))
+    printed[rows, int(40 * scale) : int(75 * scale)] = True
+    ink = np.zeros(shape, bool)
+    ink[int(44 * scale) : int(50 * scale), int(39 * scale) - 1] = True  # sliver, 1 column
+    ink[int(47 * scale) : int(49 * scale), int(75 * scale) : int(128 * scale)] = True  # partial
+    partial = score_strike(target, 1, ink, printed, SETTINGS)
+    assert partial.state == "ambiguous" and partial.score < 0.5, partial.score
+    # A real stroke seen as 2-column pieces between hidden letters is still a strike.
+    ink[int(47 * scale) : int(49 * scale), int(14 * scale) : int(40 * scale)] = True
+    struck = score_strike(target, 1, ink, printed, SETTINGS)
+    assert struck.state == "marked" and struck.score == 1.0
+
+
 def test_box_score_excludes_the_outline_and_grades_the_fill():
     scale = SETTINGS.working_dpi / 72
     shape = (int(40 * scale), int(40 * scale))
