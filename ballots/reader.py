@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -128,6 +129,8 @@ class ReadingContext:
             return None
         if page.number not in self._fine_dark:
             reference = to_gray(self.fine_references[page.number])
+            if reference.shape[1] != math.ceil(page.width * self.settings.touch_dpi / 72):
+                return None  # not rendered at touch_dpi: the coarse check stands in
             self._fine_dark[page.number] = fine_blank_darkness(reference, self.settings)
         return self._fine_dark[page.number]
 

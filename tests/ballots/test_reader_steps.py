@@ -225,6 +225,11 @@ def test_fine_check_finds_faint_pencil_the_working_image_misses(strike):
     # Without the fine blank pages the coarse check is all there is (and is recorded as such).
     coarse = ReadingContext(election.layout, dict(refs), ctx.public_key, ctx.rules, SETTINGS)
     assert coarse.fine_references is None and coarse.fine_dark(layout_page) is None
+    # Fine pages at another resolution than touch_dpi are not used either.
+    wrong_dpi = ReadingContext(
+        election.layout, refs, ctx.public_key, ctx.rules, SETTINGS, fine_references=dict(refs)
+    )
+    assert wrong_dpi.fine_dark(layout_page) is None
 
 
 def test_reference_pages_carry_the_fine_pages_and_pickle(strike):
