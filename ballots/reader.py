@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import cv2
@@ -29,11 +30,14 @@ from ballots.reader_marks import (
     TargetScore,
     allowed_ink_mask,
     darkness,
+    fine_blank_darkness,
     flag_ink,
     printed_mask,
     reference_darkness,
     score_page,
     seal_present,
+    touch_area,
+    touch_region,
     voter_ink,
 )
 from ballots.reader_settings import ReadingSettings
@@ -46,6 +50,7 @@ __all__ = [
     "PageReading",
     "ReadingContext",
     "ReadingSettings",
+    "ReferencePages",
     "analyse_page",
     "annotate",
     "judge",
@@ -82,6 +87,20 @@ class ElectionRules:
     seal_required: bool = True
 
 
+class ReferencePages(dict[int, np.ndarray]):
+    """Blank pages at the working resolution (page number -> grayscale), which also carry the
+    same pages at `touch_dpi` in `fine` for the fine re-reading of unmarked targets."""
+
+    fine: dict[int, np.ndarray]
+
+    def __init__(self, pages: dict[int, np.ndarray], fine: dict[int, np.ndarray]) -> None:
+        super().__init__(pages)
+        self.fine = fine
+
+    def __reduce__(self) -> Any:  # picklable for process pools
+        return (ReferencePages, (dict(self), self.fine))
+
+
 @dataclass
 class ReadingContext:
     """Everything a reading depends on besides the images."""
@@ -91,8 +110,34 @@ class ReadingContext:
     public_key: Ed25519PublicKey
     rules: ElectionRules
     settings: ReadingSettings = field(default_factory=ReadingSettings)
+    # page number -> blank page at settings.touch_dpi; taken from `references` when it is a
+    # ReferencePages (as reference_pages returns). Without them the coarser check at the
+    # working resolution (residual_* settings) looks for ink hidden in a name's letters.
+    fine_references: dict[int, np.ndarray] | None = None
     _cache: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     _dark: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    _fine_dark: dict[int, tuple[np.ndarray, ...]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.fine_references is None and isinstance(self.references, ReferencePages):
+            self.fine_references = self.references.fine
+
+    def fine_darks(self, page: PageLayout) -> tuple[np.ndarray, ...] | None:
+        """The blank page's darkness at touch_dpi, once per touch_blur_px blur (3x3 max),
+        computed once; None without fine blank pages."""
+        if self.fine_references is None or page.number not in self.fine_references:
+            return None
+        if page.number not in self._fine_dark:
+            reference = to_gray(self.fine_references[page.number])
+            if reference.shape[1] != math.ceil(page.width * self.settings.touch_dpi / 72):
+                return None  # not rendered at touch_dpi: the coarse check stands in
+            self._fine_dark[page.number] = fine_blank_darkness(reference, self.settings)
+        return self._fine_dark[page.number]
+
+    def fine_dark(self, page: PageLayout) -> np.ndarray | None:
+        """The unblurred fine blank's darkness (3x3 max) at touch_dpi; None without it."""
+        darks = self.fine_darks(page)
+        return None if darks is None else darks[0]
 
     def reference_dark(self, page: PageLayout) -> np.ndarray:
         """The blank page's darkness (3x3 max) at the working resolution, computed once."""
@@ -127,13 +172,17 @@ class ReadingContext:
 def reference_pages(
     spec: Any, layout: BallotLayout, settings: ReadingSettings
 ) -> dict[int, np.ndarray]:
-    """The printer's blank pages at the reader's working resolution (spec: render.BallotSpec)."""
+    """The printer's blank pages at the reader's working resolution (spec: render.BallotSpec),
+    carrying them at `touch_dpi` too (a ReferencePages)."""
     from ballots.render import render_blank_page
 
-    return {
-        page.number: render_blank_page(spec, layout, page.number, int(round(settings.working_dpi)))
-        for page in layout.pages
-    }
+    def render(dpi: float) -> dict[int, np.ndarray]:
+        return {
+            page.number: render_blank_page(spec, layout, page.number, int(round(dpi)))
+            for page in layout.pages
+        }
+
+    return ReferencePages(render(settings.working_dpi), render(settings.touch_dpi))
 
 
 @dataclass
@@ -291,16 +340,40 @@ def analyse_page(
     dark = darkness(warped, settings)
     ink = voter_ink(warped, printed, settings, dark)
     lap("ink")
-    reading.scores = score_page(
-        page, context.layout.form, ink, printed, settings, dark, context.reference_dark(page)
-    )
+    fine_dark = context.fine_darks(page)
+    # Without the fine blank, the working resolution's residual check stands in for it.
+    coarse_dark = context.reference_dark(page) if fine_dark is None else None
+    scores = score_page(page, context.layout.form, ink, printed, settings, dark, coarse_dark)
     lap("score")
+    if fine_dark is not None:
+        scores = [
+            _recheck(s, gray, homography, fine_dark, context.layout.form, settings) for s in scores
+        ]
+        lap("touch")
+    reading.scores = scores
     reading.flagged = flag_ink(page.number, ink, allowed, settings)
     if page.seal_box is not None and context.rules.seal_required and reading.colour:
         seal = warp_region(image, homography, page.seal_box, settings.working_dpi / 72)
         reading.seal, reading.seal_share = seal_present(seal, settings)
     lap("flags")
     return reading
+
+
+def _recheck(
+    score: TargetScore,
+    gray: np.ndarray,
+    homography: np.ndarray,
+    fine_dark: tuple[np.ndarray, ...],
+    form: str,
+    settings: ReadingSettings,
+) -> TargetScore:
+    """An unmarked target with faint or hidden ink found at touch_dpi goes to review."""
+    if score.state != "unmarked":
+        return score
+    region = touch_region(score.target, form, settings)
+    if touch_area(gray, homography, region, fine_dark, settings) < settings.touch_area_pt2:
+        return score
+    return replace(score, state="ambiguous", note="touch")
 
 
 def _elected_bounds(layout: BallotLayout, scores: Sequence[TargetScore]) -> tuple[int, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -44,15 +45,19 @@ def printed_mask(reference: np.ndarray, settings: ReadingSettings) -> np.ndarray
     return cv2.dilate(mask, np.ones((size, size), np.uint8)) > 0
 
 
-def darkness(gray: np.ndarray, settings: ReadingSettings) -> np.ndarray:
-    """0 (paper) .. 1 (black), relative to a local paper brightness so shadows and cast vanish."""
+def darkness(gray: np.ndarray, settings: ReadingSettings, dpi: float | None = None) -> np.ndarray:
+    """0 (paper) .. 1 (black), relative to a local paper brightness so shadows and cast vanish.
+
+    `dpi` is the image's resolution (default: the working resolution).
+    """
     factor = 4
+    dpi = settings.working_dpi if dpi is None else dpi
     small = cv2.resize(
         gray,
         (max(1, gray.shape[1] // factor), max(1, gray.shape[0] // factor)),
         interpolation=cv2.INTER_AREA,
     )
-    kernel = max(3, int(settings.background_kernel_pt * settings.working_dpi / 72 / factor) | 1)
+    kernel = max(3, int(settings.background_kernel_pt * dpi / 72 / factor) | 1)
     # A max filter wider than any glyph or stroke leaves the paper alone.
     paper = cv2.dilate(small, np.ones((kernel, kernel), np.uint8))
     paper = cv2.blur(paper, (kernel, kernel))
@@ -61,9 +66,103 @@ def darkness(gray: np.ndarray, settings: ReadingSettings) -> np.ndarray:
     return np.clip(1.0 - gray.astype(np.float32) / paper_f, 0.0, 1.0)
 
 
-def reference_darkness(reference: np.ndarray, settings: ReadingSettings) -> np.ndarray:
+def reference_darkness(
+    reference: np.ndarray, settings: ReadingSettings, dpi: float | None = None
+) -> np.ndarray:
     """The blank ballot's darkness, each pixel the darkest of its 3x3 neighbourhood."""
-    return cv2.dilate(darkness(reference, settings), np.ones((3, 3), np.uint8))
+    return cv2.dilate(darkness(reference, settings, dpi), np.ones((3, 3), np.uint8))
+
+
+def touch_region(target: Target, form: str, settings: ReadingSettings) -> Box:
+    """Where hidden or faint ink is looked for: a name's middle rows, or a box's inside."""
+    x0, y0, x1, y1 = target.box
+    if form == "strike":
+        h = y1 - y0
+        return (x0, y0 + settings.touch_band[0] * h, x1, y0 + settings.touch_band[1] * h)
+    inset = settings.box_inset_pt
+    return (x0 + inset, y0 + inset, x1 - inset, y1 - inset)
+
+
+def fine_blank_darkness(reference: np.ndarray, settings: ReadingSettings) -> tuple[np.ndarray, ...]:
+    """The fine blank page's darkness at touch_dpi, once per `touch_blur_px` blur; unblurred,
+    each pixel the darkest of its 3x3 neighbourhood (a sharp scan's print edges wander)."""
+    dark = darkness(reference, settings, settings.touch_dpi)
+    square = np.ones((3, 3), np.uint8)
+    return tuple(
+        cv2.GaussianBlur(dark, (0, 0), sigma) if sigma > 0 else cv2.dilate(dark, square)
+        for sigma in settings.touch_blur_px
+    )
+
+
+def touch_area(
+    gray: np.ndarray,
+    homography: np.ndarray,
+    region: Box,
+    fine_dark: np.ndarray | Sequence[np.ndarray],
+    settings: ReadingSettings,
+) -> float:
+    """Area (pt^2) of ink in `region` that the blank does not explain, read at `touch_dpi`.
+
+    The region is warped again from the full-resolution scan (the working image is too coarse
+    for a faint pencil touch), compared with the blank rendered at the same resolution, and the
+    blank moved to its best alignment within `touch_align_px` (least squared difference, then
+    the least ink among that shift and its 8 neighbours): what no shift explains is the
+    voter's. Only the core of that ink counts (pixels whose 2x2 block is all ink): a pen
+    stroke is several pixels wide, while print edges the scan's blur or a slightly different
+    scale leave unexplained are one-pixel slivers. `homography` maps layout points to `gray`
+    pixels; `fine_dark` is `fine_blank_darkness` of the blank page (or one such array). Of
+    several blanks, sharp to soft, the least ink any leaves is returned (a blurry photo spreads
+    print further than a sharp scan); the search stops at the first that leaves less than
+    `touch_area_pt2`.
+    """
+    from ballots.reader_geometry import warp_region
+
+    scale = settings.touch_dpi / 72
+    reach = settings.touch_align_px
+    margin = int(round(settings.touch_margin_pt * scale))
+    blanks = [fine_dark] if isinstance(fine_dark, np.ndarray) else list(fine_dark)
+    height, width = blanks[0].shape
+    x0 = max(reach, int(math.floor(region[0] * scale)))
+    y0 = max(reach, int(math.floor(region[1] * scale)))
+    x1 = min(width - reach, int(math.ceil(region[2] * scale)))
+    y1 = min(height - reach, int(math.ceil(region[3] * scale)))
+    if x1 - x0 < 1 or y1 - y0 < 1:
+        return 0.0
+    crop = warp_region(
+        gray,
+        homography,
+        (
+            (x0 - margin) / scale,
+            (y0 - margin) / scale,
+            (x1 + margin) / scale,
+            (y1 + margin) / scale,
+        ),
+        scale,
+    )
+    scan = darkness(crop, settings, settings.touch_dpi)[
+        margin : margin + y1 - y0, margin : margin + x1 - x0
+    ]
+    if scan.shape != (y1 - y0, x1 - x0):
+        return 0.0
+    rows, cols = scan.shape
+    core = np.ones((2, 2), np.uint8)
+    least_pt2 = math.inf
+    for candidate in blanks:
+        blank = candidate[y0 - reach : y1 + reach, x0 - reach : x1 + reach]
+        fit = cv2.matchTemplate(blank, scan, cv2.TM_SQDIFF)
+        best_y, best_x = divmod(int(np.argmin(fit)), fit.shape[1])
+        least = rows * cols
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                sy, sx = best_y + dy, best_x + dx
+                if 0 <= sy < fit.shape[0] and 0 <= sx < fit.shape[1]:
+                    excess = (scan - blank[sy : sy + rows, sx : sx + cols]) > settings.touch_dark
+                    found = cv2.erode(excess.astype(np.uint8), core)
+                    least = min(least, int(np.count_nonzero(found)))
+        least_pt2 = min(least_pt2, least / (scale * scale))
+        if least_pt2 < settings.touch_area_pt2:
+            break  # explained: the softer blanks cannot find more
+    return least_pt2
 
 
 def residual_columns(
@@ -128,6 +227,22 @@ def classify(score: float, marked_at: float, marginal_at: float) -> State:
     return "ambiguous"
 
 
+def without_slivers(ink: np.ndarray, width_px: int) -> np.ndarray:
+    """The ink without pieces at most `width_px` columns wide.
+
+    Print edges leave one-column slivers of "ink" beside letters; a strike may only be bridged
+    across hidden print from real pieces of stroke, or a sliver at one word and a partial strike
+    at the next would make a whole strike. A real stroke loses at most such a column of visible
+    paper, which the gap allowance absorbs.
+    """
+    if width_px < 1 or not ink.any():
+        return ink
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    keep = stats[:, cv2.CC_STAT_WIDTH] > width_px
+    keep[0] = False
+    return keep[labels]
+
+
 def strike_run(ink: np.ndarray, printed: np.ndarray, max_gap_px: int) -> tuple[float, int, int]:
     """The longest strike through a band: (share of width, first column, last column).
 
@@ -188,7 +303,8 @@ def score_strike(
     )
     bx0, by0, bx1, by1 = _px_box(band, scale, ink.shape)
     gap = max(1, int(round(settings.strike_gap_pt * scale)))
-    _, first, last = strike_run(ink[by0:by1, bx0:bx1], printed[by0:by1, bx0:bx1], gap)
+    pieces = without_slivers(ink[by0:by1, bx0:bx1], settings.strike_sliver_px)
+    _, first, last = strike_run(pieces, printed[by0:by1, bx0:bx1], gap)
     # Only the part of the strike over the name counts; the ends often lie hidden in the
     # first and last letters, so the search starts outside the name.
     name0, name1 = x0 * scale - bx0, x1 * scale - bx0

@@ -27,6 +27,7 @@ class ReadingSettings:
     strike_band: tuple[float, float] = (0.15, 0.8)  # rows of the name box a strike must cross
     strike_reach_pt: float = 8.0  # a strike is followed this far beyond the name's ends
     strike_gap_pt: float = 3.0  # a strike may skip this much visible paper (pen lift, pencil)
+    strike_sliver_px: int = 1  # ink pieces this narrow (print-edge slivers) never anchor a strike
     strike_marked: float = 0.6  # bridged strike length / name width: at or above = struck
     strike_marginal: float = 0.03  # below = untouched; between = ambiguous
     strike_touch_columns: int = 3  # columns of visible ink on a name that send it to review
@@ -35,6 +36,17 @@ class ReadingSettings:
     residual_dark: float = 0.25  # scan darkness above the aligned blank's (3x3 max) = hidden ink
     residual_columns: int = 3  # columns of such ink on a name's middle that send it to review
     residual_align_px: int = 2  # the blank is re-aligned per name within this many pixels
+    # (the three residual_* settings apply only when no fine blank pages are given)
+    # fine re-reading of every target still unmarked (strike names and boxes)
+    touch_dpi: float = 200.0  # the target is re-warped from the full-resolution scan at this dpi
+    touch_band: tuple[float, float] = (0.3, 0.75)  # rows of a name box searched for hidden ink
+    touch_margin_pt: float = 10.0  # paper around the target, for the local paper brightness
+    touch_align_px: int = 4  # the fine blank is re-aligned per target within this many pixels
+    touch_blur_px: tuple[float, ...] = (0.0, 1.0, 2.0)  # blurs of the fine blank, at touch_dpi:
+    # per target the one that fits the scan best (a phone photo is softer) is compared with it
+    touch_dark: float = 0.25  # scan darkness above the aligned fine blank's (3x3 max) = ink
+    touch_area_pt2: float = 0.2  # that much such ink's core (pixels whose 2x2 block is all
+    # such ink: print-edge slivers are one pixel wide) on an unmarked target sends it to review
     around_zone: float = 0.6  # above/below zones, in name-box heights, where circles show
     around_coverage: float = 0.4  # ink across this share of the name above AND below = circle
     # box forms

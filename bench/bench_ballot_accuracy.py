@@ -89,8 +89,12 @@ def main() -> None:
                 wrong = sum(1 for r in rows if {r[2], r[3]} == {"marked", "unmarked"})
                 clear = [r for r in rows if r[2] != "ambiguous"]
                 amb = sum(1 for r in clear if r[3] == "ambiguous")
+                doubtful = [r for r in rows if r[2] == "ambiguous"]
+                counted = Counter(f"{r[1]}->{r[3]}" for r in doubtful if r[3] != "ambiguous")
                 print(
-                    f"  {len(rows)} targets, {wrong} wrong, {amb} clear marks in review",
+                    f"  {len(rows)} targets, {wrong} wrong, {amb}/{len(clear)} clear marks in "
+                    f"review, {len(doubtful) - sum(counted.values())}/{len(doubtful)} doubtful "
+                    f"marks in review {dict(sorted(counted.items()))}",
                     file=sys.stderr,
                     flush=True,
                 )
