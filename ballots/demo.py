@@ -14,7 +14,7 @@ import random
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -198,7 +198,7 @@ def run_station(db: Any, election_id: int, folder: Path, echo: Callable[[str], A
 def review(db: Any, count_id: int, intents_by_serial: dict[str, dict[str, str]]) -> int:
     """The committee reads the paper of every ballot sent to it: one member decides what the
     voter meant, another confirms. Returns the number of ballots decided."""
-    from ballots import counting
+    from ballots import counting, tally
 
     decided = 0
     with db.write_session() as session:
@@ -217,15 +217,31 @@ def review(db: Any, count_id: int, intents_by_serial: dict[str, dict[str, str]])
                     actor=DECIDER,
                 )  # fmt: skip
             else:
-                doubtful = {
-                    t["target"]: meant[t["target"]]
+                doubtful: dict[str, Literal["marked", "unmarked"]] = {
+                    t["target"]: "marked" if meant[t["target"]] == "marked" else "unmarked"
                     for t in ballot.reading["targets"]
                     if t["state"] == "ambiguous"
                 }
-                counting.decide(
-                    session, count, ballot_id, status="valid", reason=None, marks=doubtful,
-                    note="Đối chiếu phiếu giấy: ý chí của cử tri rõ ràng", actor=DECIDER,
-                )  # fmt: skip
+                # Read as the voter meant it, the ballot may still break a rule (too few names
+                # struck): then the committee declares it invalid for that reason.
+                rr = counting.round_rules(session, count)
+                outcome = tally.final_outcome(
+                    rr.layout,
+                    ballot.reading,
+                    tally.Decision("valid", None, doubtful),
+                    rr.seats,
+                    rr.nobody_elected_invalid,
+                )
+                if outcome.status == "invalid":
+                    counting.decide(
+                        session, count, ballot_id, status="invalid", reason=outcome.reasons[0],
+                        marks={}, note="Đối chiếu phiếu giấy", actor=DECIDER,
+                    )  # fmt: skip
+                else:
+                    counting.decide(
+                        session, count, ballot_id, status="valid", reason=None, marks=doubtful,
+                        note="Đối chiếu phiếu giấy: ý chí của cử tri rõ ràng", actor=DECIDER,
+                    )  # fmt: skip
         with db.write_session() as session:
             count = counting.get_count(session, count_id)
             counting.confirm(session, count, ballot_id, CONFIRMER, "Đồng ý")
