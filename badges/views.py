@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from typing import Any
 
 from sqlalchemy import select
@@ -26,9 +25,11 @@ from congress.web import (
     endpoint,
     form_of,
     render,
+    service_worker_script,
     session_scope,
     settings_of,
     t,
+    web_manifest,
 )
 
 HERE = __import__("pathlib").Path(__file__).parent
@@ -285,28 +286,14 @@ async def soft_badge_photo(request: Request) -> Response:
 
 @endpoint(public=True)
 async def manifest(request: Request) -> Response:
+    card = t(request).gettext("Delegate card")
     token = request.path_params["token"]
-    body = {
-        "name": t(request).gettext("Delegate card"),
-        "short_name": t(request).gettext("Delegate card"),
-        "start_url": f"/b/{token}",
-        "scope": "/b/",
-        "display": "standalone",
-        "background_color": "#ffffff",
-        "theme_color": "#b3001b",
-        "icons": [{"src": "/static/badges/icon.svg", "sizes": "any", "type": "image/svg+xml"}],
-    }
-    return Response(json.dumps(body, ensure_ascii=False), media_type="application/manifest+json")
+    return web_manifest(card, card, f"/b/{token}", "/b/", "/static/badges/icon.svg")
 
 
 @endpoint(public=True)
 async def service_worker(request: Request) -> Response:
-    script = (HERE / "static" / "sw.js").read_text(encoding="utf-8")
-    return Response(
-        script,
-        media_type="text/javascript",
-        headers={"service-worker-allowed": "/b/", "cache-control": "no-cache"},
-    )
+    return service_worker_script(HERE / "static" / "sw.js", "/b/")
 
 
 def routes() -> list[BaseRoute]:

@@ -195,7 +195,40 @@ def session_scope(request: Request) -> Any:
     return db_of(request).session()
 
 
+# --- installable pages (PWA): the soft badge and the documents portal ---------------------------
+
+
+def web_manifest(name: str, short_name: str, start_url: str, scope: str, icon: str) -> Response:
+    """The web app manifest of an installable page, in the congress colours."""
+    import json
+
+    body = {
+        "name": name,
+        "short_name": short_name,
+        "start_url": start_url,
+        "scope": scope,
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#b3001b",
+        "icons": [{"src": icon, "sizes": "any", "type": "image/svg+xml"}],
+    }
+    return Response(json.dumps(body, ensure_ascii=False), media_type="application/manifest+json")
+
+
+def service_worker_script(path: Any, scope: str) -> Response:
+    """A service worker served from outside its scope's folder, allowed to control `scope`."""
+    from pathlib import Path
+
+    return Response(
+        Path(path).read_text(encoding="utf-8"),
+        media_type="text/javascript",
+        headers={"service-worker-allowed": scope, "cache-control": "no-cache"},
+    )
+
+
 __all__ = [
+    "service_worker_script",
+    "web_manifest",
     "actor",
     "csrf_token",
     "db_of",

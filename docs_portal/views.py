@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,9 +29,11 @@ from congress.web import (
     form_of,
     principal,
     render,
+    service_worker_script,
     session_scope,
     settings_of,
     t,
+    web_manifest,
 )
 from docs_portal import comments as comment_service
 from docs_portal import documents as docs
@@ -681,27 +682,14 @@ async def manifest(request: Request) -> Response:
     with session_scope(request) as session:
         congress = _portal_congress(session, request)
         name = congress.name
-    body = {
-        "name": name,
-        "short_name": t(request).gettext("Documents"),
-        "start_url": f"/p/{request.path_params['slug']}",
-        "scope": "/p/",
-        "display": "standalone",
-        "background_color": "#ffffff",
-        "theme_color": "#b3001b",
-        "icons": [{"src": "/static/docs_portal/icon.svg", "sizes": "any", "type": "image/svg+xml"}],
-    }
-    return Response(json.dumps(body, ensure_ascii=False), media_type="application/manifest+json")
+    start = f"/p/{request.path_params['slug']}"
+    documents = t(request).gettext("Documents")
+    return web_manifest(name, documents, start, "/p/", "/static/docs_portal/icon.svg")
 
 
 @endpoint(public=True)
 async def service_worker(request: Request) -> Response:
-    script = (HERE / "static" / "sw.js").read_text(encoding="utf-8")
-    return Response(
-        script,
-        media_type="text/javascript",
-        headers={"service-worker-allowed": "/p/", "cache-control": "no-cache"},
-    )
+    return service_worker_script(HERE / "static" / "sw.js", "/p/")
 
 
 def routes() -> list[BaseRoute]:

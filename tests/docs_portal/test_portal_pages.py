@@ -351,3 +351,16 @@ def test_a_render_worker_that_dies_is_replaced(
     # ...and the next page still renders, in a new pool.
     again = client.get(url.replace("page/1", "page/2") + "?w=480")
     assert again.status_code == 200 and again.headers["content-type"] == "image/webp"
+
+
+def test_the_portal_installs_as_an_app(client: Any, documents: dict[str, int]) -> None:
+    manifest = client.get(f"/p/{SLUG}/manifest.webmanifest")
+    assert manifest.headers["content-type"] == "application/manifest+json"
+    body = manifest.json()
+    assert body["start_url"] == f"/p/{SLUG}" and body["scope"] == "/p/"
+    assert body["name"] == "Đại hội đại biểu Đoàn TNCS Hồ Chí Minh tỉnh Nghệ An"
+    assert body["short_name"] == "Tài liệu"
+    worker = client.get("/p/sw.js")
+    assert worker.headers["service-worker-allowed"] == "/p/"
+    assert worker.headers["content-type"].startswith("text/javascript")
+    assert "caches.match" in worker.text
