@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -445,7 +446,7 @@ def receive(
     reading = read_image(context, data, name) if reading is None else check_reading(reading, sha)
     store = FileStore(db.settings.files_dir)
     sqlite = db.engine.dialect.name == "sqlite"
-    with _SQLITE_WRITER if sqlite else _nothing(), db.write_session() as session:
+    with _SQLITE_WRITER if sqlite else nullcontext(), db.write_session() as session:
         count = lock(session, count_id)
         ensure_open(count)
         earlier = known_image(session, count.id, sha)
@@ -489,14 +490,6 @@ def receive(
         session.add(ballot)
         session.flush()
         return _answer(ballot, "serial" if first is not None else None, True)
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
 
 
 # --- the state of each ballot -------------------------------------------------------------------
@@ -697,6 +690,32 @@ def _note(note: str) -> str:
     return note
 
 
+def _record(
+    session: Session,
+    ballot: CountedBallot,
+    kind: str,
+    status: str | None,
+    reason: str | None,
+    marks: Mapping[str, str],
+    note: str,
+    actor: str,
+) -> BallotDecision:
+    """Append one decision row (rows are never changed: the database refuses updates)."""
+    row = BallotDecision(
+        ballot_id=ballot.id,
+        kind=kind,
+        status=status,
+        reason=reason,
+        marks=dict(marks),
+        note=note,
+        actor=actor[:120],
+        at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
 def decide(
     session: Session,
     count: Count,
@@ -759,19 +778,7 @@ def decide(
             )
     else:
         raise CongressError("bad_decision", "A decision is valid or invalid")
-    row = BallotDecision(
-        ballot_id=ballot.id,
-        kind="decide",
-        status=status,
-        reason=reason,
-        marks=clean,
-        note=note,
-        actor=actor[:120],
-        at=utcnow(),
-    )
-    session.add(row)
-    session.flush()
-    return row
+    return _record(session, ballot, "decide", status, reason, clean, note, actor)
 
 
 def confirm(
@@ -790,19 +797,11 @@ def confirm(
             "same_member",
             "A decision is confirmed by another member than the one who made it",
         )
-    row = BallotDecision(
-        ballot_id=ballot.id,
-        kind="confirm",
-        status=current.pending.status,
-        reason=current.pending.reason,
-        marks=dict(current.pending.marks or {}),
-        note=_note(note),
-        actor=actor[:120],
-        at=utcnow(),
+    pending = current.pending
+    marks = dict(pending.marks or {})
+    return _record(
+        session, ballot, "confirm", pending.status, pending.reason, marks, _note(note), actor
     )
-    session.add(row)
-    session.flush()
-    return row
 
 
 def reopen_ballot(
@@ -814,19 +813,7 @@ def reopen_ballot(
     note = _note(note)
     if not note:
         raise CongressError("reopen_note", "Say why the ballot is re-opened")
-    row = BallotDecision(
-        ballot_id=ballot.id,
-        kind="reopen",
-        status=None,
-        reason=None,
-        marks={},
-        note=note,
-        actor=actor[:120],
-        at=utcnow(),
-    )
-    session.add(row)
-    session.flush()
-    return row
+    return _record(session, ballot, "reopen", None, None, {}, note, actor)
 
 
 # --- reconciliation, tally, closing -------------------------------------------------------------
