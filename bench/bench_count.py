@@ -14,17 +14,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import re
-import tempfile
 import threading
 import time
-import uuid
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import httpx
-from live import live_server  # bench/live.py, beside this script
+from live import bench_home, live_server  # bench/live.py, beside this script
 
 BALLOTS = 1500
 CANDIDATES = 30
@@ -218,14 +215,7 @@ def main() -> None:
         "--degrade", action="store_true", help="Sheet-fed scanner effects (turns, skew, blur)."
     )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as home:
-        env = dict(os.environ, CONGRESS_HOME=home, CONGRESS_SECRET_KEY="bench")
-        if args.database_url:
-            env["CONGRESS_DATABASE_URL"] = args.database_url
-        from congress.settings import Settings
-
-        settings = Settings.from_env(env)
-        slug = f"bench-{uuid.uuid4().hex[:8]}"
+    with bench_home(args.database_url) as (env, settings, slug):
         started = time.perf_counter()
         election_id, pngs, first, second = prepare(settings, slug, args.ballots, args.degrade)
         size = sum(map(len, pngs)) / len(pngs) / 1024

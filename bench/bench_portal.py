@@ -19,24 +19,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import os
 import random
 import statistics
-import tempfile
 import time
-import uuid
 from collections import defaultdict
 
 import httpx
-from live import live_server, percentile  # bench/live.py, beside this script
-from sqlalchemy import delete, select
+from live import bench_home, live_server, percentile  # bench/live.py, beside this script
+from sqlalchemy import select
 
 from badges.service import issue_token
 from congress import congresses
 from congress.db import Database, upgrade
 from congress.delegate_import import import_delegates
 from congress.demo_data import delegate_rows, rows_to_xlsx
-from congress.models import Congress, Delegate
+from congress.models import Delegate
 from congress.settings import Settings
 from congress.storage import FileStore
 from docs_portal import documents as docs
@@ -205,27 +202,15 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as home:
-        env = dict(os.environ, CONGRESS_HOME=home, CONGRESS_SECRET_KEY="bench")
-        if args.database_url:
-            env["CONGRESS_DATABASE_URL"] = args.database_url
-        settings = Settings.from_env(env)
-        slug = f"bench-{uuid.uuid4().hex[:8]}"
+    with bench_home(args.database_url) as (env, settings, slug):
         badges, document_id = prepare(settings, slug, args.phones)
-        try:
-            with live_server(env, args.workers) as url:
-                backend = "postgresql" if args.database_url else "sqlite"
-                print(
-                    f"{backend}, {args.workers} server worker(s), {args.phones} phones "
-                    f"over {args.seconds:.0f} s"
-                )
-                asyncio.run(drive(url, slug, badges, document_id, args.seconds))
-        finally:
-            if args.database_url:
-                db = Database(settings)
-                with db.session() as session:
-                    session.execute(delete(Congress).where(Congress.slug == slug))
-                db.dispose()
+        with live_server(env, args.workers) as url:
+            backend = "postgresql" if args.database_url else "sqlite"
+            print(
+                f"{backend}, {args.workers} server worker(s), {args.phones} phones "
+                f"over {args.seconds:.0f} s"
+            )
+            asyncio.run(drive(url, slug, badges, document_id, args.seconds))
 
 
 if __name__ == "__main__":

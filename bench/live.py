@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -61,3 +65,29 @@ def live_server(env: dict[str, str], workers: int = 1) -> Iterator[str]:
 
 def percentile(sorted_values: list[float], share: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * share))]
+
+
+@contextmanager
+def bench_home(database_url: str | None) -> Iterator[tuple[dict[str, str], Any, str]]:
+    """(environment, settings, congress slug) of one run: a temporary data directory, and the
+    PostgreSQL database named if any, whose congress of that slug is removed afterwards."""
+    from sqlalchemy import delete
+
+    from congress.db import Database
+    from congress.models import Congress
+    from congress.settings import Settings
+
+    with tempfile.TemporaryDirectory() as home:
+        env = dict(os.environ, CONGRESS_HOME=home, CONGRESS_SECRET_KEY="bench")
+        if database_url:
+            env["CONGRESS_DATABASE_URL"] = database_url
+        settings = Settings.from_env(env)
+        slug = f"bench-{uuid.uuid4().hex[:8]}"
+        try:
+            yield env, settings, slug
+        finally:
+            if database_url:
+                db = Database(settings)
+                with db.session() as session:
+                    session.execute(delete(Congress).where(Congress.slug == slug))
+                db.dispose()
