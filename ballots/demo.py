@@ -284,7 +284,7 @@ def build_demo_election(db: Any, *, congress_id: int, seed: int, echo: Any) -> N
     (home / "demo-ballots.pdf").write_bytes(printed.pdf)
     echo(
         f"ballots: election {election_id} ({DEMO_CANDIDATES} candidates, {DEMO_SEATS} seats), "
-        f"{printed.run.count} ballots printed, one per delegate present: {home / 'demo-ballots.pdf'}"
+        f"{printed.run.count} ballots printed, one per full delegate present: {home / 'demo-ballots.pdf'}"
     )
 
     folder = home / "demo-scans"
