@@ -10,9 +10,10 @@ written, the audit bundle exported and verified from scratch.
 
 from __future__ import annotations
 
+import io
 import random
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,7 +22,8 @@ import numpy as np
 
 DEMO_SEATS = 31
 DEMO_CANDIDATES = 40
-SCAN_DPI = 150  # the printed pages are rendered at this resolution, then "scanned"
+PRINT_DPI = 300  # the printed sheet: rendered finer than the scanner samples it, as paper is
+SCAN_DPI = 150  # the committee's scanner resolution
 # The minutes name the first member head of the committee and the others members.
 MEMBERS = (
     "Nguyễn Thị Hồng Nhung",
@@ -95,10 +97,13 @@ class Voter:
         return kinds, meant
 
 
-def fill_ballots(pdf: bytes, layout: Any, folder: Path, seed: int) -> dict[int, dict[str, str]]:
-    """Every printed ballot filled, sealed and scanned in colour into `folder`, one file per
-    ballot (a JPEG, or a PDF of JPEG pages when the ballot has several pages, as a scanner's
-    "one PDF per ballot" makes); returns what each voter meant, by ballot index."""
+def filled_scans(
+    pdf: bytes, layout: Any, seed: int
+) -> Iterator[tuple[int, dict[str, str], dict[str, str], bytes, str]]:
+    """Every printed ballot filled, sealed and scanned in colour: (index, mark kind per target,
+    what the voter meant per target, file bytes, file suffix), one file per ballot: a JPEG, or a
+    PDF of JPEG pages when the ballot has several pages, as a scanner's "one PDF per ballot"
+    makes."""
     from PIL import Image
 
     from ballots.render import iter_pdf_pages
@@ -106,38 +111,48 @@ def fill_ballots(pdf: bytes, layout: Any, folder: Path, seed: int) -> dict[int, 
 
     rng = np.random.default_rng(seed)
     voter = Voter([item.id for item in layout.items], layout.seats, rng)
-    folder.mkdir(parents=True, exist_ok=True)
-    pages = iter_pdf_pages(pdf, SCAN_DPI)  # one page at a time: a print run is hundreds
-    intents: dict[int, dict[str, str]] = {}
+    pages = iter_pdf_pages(pdf, PRINT_DPI)  # one page at a time: a print run is hundreds
     for index in range(printed_ballots(pdf, layout)):
         kinds, meant = voter.ballot()
         scans = []
         for page_layout in layout.pages:
             gray = next(pages)
             page = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
-            draw_marks(page, page_layout, "strike", SCAN_DPI, rng, choose=kinds)
+            draw_marks(page, page_layout, "strike", PRINT_DPI, rng, choose=kinds)
             if page_layout.seal_box is not None:
-                draw_seal(page, page_layout.seal_box, SCAN_DPI, rng)
+                draw_seal(page, page_layout.seal_box, PRINT_DPI, rng)
             # The committee's scanner is set to colour (the red seal is checked on every
             # ballot) and to one resolution.
             scans.append(
                 scanner_degrade(
-                    page, rng, SCAN_DPI, grayscale_share=0.0, resolutions=(float(SCAN_DPI),)
+                    page, rng, PRINT_DPI, grayscale_share=0.0, resolutions=(float(SCAN_DPI),)
                 )
             )
         if len(scans) == 1:
             ok, encoded = cv2.imencode(".jpg", scans[0], [cv2.IMWRITE_JPEG_QUALITY, 85])
             assert ok
-            (folder / f"phieu-{index + 1:04d}.jpg").write_bytes(encoded.tobytes())
+            yield index, kinds, meant, encoded.tobytes(), ".jpg"
         else:
             images = [Image.fromarray(cv2.cvtColor(s, cv2.COLOR_BGR2RGB)) for s in scans]
+            buffer = io.BytesIO()
             images[0].save(
-                folder / f"phieu-{index + 1:04d}.pdf",
+                buffer,
+                format="PDF",
                 save_all=True,
                 append_images=images[1:],
                 resolution=float(SCAN_DPI),
                 quality=85,
             )
+            yield index, kinds, meant, buffer.getvalue(), ".pdf"
+
+
+def fill_ballots(pdf: bytes, layout: Any, folder: Path, seed: int) -> dict[int, dict[str, str]]:
+    """Every printed ballot filled and scanned into `folder` (see filled_scans); returns what
+    each voter meant, by ballot index."""
+    folder.mkdir(parents=True, exist_ok=True)
+    intents: dict[int, dict[str, str]] = {}
+    for index, _, meant, data, suffix in filled_scans(pdf, layout, seed):
+        (folder / f"phieu-{index + 1:04d}{suffix}").write_bytes(data)
         intents[index] = meant
     return intents
 

@@ -460,11 +460,13 @@ def generate(
     count: int,
     seed: int,
     mode: Mode = "scanner",
-    print_dpi: int = 200,
+    print_dpi: int = 300,
     phone_size: tuple[int, int] = (4000, 3000),
     seal: bool = True,
 ) -> Iterator[SyntheticPage]:
-    """`count` marked ballots (every page of each), deterministic for a seed."""
+    """`count` marked ballots (every page of each), deterministic for a seed. Printed at
+    `print_dpi`, finer than any scan and than the reader's fine blank (200 dpi): paper is not
+    pixels, and a corpus printed at the blank's own resolution hides print-edge differences."""
     rng = np.random.default_rng(seed)
     serials = serials_for(rng, count)
     printed = print_pages(election, serials, print_dpi)
