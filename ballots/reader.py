@@ -31,6 +31,7 @@ from ballots.reader_marks import (
     allowed_ink_mask,
     darkness,
     fine_blank_darkness,
+    fine_strike,
     flag_ink,
     printed_mask,
     reference_darkness,
@@ -367,7 +368,13 @@ def _recheck(
     form: str,
     settings: ReadingSettings,
 ) -> TargetScore:
-    """An unmarked target with faint or hidden ink found at touch_dpi goes to review."""
+    """An unmarked target with faint or hidden ink found at touch_dpi goes to review; a strike
+    that the working resolution saw only in pieces is scored again at touch_dpi."""
+    if score.state == "ambiguous" and score.note is None and form == "strike":
+        fine = fine_strike(gray, homography, score.target, fine_dark[0], settings)
+        if fine >= settings.strike_marked:
+            return replace(score, score=fine, state="marked", note="fine")
+        return score
     if score.state != "unmarked":
         return score
     region = touch_region(score.target, form, settings)

@@ -94,6 +94,55 @@ def fine_blank_darkness(reference: np.ndarray, settings: ReadingSettings) -> tup
     )
 
 
+def _fine_window(
+    gray: np.ndarray,
+    homography: np.ndarray,
+    region: Box,
+    shape: tuple[int, ...],
+    settings: ReadingSettings,
+) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+    """`region` re-warped from the full-resolution scan at touch_dpi, as darkness (with
+    `touch_margin_pt` of paper around it for the local paper brightness), and its pixel box on
+    the fine blank page of `shape`, kept `touch_align_px` inside the page; None when empty."""
+    from ballots.reader_geometry import warp_region
+
+    scale = settings.touch_dpi / 72
+    reach = settings.touch_align_px
+    margin = int(round(settings.touch_margin_pt * scale))
+    height, width = shape[:2]
+    x0 = max(reach, int(math.floor(region[0] * scale)))
+    y0 = max(reach, int(math.floor(region[1] * scale)))
+    x1 = min(width - reach, int(math.ceil(region[2] * scale)))
+    y1 = min(height - reach, int(math.ceil(region[3] * scale)))
+    if x1 - x0 < 1 or y1 - y0 < 1:
+        return None
+    crop = warp_region(
+        gray,
+        homography,
+        (
+            (x0 - margin) / scale,
+            (y0 - margin) / scale,
+            (x1 + margin) / scale,
+            (y1 + margin) / scale,
+        ),
+        scale,
+    )
+    scan = darkness(crop, settings, settings.touch_dpi)[
+        margin : margin + y1 - y0, margin : margin + x1 - x0
+    ]
+    if scan.shape != (y1 - y0, x1 - x0):
+        return None
+    return scan, (x0, y0, x1, y1)
+
+
+def _best_fit(blank: np.ndarray, scan: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """Where the blank window (`scan` plus touch_align_px each side) fits the scan best:
+    (the TM_SQDIFF map, row, column)."""
+    fit = cv2.matchTemplate(blank, scan, cv2.TM_SQDIFF)
+    best_y, best_x = divmod(int(np.argmin(fit)), fit.shape[1])
+    return fit, best_y, best_x
+
+
 def touch_area(
     gray: np.ndarray,
     homography: np.ndarray,
@@ -115,42 +164,19 @@ def touch_area(
     print further than a sharp scan); the search stops at the first that leaves less than
     `touch_area_pt2`.
     """
-    from ballots.reader_geometry import warp_region
-
     scale = settings.touch_dpi / 72
     reach = settings.touch_align_px
-    margin = int(round(settings.touch_margin_pt * scale))
     blanks = [fine_dark] if isinstance(fine_dark, np.ndarray) else list(fine_dark)
-    height, width = blanks[0].shape
-    x0 = max(reach, int(math.floor(region[0] * scale)))
-    y0 = max(reach, int(math.floor(region[1] * scale)))
-    x1 = min(width - reach, int(math.ceil(region[2] * scale)))
-    y1 = min(height - reach, int(math.ceil(region[3] * scale)))
-    if x1 - x0 < 1 or y1 - y0 < 1:
+    window = _fine_window(gray, homography, region, blanks[0].shape, settings)
+    if window is None:
         return 0.0
-    crop = warp_region(
-        gray,
-        homography,
-        (
-            (x0 - margin) / scale,
-            (y0 - margin) / scale,
-            (x1 + margin) / scale,
-            (y1 + margin) / scale,
-        ),
-        scale,
-    )
-    scan = darkness(crop, settings, settings.touch_dpi)[
-        margin : margin + y1 - y0, margin : margin + x1 - x0
-    ]
-    if scan.shape != (y1 - y0, x1 - x0):
-        return 0.0
+    scan, (x0, y0, x1, y1) = window
     rows, cols = scan.shape
     core = np.ones((2, 2), np.uint8)
     least_pt2 = math.inf
     for candidate in blanks:
         blank = candidate[y0 - reach : y1 + reach, x0 - reach : x1 + reach]
-        fit = cv2.matchTemplate(blank, scan, cv2.TM_SQDIFF)
-        best_y, best_x = divmod(int(np.argmin(fit)), fit.shape[1])
+        fit, best_y, best_x = _best_fit(blank, scan)
         least = rows * cols
         for dy in (-1, 0, 1):
             for dx in (-1, 0, 1):
@@ -163,6 +189,51 @@ def touch_area(
         if least_pt2 < settings.touch_area_pt2:
             break  # explained: the softer blanks cannot find more
     return least_pt2
+
+
+def fine_strike(
+    gray: np.ndarray,
+    homography: np.ndarray,
+    target: Target,
+    fine_dark: np.ndarray,
+    settings: ReadingSettings,
+) -> float:
+    """The strike score of a name re-read at touch_dpi (see score_strike).
+
+    At the working resolution the blank's print, grown by `reference_dilate_px` for the warp's
+    error, hides the spaces between a name's letters, and a thin stroke through a dense name
+    shows only in pieces. Here the name's band is warped again from the full-resolution scan
+    and compared with the sharp fine blank (3x3 max) at its best alignment: ink is what the
+    blank does not explain by `touch_dark`, kept only where a 2x2 block is all ink (print-edge
+    slivers are one pixel wide) and in pieces wider than `strike_sliver_px` at that resolution;
+    the print hiding the stroke is the blank's darkness above `touch_dark`.
+    """
+    scale = settings.touch_dpi / 72
+    reach = settings.touch_align_px
+    x0, y0, x1, y1 = target.box
+    h = y1 - y0
+    band = (
+        x0 - settings.strike_reach_pt,
+        y0 + settings.strike_band[0] * h,
+        x1 + settings.strike_reach_pt,
+        y0 + settings.strike_band[1] * h,
+    )
+    window = _fine_window(gray, homography, band, fine_dark.shape, settings)
+    if window is None:
+        return 0.0
+    scan, (bx0, by0, bx1, by1) = window
+    blank_window = fine_dark[by0 - reach : by1 + reach, bx0 - reach : bx1 + reach]
+    _, best_y, best_x = _best_fit(blank_window, scan)
+    blank = blank_window[best_y : best_y + scan.shape[0], best_x : best_x + scan.shape[1]]
+    core = np.ones((2, 2), np.uint8)
+    excess = ((scan - blank) > settings.touch_dark).astype(np.uint8)
+    ink = cv2.morphologyEx(excess, cv2.MORPH_OPEN, core) > 0
+    pieces = without_slivers(ink, settings.strike_sliver_px * 2)
+    gap = max(1, int(round(settings.strike_gap_pt * scale)))
+    _, first, last = strike_run(pieces, blank > settings.touch_dark, gap)
+    name0, name1 = x0 * scale - bx0, x1 * scale - bx0
+    covered = max(0.0, min(last + 1, name1) - max(first, name0)) if last > first else 0.0
+    return min(1.0, covered / max(1e-6, name1 - name0))
 
 
 def residual_columns(
