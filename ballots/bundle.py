@@ -474,6 +474,7 @@ def _comparable(reading: Mapping[str, Any]) -> dict[str, Any]:
     from ballots.reader import _STATUS_RANK, REASONS
 
     out = dict(reading)
+    out.pop("reader_version", None)  # reported once for the bundle, not per ballot
     reasons = [r for r in reading.get("reasons") or [] if r != "serial_seen"]
     status = "valid"
     for reason in reasons:
@@ -714,6 +715,20 @@ def _recount(
     reread_ok = 0
     parsed = [json.loads(files[name]) for name in records]
     wanted = sorted({str(r.get("image")) for r in parsed} & set(images))
+    from ballots.reader import READER_VERSION
+
+    versions = {int((r.get("reading") or {}).get("reader_version", 1)) for r in parsed}
+    if versions - {READER_VERSION}:
+        report.differ(
+            "reader_version",
+            N_(
+                "The ballots were read by reader version %(recorded)s and this program reads "
+                "with version %(current)s: differences below may come from the reader, not the "
+                "ballots; verify with the congress release that made the bundle"
+            ),
+            recorded=", ".join(str(v) for v in sorted(versions)),
+            current=READER_VERSION,
+        )
     args = (spec_data, layout_data, settings_data, raw_key, rules)
     fresh = dict(zip(wanted, _read_all(wanted, args, bundle, workers), strict=True))
     for name, record in zip(records, parsed, strict=True):

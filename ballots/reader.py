@@ -45,6 +45,7 @@ from ballots.reader_settings import ReadingSettings
 from ballots.serials import PageToken, PageTokenError, decode_page_token, parse_page_token
 
 __all__ = [
+    "READER_VERSION",
     "REASONS",
     "BallotReading",
     "ElectionRules",
@@ -61,6 +62,11 @@ __all__ = [
 ]
 
 Status = Literal["valid", "invalid", "review", "rejected"]
+
+# Raised whenever the same image and settings can read differently (a new step, a changed
+# measure), so a recount can tell a changed reader from a changed ballot. Readings recorded
+# without it are version 1. Version 2: the fine strike at touch_dpi (note "fine").
+READER_VERSION = 2
 
 # Every reason code and the status it forces; the order is the order reasons are reported in.
 REASONS: dict[str, Status] = {
@@ -268,6 +274,7 @@ class BallotReading:
                 {"page": f.page, "box": list(f.box), "area_pt2": f.area_pt2} for f in self.flagged
             ],
             "settings": self.settings.to_dict(),
+            "reader_version": READER_VERSION,
         }
 
     def to_json(self) -> str:

@@ -272,6 +272,30 @@ def test_one_pixel_of_one_image(
     ]  # the record names the old image
 
 
+def test_readings_of_another_reader_version_are_named_once(
+    bundle: tuple[Path, BundleInput], election: SynthElection, tmp_path: Path
+) -> None:
+    from ballots.reader import READER_VERSION
+
+    path = _copy(bundle[0], tmp_path)
+    records = sorted((path / "ballots").iterdir())
+    assert all(
+        json.loads(p.read_bytes())["reading"]["reader_version"] == READER_VERSION for p in records
+    )
+    # A bundle made before readings carried the version (version 1): said once, first, in the
+    # user's language; the readings themselves still match, so nothing else is listed.
+    for record in records:
+        _edit_json(record, lambda d: d["reading"].pop("reader_version"))
+    _resign(path, election.private_key)
+    report = verify_bundle(path)
+    assert [f.code for f in report.differences] == ["reader_version"]
+    assert report.differences[0].params == {"recorded": "1", "current": READER_VERSION}
+    (text,) = _texts(report)
+    assert "reader version 1" in text and f"version {READER_VERSION}" in text
+    (vi,) = _texts(report, "vi")
+    assert vi != text
+
+
 def test_one_decision(
     bundle: tuple[Path, BundleInput], election: SynthElection, tmp_path: Path
 ) -> None:
