@@ -19,6 +19,7 @@ from ballots.reader_geometry import (
     detection_image,
     find_marks,
     fit_page,
+    least_dpi,
     read_qr,
     read_qr_anywhere,
     scale_homography,
@@ -65,7 +66,8 @@ Status = Literal["valid", "invalid", "review", "rejected"]
 
 # Raised whenever the same image and settings can read differently (a new step, a changed
 # measure), so a recount can tell a changed reader from a changed ballot. Readings recorded
-# without it are version 1. Version 2: the fine strike at touch_dpi (note "fine").
+# without it are version 1. Version 2: the fine strike at touch_dpi (note "fine") and the
+# low_resolution review of pages coarser than min_dpi.
 READER_VERSION = 2
 
 # Every reason code and the status it forces; the order is the order reasons are reported in.
@@ -79,6 +81,7 @@ REASONS: dict[str, Status] = {
     "nobody_elected": "invalid",
     "missing_page": "review",
     "seal_unverifiable": "review",
+    "low_resolution": "review",
     "ambiguous_mark": "review",
     "private_mark": "review",
 }
@@ -208,10 +211,13 @@ class PageReading:
     seal: bool | None = None  # None: not checked (not page 1, grayscale, or not required)
     seal_share: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    dpi: float | None = None  # the page's coarsest sampling in the scan (least_dpi)
+    coarse: bool = False  # dpi below settings.min_dpi
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "file": self.file,
+            "dpi": round(self.dpi, 1) if self.dpi is not None else None,
             "index": self.index,
             "page": self.token.page if self.token else None,
             "error": self.error,
@@ -342,6 +348,8 @@ def analyse_page(
         return reading
     page = context.layout.page(reading.token.page)
     reading.geometry = geometry_small
+    reading.dpi = least_dpi(geometry_small.homography, page, scale)
+    reading.coarse = reading.dpi < settings.min_dpi
     warped = warp_page(small, geometry_small.homography, page, settings)
     lap("warp")
     printed, allowed = context.masks(page)
@@ -439,6 +447,8 @@ def judge(
             reasons.add("ambiguous_mark")
         if any(p.flagged for p in pages):
             reasons.add("private_mark")
+        if any(p.coarse for p in pages):
+            reasons.add("low_resolution")
         if rules.seal_required:
             first = [p for p in pages if p.token is not None and p.token.page == 1]
             if first:

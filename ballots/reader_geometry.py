@@ -113,6 +113,18 @@ def fit_page(
     )
 
 
+def least_dpi(homography: np.ndarray, page: PageLayout, image_scale: float = 1.0) -> float:
+    """The coarsest sampling of the page in the image, in dots per inch: the shortest image
+    step of one point, across and down, over a 5 x 5 grid of the page (a photo taken at an
+    angle samples the far edge coarser). `image_scale`: the image's size relative to the scan."""
+    least = math.inf
+    for x in np.linspace(0, page.width, 5):
+        for y in np.linspace(0, page.height, 5):
+            at, across, down = map_points(homography, np.array([[x, y], [x + 1, y], [x, y + 1]]))
+            least = min(least, float(np.linalg.norm(across - at)), float(np.linalg.norm(down - at)))
+    return least / image_scale * 72
+
+
 def scale_homography(homography: np.ndarray, image_scale: float) -> np.ndarray:
     """The homography onto an image resized by `image_scale`."""
     return np.diag([image_scale, image_scale, 1.0]) @ homography

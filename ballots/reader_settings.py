@@ -17,6 +17,8 @@ class ReadingSettings:
     min_marks: int = 3  # registration marks needed for a trustworthy homography
     max_mark_error_pt: float = 6.0  # a homography that misplaces a mark corner more is refused
     qr_dpi: float = 250.0  # the QR area alone is warped at this resolution for decoding
+    min_dpi: float = 147.0  # a page sampled coarser than this anywhere (a small or far phone
+    # photo) cannot rule out a light touch: its ballot goes to review (a 150-dpi scan passes)
     # ink
     background_kernel_pt: float = 20.0  # wider than any printed glyph: the paper's own brightness
     ink_darkness: float = 0.28  # 1 - pixel/background above this is ink (pencil included)

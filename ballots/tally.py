@@ -532,6 +532,7 @@ REASON_NAMES: dict[str, str] = {
     "nobody_elected": N_("nobody elected"),
     "missing_page": N_("a page is missing"),
     "seal_unverifiable": N_("seal cannot be checked on a grayscale scan"),
+    "low_resolution": N_("image too coarse to rule out a light mark"),
     "ambiguous_mark": N_("doubtful mark"),
     "private_mark": N_("private mark"),
     "improper_strike": N_("name struck improperly"),

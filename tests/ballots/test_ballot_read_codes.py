@@ -21,7 +21,8 @@ SETTINGS = ReadingSettings()
 
 
 def test_reason_codes_and_their_status_are_stable():
-    # Stored with every reading and documented in docs/ballot-reading.md: never renamed.
+    # Stored with every reading and documented in docs/ballot-reading.md: never renamed (codes
+    # may be added: low_resolution came with reader version 2).
     assert REASONS == {
         "page_unreadable": "rejected",
         "serial_forged": "rejected",
@@ -32,13 +33,14 @@ def test_reason_codes_and_their_status_are_stable():
         "nobody_elected": "invalid",
         "missing_page": "review",
         "seal_unverifiable": "review",
+        "low_resolution": "review",
         "ambiguous_mark": "review",
         "private_mark": "review",
     }
     assert list(REASONS) == [
         "page_unreadable", "serial_forged", "wrong_election", "serial_seen", "seal_missing",
         "more_than_seats", "nobody_elected", "missing_page", "seal_unverifiable",
-        "ambiguous_mark", "private_mark",
+        "low_resolution", "ambiguous_mark", "private_mark",
     ]  # fmt: skip
 
 
@@ -64,3 +66,29 @@ def test_another_election_or_round_is_rejected(election_id, round_):
     own = read_ballot([print_pages(election, ["DDDDDDDDDD"], 200)[0]], ctx)
     assert (own.election_id, own.status, own.reasons) == (7, "invalid", ["more_than_seats"])
     assert [s.state for s in own.scores] == ["unmarked"] * 6
+
+
+def test_a_page_sampled_coarser_than_min_dpi_goes_to_review():
+    # A light touch on a 3-MP photo (the sheet at 120-145 dpi) can be too faint to find; such
+    # a ballot is never counted without the committee. A 150-dpi scan is not coarse.
+    election = make_election("strike", 6, seats=4, seed=2)
+    refs = reference_pages(election.spec, election.layout, SETTINGS)
+    ctx = ReadingContext(
+        election.layout, refs, election.private_key.public_key(),
+        ElectionRules(6, True, False), SETTINGS,
+    )  # fmt: skip
+    page = print_pages(election, ["DDDDDDDDDD"], 300)[0]
+    read = {}
+    for dpi in (150, 140):
+        scan = cv2.resize(page, None, fx=dpi / 300, fy=dpi / 300, interpolation=cv2.INTER_AREA)
+        read[dpi] = read_ballot([scan], ctx)
+    assert (read[150].status, read[150].reasons) == ("valid", [])
+    assert read[150].pages[0].dpi == pytest.approx(150, abs=0.5)
+    assert (read[140].status, read[140].reasons) == ("review", ["low_resolution"])
+    assert read[140].pages[0].dpi == pytest.approx(140, abs=0.5)
+    assert read[140].to_dict()["pages"][0]["dpi"] == round(read[140].pages[0].dpi, 1)
+    # Every target is still read and scored; the committee sees them with the scan.
+    assert [s.state for s in read[140].scores] == ["unmarked"] * 6
+    relaxed = replace(ctx, settings=replace(SETTINGS, min_dpi=130.0))
+    assert read_ballot([cv2.resize(page, None, fx=140 / 300, fy=140 / 300,
+                                   interpolation=cv2.INTER_AREA)], relaxed).status == "valid"  # fmt: skip
