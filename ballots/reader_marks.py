@@ -210,15 +210,9 @@ def fine_strike(
     """
     scale = settings.touch_dpi / 72
     reach = settings.touch_align_px
-    x0, y0, x1, y1 = target.box
-    h = y1 - y0
-    band = (
-        x0 - settings.strike_reach_pt,
-        y0 + settings.strike_band[0] * h,
-        x1 + settings.strike_reach_pt,
-        y0 + settings.strike_band[1] * h,
+    window = _fine_window(
+        gray, homography, strike_band(target, settings), fine_dark.shape, settings
     )
-    window = _fine_window(gray, homography, band, fine_dark.shape, settings)
     if window is None:
         return 0.0
     scan, (bx0, by0, bx1, by1) = window
@@ -231,9 +225,7 @@ def fine_strike(
     pieces = without_slivers(ink, settings.strike_sliver_px * 2)
     gap = max(1, int(round(settings.strike_gap_pt * scale)))
     _, first, last = strike_run(pieces, blank > settings.touch_dark, gap)
-    name0, name1 = x0 * scale - bx0, x1 * scale - bx0
-    covered = max(0.0, min(last + 1, name1) - max(first, name0)) if last > first else 0.0
-    return min(1.0, covered / max(1e-6, name1 - name0))
+    return _name_share(first, last, target.box[0] * scale - bx0, target.box[2] * scale - bx0)
 
 
 def residual_columns(
@@ -353,6 +345,28 @@ def strike_run(ink: np.ndarray, printed: np.ndarray, max_gap_px: int) -> tuple[f
     return best[0] / width, best[1], best[2]
 
 
+def strike_band(target: Target, settings: ReadingSettings) -> Box:
+    """Where a strike through a name is followed: the name's `strike_band` rows, from
+    `strike_reach_pt` before the name to as far after it (layout points)."""
+    x0, y0, x1, y1 = target.box
+    h = y1 - y0
+    reach = settings.strike_reach_pt
+    return (
+        x0 - reach,
+        y0 + settings.strike_band[0] * h,
+        x1 + reach,
+        y0 + settings.strike_band[1] * h,
+    )
+
+
+def _name_share(first: int, last: int, name0: float, name1: float) -> float:
+    """The share of a name (pixel columns name0..name1) that the strike first..last crosses:
+    the ends of a strike often lie hidden in the first and last letters, so only the part over
+    the name counts."""
+    covered = max(0.0, min(last + 1, name1) - max(first, name0)) if last > first else 0.0
+    return min(1.0, covered / max(1e-6, name1 - name0))
+
+
 def score_strike(
     target: Target,
     page_number: int,
@@ -365,22 +379,12 @@ def score_strike(
     scale = settings.working_dpi / 72
     x0, y0, x1, y1 = target.box
     h = y1 - y0
-    reach = settings.strike_reach_pt
-    band = (
-        x0 - reach,
-        y0 + settings.strike_band[0] * h,
-        x1 + reach,
-        y0 + settings.strike_band[1] * h,
-    )
-    bx0, by0, bx1, by1 = _px_box(band, scale, ink.shape)
+    bx0, by0, bx1, by1 = _px_box(strike_band(target, settings), scale, ink.shape)
     gap = max(1, int(round(settings.strike_gap_pt * scale)))
     pieces = without_slivers(ink[by0:by1, bx0:bx1], settings.strike_sliver_px)
     _, first, last = strike_run(pieces, printed[by0:by1, bx0:bx1], gap)
-    # Only the part of the strike over the name counts; the ends often lie hidden in the
-    # first and last letters, so the search starts outside the name.
     name0, name1 = x0 * scale - bx0, x1 * scale - bx0
-    covered = max(0.0, min(last + 1, name1) - max(first, name0)) if last > first else 0.0
-    score = min(1.0, covered / max(1e-6, name1 - name0))
+    score = _name_share(first, last, name0, name1)
     state = classify(score, settings.strike_marked, settings.strike_marginal)
     note = None
     pad = settings.strike_touch_reach_pt * scale
