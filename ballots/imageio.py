@@ -6,6 +6,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -41,15 +42,37 @@ def _normalise(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(image)
 
 
+def _image_dpi(page: Any) -> float | None:
+    """The resolution of a PDF page's main image (a scanner's PDF holds one image a page): the
+    largest image covering at least half the page; None when there is none (a vector page)."""
+    import pypdfium2.raw as pdfium_c
+
+    width, height = page.get_size()
+    found: tuple[float, float] | None = None
+    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)):
+        left, bottom, right, top = obj.get_bounds()
+        area = (right - left) * (top - bottom)
+        if area >= 0.5 * width * height and (found is None or area > found[0]):
+            meta = obj.get_metadata()
+            found = (area, float(min(meta.horizontal_dpi, meta.vertical_dpi)))
+    return found[1] if found is not None and found[1] > 0 else None
+
+
 def _pdf_pages(data: bytes, dpi: int) -> list[np.ndarray]:
+    """Every page rendered at `dpi`, or at its scanned image's own resolution when that is
+    coarser: upsampling adds no detail, and the reader must see how coarse the scan really is
+    (pages[].dpi, low_resolution)."""
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(data)
     try:
         pages = []
         for index in range(len(document)):
+            page = document[index]
+            native = _image_dpi(page)
+            render_dpi = float(dpi) if native is None else min(float(dpi), max(72.0, native))
             # Colour, so a red seal stays visible to the seal check.
-            bitmap = document[index].render(scale=dpi / 72, rev_byteorder=False)
+            bitmap = page.render(scale=render_dpi / 72, rev_byteorder=False)
             array = np.asarray(bitmap.to_numpy())
             pages.append(_normalise(array[:, :, :3].copy()))
         return pages

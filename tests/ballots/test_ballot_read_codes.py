@@ -92,3 +92,31 @@ def test_a_page_sampled_coarser_than_min_dpi_goes_to_review():
     relaxed = replace(ctx, settings=replace(SETTINGS, min_dpi=130.0))
     assert read_ballot([cv2.resize(page, None, fx=140 / 300, fy=140 / 300,
                                    interpolation=cv2.INTER_AREA)], relaxed).status == "valid"  # fmt: skip
+
+
+def test_a_pdf_is_read_at_its_scanned_image_resolution_at_most():
+    # A scanner's PDF of a 140-dpi image is as coarse as the image: rendering it at 200 dpi
+    # would hide that. A 300-dpi image is read at 200 dpi, a page without an image too.
+    import io
+
+    from PIL import Image
+
+    from ballots.imageio import load_bytes
+
+    election = make_election("strike", 6, seats=4, seed=2)
+    refs = reference_pages(election.spec, election.layout, SETTINGS)
+    ctx = ReadingContext(
+        election.layout, refs, election.private_key.public_key(),
+        ElectionRules(6, True, False), SETTINGS,
+    )  # fmt: skip
+    page = print_pages(election, ["DDDDDDDDDD"], 300)[0]
+    seen = {}
+    for dpi in (140, 150, 300):
+        scan = cv2.resize(page, None, fx=dpi / 300, fy=dpi / 300, interpolation=cv2.INTER_AREA)
+        buffer = io.BytesIO()
+        Image.fromarray(scan).save(buffer, format="PDF", resolution=float(dpi))
+        (scanned_page,) = load_bytes(buffer.getvalue(), "scan.pdf").pages
+        assert abs(scanned_page.shape[1] - page.shape[1] * min(dpi, 200) / 300) <= 1
+        reading = read_ballot([scanned_page], ctx)
+        seen[dpi] = (reading.reasons, round(reading.pages[0].dpi or 0))
+    assert seen == {140: (["low_resolution"], 140), 150: ([], 150), 300: ([], 200)}
