@@ -10,6 +10,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ballots.demo import DEMO_SEATS, _candidates, filled_scans
@@ -57,8 +58,6 @@ def demo_election(seed: int = DEMO_SEED) -> DemoElection:
 def read_demo_ballots(count: int, seed: int) -> Counter:
     """(kind, meant, read) counts over `count` demo ballots, each filled and scanned as the demo
     does it and read from its file bytes as the station reads it."""
-    import numpy as np
-
     election = demo_election()
     settings = ReadingSettings()
     context = ReadingContext(
@@ -75,7 +74,11 @@ def read_demo_ballots(count: int, seed: int) -> Counter:
     outcome: Counter = Counter()
     for index, kinds, meant, data, suffix in filled_scans(pdf.getvalue(), election.layout, seed):
         (reading,) = read_files([load_bytes(data, f"phieu-{index}{suffix}")], context)
-        assert not {"page_unreadable", "serial_forged", "missing_page"} & set(reading.reasons)
+        # A 150-dpi colour scan: identified, whole, sealed, and not too coarse.
+        assert not {
+            "page_unreadable", "serial_forged", "missing_page", "seal_missing",
+            "seal_unverifiable", "low_resolution",
+        } & set(reading.reasons), reading.reasons  # fmt: skip
         states = {s.target.id: s.state for s in reading.scores}
         assert set(states) == set(meant)
         for target, state in states.items():
