@@ -458,7 +458,9 @@ def judge(
                     reasons.add("seal_missing")
         if layout.form in ("strike", "agree") and "missing_page" not in reasons:
             low, high = _elected_bounds(layout, scores)
-            if low > rules.seats:
+            # On a coarse page an unmarked target may hide a light touch, so the fewest elected
+            # is not known: the committee, not the machine, finds such a ballot invalid.
+            if low > rules.seats and "low_resolution" not in reasons:
                 reasons.add("more_than_seats")
             if high == 0 and rules.nobody_elected_invalid and len(layout.items) > 1:
                 reasons.add("nobody_elected")

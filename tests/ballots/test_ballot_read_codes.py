@@ -89,6 +89,16 @@ def test_a_page_sampled_coarser_than_min_dpi_goes_to_review():
     assert read[140].to_dict()["pages"][0]["dpi"] == round(read[140].pages[0].dpi, 1)
     # Every target is still read and scored; the committee sees them with the scan.
     assert [s.state for s in read[140].scores] == ["unmarked"] * 6
+    # Nobody struck: 6 names for 4 seats is invalid on a fine scan; on a coarse one a light
+    # touch may be hidden in any name, so the committee, not the machine, decides.
+    strict = replace(ctx, rules=ElectionRules(4, True, False))
+    fine = cv2.resize(page, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    coarse = cv2.resize(page, None, fx=140 / 300, fy=140 / 300, interpolation=cv2.INTER_AREA)
+    assert read_ballot([fine], strict).reasons == ["more_than_seats"]
+    assert (read_ballot([coarse], strict).status, read_ballot([coarse], strict).reasons) == (
+        "review",
+        ["low_resolution"],
+    )
     relaxed = replace(ctx, settings=replace(SETTINGS, min_dpi=130.0))
     assert read_ballot([cv2.resize(page, None, fx=140 / 300, fy=140 / 300,
                                    interpolation=cv2.INTER_AREA)], relaxed).status == "valid"  # fmt: skip
