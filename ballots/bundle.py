@@ -486,6 +486,25 @@ def _comparable(reading: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _reader_version(record: Any) -> int:
+    """The reader version a ballot record's reading names (1 when it names none); 0 when the
+    record or its version is malformed (reported as a version of its own)."""
+    reading = record.get("reading") if isinstance(record, Mapping) else None
+    if not isinstance(reading, Mapping):
+        return 0
+    version = reading.get("reader_version", 1)
+    return version if isinstance(version, int) and not isinstance(version, bool) else 0
+
+
+def _known_keys(recorded: Any, fresh: Any) -> Any:
+    """`fresh` without the mapping keys that `recorded` lacks, at every depth."""
+    if isinstance(recorded, Mapping) and isinstance(fresh, Mapping):
+        return {k: _known_keys(recorded[k], v) for k, v in fresh.items() if k in recorded}
+    if isinstance(recorded, list) and isinstance(fresh, list) and len(recorded) == len(fresh):
+        return [_known_keys(r, f) for r, f in zip(recorded, fresh, strict=True)]
+    return fresh
+
+
 def _load_json(files: Mapping[str, bytes], name: str, report: VerifyReport) -> Any:
     if name not in files:
         report.differ("file_missing", N_("%(file)s is missing"), file=name)
@@ -717,7 +736,7 @@ def _recount(
     wanted = sorted({str(r.get("image")) for r in parsed} & set(images))
     from ballots.reader import READER_VERSION
 
-    versions = {int((r.get("reading") or {}).get("reader_version", 1)) for r in parsed}
+    versions = {_reader_version(r) for r in parsed}
     if versions - {READER_VERSION}:
         report.differ(
             "reader_version",
@@ -759,7 +778,11 @@ def _recount(
             reread = recorded
             changes: list[tuple[str, Any, Any]] = [("image", None, None)]
         else:
-            changes = diff(_comparable(recorded), _comparable(reread), tolerance=FLOAT_TOLERANCE)
+            fresh_reading = _comparable(reread)
+            if _reader_version(record) != READER_VERSION:
+                # Keys an older reader did not write are not differences (reported once above).
+                fresh_reading = _known_keys(recorded, fresh_reading)
+            changes = diff(_comparable(recorded), fresh_reading, tolerance=FLOAT_TOLERANCE)
             for where, old, new in changes:
                 report.differ(
                     "reading_differs",

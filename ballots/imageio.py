@@ -43,19 +43,29 @@ def _normalise(image: np.ndarray) -> np.ndarray:
 
 
 def _image_dpi(page: Any) -> float | None:
-    """The resolution of a PDF page's main image (a scanner's PDF holds one image a page): the
-    largest image covering at least half the page; None when there is none (a vector page)."""
+    """The resolution of a PDF page's scanned image (a scanner's PDF holds one image a page):
+    of the images covering at least half the page, the finest (a mixed-raster scan lays a fine
+    text mask over a coarse background); None when there is none (a vector page). Measured along
+    the image's own axes from its matrix, so an image drawn turned is not taken for a coarse one.
+    """
+    import math
+
     import pypdfium2.raw as pdfium_c
 
     width, height = page.get_size()
-    found: tuple[float, float] | None = None
+    finest: float | None = None
     for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)):
         left, bottom, right, top = obj.get_bounds()
-        area = (right - left) * (top - bottom)
-        if area >= 0.5 * width * height and (found is None or area > found[0]):
-            meta = obj.get_metadata()
-            found = (area, float(min(meta.horizontal_dpi, meta.vertical_dpi)))
-    return found[1] if found is not None and found[1] > 0 else None
+        if (right - left) * (top - bottom) < 0.5 * width * height:
+            continue
+        matrix = obj.get_matrix()
+        columns, rows = obj.get_px_size()
+        across, down = math.hypot(matrix.a, matrix.b), math.hypot(matrix.c, matrix.d)
+        if across <= 0 or down <= 0:
+            continue
+        dpi = min(columns / across, rows / down) * 72
+        finest = dpi if finest is None else max(finest, dpi)
+    return finest if finest is not None and finest > 0 else None
 
 
 def _pdf_pages(data: bytes, dpi: int) -> list[np.ndarray]:

@@ -386,8 +386,8 @@ def _recheck(
     """An unmarked target with faint or hidden ink found at touch_dpi goes to review; a strike
     that the working resolution saw only in pieces is scored again at touch_dpi."""
     if score.state == "ambiguous" and score.note is None and form == "strike":
-        fine = fine_strike(gray, homography, score.target, fine_dark[0], settings)
-        if fine >= settings.strike_marked:
+        fine = fine_strike(gray, homography, score.target, fine_dark, settings)
+        if fine >= settings.fine_strike_marked:
             return replace(score, score=fine, state="marked", note="fine")
         return score
     if score.state != "unmarked":

@@ -195,37 +195,50 @@ def fine_strike(
     gray: np.ndarray,
     homography: np.ndarray,
     target: Target,
-    fine_dark: np.ndarray,
+    fine_dark: np.ndarray | Sequence[np.ndarray],
     settings: ReadingSettings,
 ) -> float:
-    """The strike score of a name re-read at touch_dpi (see score_strike).
+    """The strike score of a name re-read at touch_dpi (see score_strike): the LEAST score any
+    fine blank and alignment gives, so that no single fit can make a strike out of nothing.
 
     At the working resolution the blank's print, grown by `reference_dilate_px` for the warp's
     error, hides the spaces between a name's letters, and a thin stroke through a dense name
     shows only in pieces. Here the name's band is warped again from the full-resolution scan
-    and compared with the sharp fine blank (3x3 max) at its best alignment: ink is what the
-    blank does not explain by `touch_dark`, kept only where a 2x2 block is all ink (print-edge
-    slivers are one pixel wide) and in pieces wider than `strike_sliver_px` at that resolution;
+    and compared with each fine blank (`fine_blank_darkness`: sharp, then blurred) at its best
+    alignment and the 8 shifts around it (a thick stroke can pull the best fit a pixel or two
+    off, and a wrongly aligned blank leaves letter edges that look like a stroke): ink is what
+    the blank does not explain by `touch_dark`, kept only where a 2x2 block is all ink
+    (print-edge slivers are one pixel wide) and in pieces wider than 2 x `strike_sliver_px`;
     the print hiding the stroke is the blank's darkness above `touch_dark`.
     """
+    blanks = [fine_dark] if isinstance(fine_dark, np.ndarray) else list(fine_dark)
     scale = settings.touch_dpi / 72
     reach = settings.touch_align_px
-    window = _fine_window(
-        gray, homography, strike_band(target, settings), fine_dark.shape, settings
-    )
+    band = strike_band(target, settings)
+    window = _fine_window(gray, homography, band, blanks[0].shape, settings)
     if window is None:
         return 0.0
     scan, (bx0, by0, bx1, by1) = window
-    blank_window = fine_dark[by0 - reach : by1 + reach, bx0 - reach : bx1 + reach]
-    _, best_y, best_x = _best_fit(blank_window, scan)
-    blank = blank_window[best_y : best_y + scan.shape[0], best_x : best_x + scan.shape[1]]
+    rows, cols = scan.shape
+    name0, name1 = target.box[0] * scale - bx0, target.box[2] * scale - bx0
     core = np.ones((2, 2), np.uint8)
-    excess = ((scan - blank) > settings.touch_dark).astype(np.uint8)
-    ink = cv2.morphologyEx(excess, cv2.MORPH_OPEN, core) > 0
-    pieces = without_slivers(ink, settings.strike_sliver_px * 2)
     gap = max(1, int(round(settings.strike_gap_pt * scale)))
-    _, first, last = strike_run(pieces, blank > settings.touch_dark, gap)
-    return _name_share(first, last, target.box[0] * scale - bx0, target.box[2] * scale - bx0)
+    least = 1.0
+    for candidate in blanks:
+        around = candidate[by0 - reach : by1 + reach, bx0 - reach : bx1 + reach]
+        fit, best_y, best_x = _best_fit(around, scan)
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                sy, sx = best_y + dy, best_x + dx
+                if not (0 <= sy < fit.shape[0] and 0 <= sx < fit.shape[1]):
+                    continue
+                blank = around[sy : sy + rows, sx : sx + cols]
+                excess = ((scan - blank) > settings.touch_dark).astype(np.uint8)
+                ink = cv2.morphologyEx(excess, cv2.MORPH_OPEN, core) > 0
+                pieces = without_slivers(ink, settings.strike_sliver_px * 2)
+                _, first, last = strike_run(pieces, blank > settings.touch_dark, gap)
+                least = min(least, _name_share(first, last, name0, name1))
+    return least
 
 
 def residual_columns(

@@ -47,6 +47,9 @@ class ReadingSettings:
     touch_blur_px: tuple[float, ...] = (0.0, 1.0, 2.0)  # blurs of the fine blank, at touch_dpi:
     # per target the one that fits the scan best (a phone photo is softer) is compared with it
     touch_dark: float = 0.25  # scan darkness above the aligned fine blank's (3x3 max) = ink
+    fine_strike_marked: float = 0.85  # a name between the strike thresholds is marked only
+    # when its strike, followed again at touch_dpi, crosses this share of it: whole strikes
+    # measured 0.92-1.0 there, partial ones up to about 0.7 (a thick marker, a blurred scan)
     touch_area_pt2: float = 0.2  # that much such ink's core (pixels whose 2x2 block is all
     # such ink: print-edge slivers are one pixel wide) on an unmarked target sends it to review
     around_zone: float = 0.6  # above/below zones, in name-box heights, where circles show

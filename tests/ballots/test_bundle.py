@@ -282,10 +282,21 @@ def test_readings_of_another_reader_version_are_named_once(
     assert all(
         json.loads(p.read_bytes())["reading"]["reader_version"] == READER_VERSION for p in records
     )
+
     # A bundle made before readings carried the version (version 1): said once, first, in the
     # user's language; the readings themselves still match, so nothing else is listed.
+    def older(data: dict[str, Any]) -> None:
+        # What version 1 wrote: no reader_version, no pages[].dpi, no min_dpi or
+        # fine_strike_marked setting.
+        reading = data["reading"]
+        reading.pop("reader_version")
+        for page in reading["pages"]:
+            page.pop("dpi")
+        reading["settings"].pop("min_dpi")
+        reading["settings"].pop("fine_strike_marked")
+
     for record in records:
-        _edit_json(record, lambda d: d["reading"].pop("reader_version"))
+        _edit_json(record, older)
     _resign(path, election.private_key)
     report = verify_bundle(path)
     assert [f.code for f in report.differences] == ["reader_version"]
