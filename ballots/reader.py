@@ -385,6 +385,16 @@ def _recheck(
 ) -> TargetScore:
     """An unmarked target with faint or hidden ink found at touch_dpi goes to review; a strike
     that the working resolution saw only in pieces is scored again at touch_dpi."""
+    if (
+        score.state == "marked"
+        and form == "strike"
+        and score.hidden >= settings.strike_hidden_share
+    ):
+        # Much of the strike was inferred across print: it must show at touch_dpi too.
+        fine = fine_strike(gray, homography, score.target, fine_dark, settings, any_blank=True)
+        if fine >= settings.fine_strike_marked:
+            return score
+        return replace(score, state="ambiguous", note="hidden")
     if score.state == "ambiguous" and score.note is None and form == "strike":
         fine = fine_strike(gray, homography, score.target, fine_dark, settings)
         if fine >= settings.fine_strike_marked:
