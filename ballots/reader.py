@@ -66,8 +66,9 @@ Status = Literal["valid", "invalid", "review", "rejected"]
 
 # Raised whenever the same image and settings can read differently (a new step, a changed
 # measure), so a recount can tell a changed reader from a changed ballot. Readings recorded
-# without it are version 1. Version 2: the fine strike at touch_dpi (note "fine") and the
-# low_resolution review of pages coarser than min_dpi.
+# without it are version 1. Version 2: the fine and hidden strikes at touch_dpi (notes "fine"
+# and "hidden"), the low_resolution review of pages coarser than min_dpi, and PDFs rendered at
+# most at their scanned image's resolution.
 READER_VERSION = 2
 
 # Every reason code and the status it forces; the order is the order reasons are reported in.
