@@ -55,19 +55,7 @@ def _scan(election, strokes, seed, pen=(PENCIL, 0.35), blur=0.0):
     """The ballot printed at 300 dpi, `strokes` {target id: (start share, end share)} drawn
     through the names' middle with `pen` (colour, width in mm; thin pencil), scanned at 150 dpi
     in colour and blurred by `blur` px more."""
-    layout_page = election.layout.pages[0]
-    page = cv2.cvtColor(print_pages(election, ["AAAAAAAAAA"], PRINT_DPI)[0], cv2.COLOR_GRAY2BGR)
-    rng = np.random.default_rng(seed)
-    scale = PRINT_DPI / 72
-    for target in layout_page.targets:
-        if target.id not in strokes:
-            continue
-        a, b = strokes[target.id]
-        x0, y0, x1, y1 = target.box
-        width, cy = x1 - x0, y0 + 0.56 * (y1 - y0)
-        line = np.array([[x0 + a * width, cy], [x0 + b * width, cy]]) * scale
-        _stroke(page, line, pen[0], pen[1] * PRINT_DPI / 25.4, rng)
-    scan = scanner_degrade(page, rng, PRINT_DPI, grayscale_share=0.0, resolutions=(150.0,))
+    scan = _scan_pieces(election, {k: [v] for k, v in strokes.items()}, seed, pen)
     return cv2.GaussianBlur(scan, (0, 0), blur) if blur else scan
 
 
@@ -155,7 +143,8 @@ def test_a_name_struck_on_its_two_ends_only_goes_to_review(dense, pen):
 
 
 def _scan_pieces(election, strokes, seed, pen):
-    """Like _scan, with several pieces of stroke a name: {target id: [(start, end), ...]}."""
+    """The ballot printed at 300 dpi, with pieces of stroke {target id: [(start share, end
+    share), ...]} drawn through the names' middle with `pen`, scanned at 150 dpi in colour."""
     layout_page = election.layout.pages[0]
     page = cv2.cvtColor(print_pages(election, ["AAAAAAAAAA"], PRINT_DPI)[0], cv2.COLOR_GRAY2BGR)
     rng = np.random.default_rng(seed)
