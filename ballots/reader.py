@@ -66,9 +66,9 @@ Status = Literal["valid", "invalid", "review", "rejected"]
 
 # Raised whenever the same image and settings can read differently (a new step, a changed
 # measure), so a recount can tell a changed reader from a changed ballot. Readings recorded
-# without it are version 1. Version 2: the fine and hidden strikes at touch_dpi (notes "fine"
-# and "hidden"), the low_resolution review of pages coarser than min_dpi, and PDFs rendered at
-# most at their scanned image's resolution.
+# without it are version 1. Version 2: the fine strike at touch_dpi (note "fine"), the
+# low_resolution review of pages coarser than min_dpi, and PDFs rendered at most at their
+# scanned image's resolution.
 READER_VERSION = 2
 
 # Every reason code and the status it forces; the order is the order reasons are reported in.
@@ -386,18 +386,10 @@ def _recheck(
 ) -> TargetScore:
     """An unmarked target with faint or hidden ink found at touch_dpi goes to review; a strike
     that the working resolution saw only in pieces is scored again at touch_dpi."""
-    if (
-        score.state == "marked"
-        and form == "strike"
-        and score.hidden >= settings.strike_hidden_share
-    ):
-        # Much of the strike was inferred across print: it must show at touch_dpi too.
-        fine = fine_strike(gray, homography, score.target, fine_dark, settings, any_blank=True)
-        if fine >= settings.fine_strike_marked:
-            return score
-        return replace(score, state="ambiguous", note="hidden")
     if score.state == "ambiguous" and score.note is None and form == "strike":
-        fine = fine_strike(gray, homography, score.target, fine_dark, settings)
+        fine = fine_strike(
+            gray, homography, score.target, fine_dark, settings, settings.fine_strike_marked
+        )
         if fine >= settings.fine_strike_marked:
             return replace(score, score=fine, state="marked", note="fine")
         return score

@@ -27,9 +27,6 @@ class TargetScore:
     marginal_at: float
     state: State
     note: str | None = None  # e.g. "around": ink circles the name rather than crossing it
-    # strike forms: the longest share of the name the strike crosses unseen (bridged across
-    # print with no ink of its own); not part of the JSON
-    hidden: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -200,12 +197,11 @@ def fine_strike(
     target: Target,
     fine_dark: np.ndarray | Sequence[np.ndarray],
     settings: ReadingSettings,
-    any_blank: bool = False,
+    stop_below: float | None = None,
 ) -> float:
     """The strike score of a name re-read at touch_dpi (see score_strike): the LEAST score any
-    fine blank and alignment gives, so that no single fit can make a strike out of nothing; with
-    `any_blank`, the best of the blanks' least scores (to confirm a strike: a blurred blank
-    explains a thin stroke away between the letters, while the sharp one still sees it).
+    fine blank and alignment gives, so that no single fit can make a strike out of nothing
+    (with `stop_below`, the first score under it as soon as one is found: enough to refuse).
 
     At the working resolution the blank's print, grown by `reference_dilate_px` for the warp's
     error, hides the spaces between a name's letters, and a thin stroke through a dense name
@@ -230,9 +226,7 @@ def fine_strike(
     core = np.ones((2, 2), np.uint8)
     gap = max(1, int(round(settings.strike_gap_pt * scale)))
     least = 1.0
-    best = 0.0
     for candidate in blanks:
-        least_here = 1.0
         around = candidate[by0 - reach : by1 + reach, bx0 - reach : bx1 + reach]
         fit, best_y, best_x = _best_fit(around, scan)
         for dy in (-1, 0, 1):
@@ -245,9 +239,10 @@ def fine_strike(
                 ink = cv2.morphologyEx(excess, cv2.MORPH_OPEN, core) > 0
                 pieces = without_slivers(ink, settings.strike_sliver_px * 2)
                 _, first, last = strike_run(pieces, blank > settings.touch_dark, gap)
-                least_here = min(least_here, _name_share(first, last, name0, name1))
-        least, best = min(least, least_here), max(best, least_here)
-    return best if any_blank else least
+                least = min(least, _name_share(first, last, name0, name1))
+                if stop_below is not None and least < stop_below:
+                    return least
+    return least
 
 
 def residual_columns(
@@ -389,20 +384,6 @@ def _name_share(first: int, last: int, name0: float, name1: float) -> float:
     return min(1.0, covered / max(1e-6, name1 - name0))
 
 
-def _unseen_share(pieces: np.ndarray, first: int, last: int, name0: float, name1: float) -> float:
-    """The longest stretch of the name, within the strike first..last, with no ink of the
-    strike in any row: crossed only by bridging over print (share of the name's width)."""
-    lo, hi = max(first, int(math.ceil(name0))), min(last, int(math.floor(name1)))
-    if hi <= lo:
-        return 0.0
-    inked = [bool(v) for v in np.atleast_1d(pieces[:, lo : hi + 1].any(axis=0))]
-    longest = run = 0
-    for seen in inked:
-        run = 0 if seen else run + 1
-        longest = max(longest, run)
-    return longest / max(1e-6, name1 - name0)
-
-
 def score_strike(
     target: Target,
     page_number: int,
@@ -421,7 +402,6 @@ def score_strike(
     _, first, last = strike_run(pieces, printed[by0:by1, bx0:bx1], gap)
     name0, name1 = x0 * scale - bx0, x1 * scale - bx0
     score = _name_share(first, last, name0, name1)
-    hidden = _unseen_share(pieces, first, last, name0, name1)
     state = classify(score, settings.strike_marked, settings.strike_marginal)
     note = None
     pad = settings.strike_touch_reach_pt * scale
@@ -446,14 +426,7 @@ def score_strike(
         # decides what the voter meant, the machine never does.
         state, note = "ambiguous", "around"
     return TargetScore(
-        target,
-        page_number,
-        score,
-        settings.strike_marked,
-        settings.strike_marginal,
-        state,
-        note,
-        hidden,
+        target, page_number, score, settings.strike_marked, settings.strike_marginal, state, note
     )
 
 

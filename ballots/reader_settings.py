@@ -47,10 +47,6 @@ class ReadingSettings:
     touch_blur_px: tuple[float, ...] = (0.0, 1.0, 2.0)  # blurs of the fine blank, at touch_dpi:
     # per target the one that fits the scan best (a phone photo is softer) is compared with it
     touch_dark: float = 0.25  # scan darkness above the aligned fine blank's (3x3 max) = ink
-    strike_hidden_share: float = 0.25  # a strike marked at working_dpi that crosses this share
-    # of the name unseen (bridged over print) is followed again at touch_dpi and must reach
-    # fine_strike_marked there, or the name goes to review (note "hidden"): a name struck on
-    # its two ends only is "struck improperly", for the committee
     fine_strike_marked: float = 0.85  # a name between the strike thresholds is marked only
     # when its strike, followed again at touch_dpi, crosses this share of it: whole strikes
     # measured 0.92-1.0 there, partial ones up to about 0.7 (a thick marker, a blurred scan)

@@ -125,23 +125,6 @@ def test_thick_partial_strikes_on_soft_scans_stay_in_review(dense, shape, seed):
     assert "low_resolution" not in reading.reasons  # a 150-dpi scan: the rule did not help
 
 
-@pytest.mark.parametrize("pen", [(PENCIL, 0.35), ((40, 40, 40), 0.45), ((30, 30, 30), 1.0)])
-def test_a_name_struck_on_its_two_ends_only_goes_to_review(dense, pen):
-    # "Struck improperly (not through the whole name)" is the committee's decision. At 100 dpi
-    # the two pieces were bridged across the middle's print (score 1.0, counted as struck).
-    election, ctx = dense
-    ids = [t.id for t in election.layout.pages[0].targets]
-    ends = {ids[n]: [(-0.06, 0.28), (0.72, 1.04)] for n in range(len(NAMES))}
-    image = _scan_pieces(election, ends, 1, pen)
-    states = {s.target.id: s for s in read_ballot([image], ctx).scores}
-    for target in ends:
-        assert states[target].state == "ambiguous", (target, states[target])
-    # A whole strike of the same names is still struck.
-    whole = {ids[n]: [(-0.06, 1.04)] for n in range(len(NAMES))}
-    struck = read_ballot([_scan_pieces(election, whole, 1, pen)], ctx).scores
-    assert all(s.state == "marked" for s in struck if s.target.id in whole), struck
-
-
 def _scan_pieces(election, strokes, seed, pen):
     """The ballot printed at 300 dpi, with pieces of stroke {target id: [(start share, end
     share), ...]} drawn through the names' middle with `pen`, scanned at 150 dpi in colour."""
