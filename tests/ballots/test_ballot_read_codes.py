@@ -44,14 +44,25 @@ def test_reason_codes_and_their_status_are_stable():
     ]  # fmt: skip
 
 
-@pytest.mark.parametrize("election_id, round_", [(8, 1), (7, 2)])
-def test_another_election_or_round_is_rejected(election_id, round_):
+def _six_names(seats: int) -> tuple:
+    """An election of 6 names (seats `seats`, no seal) and its reading context."""
     election = make_election("strike", 6, seats=4, seed=2)
     refs = reference_pages(election.spec, election.layout, SETTINGS)
     ctx = ReadingContext(
         election.layout, refs, election.private_key.public_key(),
-        ElectionRules(4, True, False), SETTINGS,
+        ElectionRules(seats, True, False), SETTINGS,
     )  # fmt: skip
+    return election, ctx
+
+
+def _at_dpi(page, dpi: int):
+    """A page printed at 300 dpi as a scanner sampling it at `dpi` sees it."""
+    return cv2.resize(page, None, fx=dpi / 300, fy=dpi / 300, interpolation=cv2.INTER_AREA)
+
+
+@pytest.mark.parametrize("election_id, round_", [(8, 1), (7, 2)])
+def test_another_election_or_round_is_rejected(election_id, round_):
+    election, ctx = _six_names(4)
     other = replace(
         election,
         spec=replace(election.spec, election_id=election_id, round=round_),
@@ -71,17 +82,9 @@ def test_another_election_or_round_is_rejected(election_id, round_):
 def test_a_page_sampled_coarser_than_min_dpi_goes_to_review():
     # A light touch on a 3-MP photo (the sheet at 120-145 dpi) can be too faint to find; such
     # a ballot is never counted without the committee. A 150-dpi scan is not coarse.
-    election = make_election("strike", 6, seats=4, seed=2)
-    refs = reference_pages(election.spec, election.layout, SETTINGS)
-    ctx = ReadingContext(
-        election.layout, refs, election.private_key.public_key(),
-        ElectionRules(6, True, False), SETTINGS,
-    )  # fmt: skip
+    election, ctx = _six_names(6)
     page = print_pages(election, ["DDDDDDDDDD"], 300)[0]
-    read = {}
-    for dpi in (150, 140):
-        scan = cv2.resize(page, None, fx=dpi / 300, fy=dpi / 300, interpolation=cv2.INTER_AREA)
-        read[dpi] = read_ballot([scan], ctx)
+    read = {dpi: read_ballot([_at_dpi(page, dpi)], ctx) for dpi in (150, 140)}
     assert (read[150].status, read[150].reasons) == ("valid", [])
     assert read[150].pages[0].dpi == pytest.approx(150, abs=0.5)
     assert (read[140].status, read[140].reasons) == ("review", ["low_resolution"])
@@ -92,39 +95,28 @@ def test_a_page_sampled_coarser_than_min_dpi_goes_to_review():
     # Nobody struck: 6 names for 4 seats is invalid on a fine scan; on a coarse one a light
     # touch may be hidden in any name, so the committee, not the machine, decides.
     strict = replace(ctx, rules=ElectionRules(4, True, False))
-    fine = cv2.resize(page, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    coarse = cv2.resize(page, None, fx=140 / 300, fy=140 / 300, interpolation=cv2.INTER_AREA)
-    assert read_ballot([fine], strict).reasons == ["more_than_seats"]
-    assert (read_ballot([coarse], strict).status, read_ballot([coarse], strict).reasons) == (
-        "review",
-        ["low_resolution"],
-    )
+    assert read_ballot([_at_dpi(page, 150)], strict).reasons == ["more_than_seats"]
+    coarse = read_ballot([_at_dpi(page, 140)], strict)
+    assert (coarse.status, coarse.reasons) == ("review", ["low_resolution"])
     relaxed = replace(ctx, settings=replace(SETTINGS, min_dpi=130.0))
-    assert read_ballot([cv2.resize(page, None, fx=140 / 300, fy=140 / 300,
-                                   interpolation=cv2.INTER_AREA)], relaxed).status == "valid"  # fmt: skip
+    assert read_ballot([_at_dpi(page, 140)], relaxed).status == "valid"
 
 
 def test_a_pdf_is_read_at_its_scanned_image_resolution_at_most():
     # A scanner's PDF of a 140-dpi image is as coarse as the image: rendering it at 200 dpi
-    # would hide that. A 300-dpi image is read at 200 dpi, a page without an image too.
+    # would hide that. A 300-dpi image is read at 200 dpi.
     import io
 
     from PIL import Image
 
     from ballots.imageio import load_bytes
 
-    election = make_election("strike", 6, seats=4, seed=2)
-    refs = reference_pages(election.spec, election.layout, SETTINGS)
-    ctx = ReadingContext(
-        election.layout, refs, election.private_key.public_key(),
-        ElectionRules(6, True, False), SETTINGS,
-    )  # fmt: skip
+    election, ctx = _six_names(6)
     page = print_pages(election, ["DDDDDDDDDD"], 300)[0]
     seen = {}
     for dpi in (140, 150, 300):
-        scan = cv2.resize(page, None, fx=dpi / 300, fy=dpi / 300, interpolation=cv2.INTER_AREA)
         buffer = io.BytesIO()
-        Image.fromarray(scan).save(buffer, format="PDF", resolution=float(dpi))
+        Image.fromarray(_at_dpi(page, dpi)).save(buffer, format="PDF", resolution=float(dpi))
         (scanned_page,) = load_bytes(buffer.getvalue(), "scan.pdf").pages
         assert abs(scanned_page.shape[1] - page.shape[1] * min(dpi, 200) / 300) <= 1
         reading = read_ballot([scanned_page], ctx)
