@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import cv2
 import numpy as np
@@ -238,7 +238,7 @@ def fine_strike(
                 excess = ((scan - blank) > settings.touch_dark).astype(np.uint8)
                 ink = cv2.morphologyEx(excess, cv2.MORPH_OPEN, core) > 0
                 pieces = without_slivers(ink, settings.strike_sliver_px * 2)
-                _, first, last = strike_run(pieces, blank > settings.touch_dark, gap)
+                _, first, last = strike_run(pieces, blank > settings.touch_dark, gap)[:3]
                 least = min(least, _name_share(first, last, name0, name1))
                 if stop_below is not None and least < stop_below:
                     return least
@@ -323,43 +323,81 @@ def without_slivers(ink: np.ndarray, width_px: int) -> np.ndarray:
     return keep[labels]
 
 
-def strike_run(ink: np.ndarray, printed: np.ndarray, max_gap_px: int) -> tuple[float, int, int]:
-    """The longest strike through a band: (share of width, first column, last column).
+class StrikeRun(NamedTuple):
+    """The longest strike through a band (columns of the band)."""
+
+    share: float  # its length / the band's width
+    first: int
+    last: int
+    # Within `within` columns (the name): visible paper the run crosses with no ink (bridged
+    # as a pen lift), and the longest stretch it crosses with no ink at all (hidden by print).
+    bridged: int = 0
+    unseen: int = 0
+
+
+def strike_run(
+    ink: np.ndarray,
+    printed: np.ndarray,
+    max_gap_px: int,
+    within: tuple[float, float] | None = None,
+) -> StrikeRun:
+    """The longest strike through a band.
 
     A stroke is hidden wherever it crosses a printed letter, so between two inked columns the
-    path is interpolated and only visible, un-inked paper along it counts as a gap.
+    path is interpolated (straight between the two columns' ink centres) and only visible,
+    un-inked paper along it (no print on its row or the rows above and below) counts as a gap;
+    a gap of more than `max_gap_px` such columns breaks the strike. Of equally long strikes the
+    leftmost is returned. With `within` (first and last column, fractional: the name), the
+    run's `bridged` and `unseen` are measured there.
     """
     width = ink.shape[1]
-    if width == 0:
-        return 0.0, 0, 0
     columns = np.flatnonzero(ink.any(axis=0))
-    if columns.size == 0:
-        return 0.0, 0, 0
-    rows_index = np.arange(ink.shape[0], dtype=np.float64)[:, None]
-    counts = ink[:, columns].sum(axis=0)
-    centres = (ink[:, columns] * rows_index).sum(axis=0) / counts
-    best = (0, columns[0], columns[0])
-    start = 0
+    if width == 0 or columns.size == 0:
+        return StrikeRun(0.0, 0, 0)
     height = ink.shape[0]
-    for k in range(1, columns.size + 1):
-        broken = k == columns.size
-        if not broken:
-            a, b = int(columns[k - 1]), int(columns[k])
-            if b - a > 1:
-                xs = np.arange(a + 1, b)
-                ys = np.interp(xs, [a, b], [centres[k - 1], centres[k]])
-                ys = np.clip(np.round(ys).astype(np.int64), 0, height - 1)
-                covered = printed[ys, xs]
-                if ys.size and height > 1:
-                    covered = covered | printed[np.clip(ys - 1, 0, height - 1), xs]
-                    covered = covered | printed[np.clip(ys + 1, 0, height - 1), xs]
-                broken = int((~covered).sum()) > max_gap_px
-        if broken:
-            first, last = int(columns[start]), int(columns[k - 1])
-            if last - first + 1 > best[0]:
-                best = (last - first + 1, first, last)
-            start = k
-    return best[0] / width, best[1], best[2]
+    rows_index = np.arange(height, dtype=np.float64)[:, None]
+    inked = ink[:, columns]
+    centres = (inked * rows_index).sum(axis=0) / inked.sum(axis=0)
+    # Every pair of neighbouring inked columns with paper between them, all at once.
+    left, right = columns[:-1], columns[1:]
+    gaps = np.flatnonzero(right - left > 1)
+    visible = np.zeros(columns.size - 1)
+    inside = np.zeros(columns.size - 1)
+    if gaps.size:
+        a, b = left[gaps], right[gaps]
+        lengths = b - a - 1
+        owner = np.repeat(np.arange(gaps.size), lengths)
+        offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        xs = a[owner] + 1 + offsets
+        ca, cb = centres[gaps][owner], centres[gaps + 1][owner]
+        slope = (cb - ca) / (b - a)[owner]  # as np.interp computes it, for the same rounding
+        ys = np.clip(np.round(slope * (xs - a[owner]) + ca).astype(np.int64), 0, height - 1)
+        covered = printed[ys, xs]
+        if height > 1:
+            covered = covered | printed[np.maximum(ys - 1, 0), xs]
+            covered = covered | printed[np.minimum(ys + 1, height - 1), xs]
+        visible[gaps] = np.bincount(owner, weights=~covered, minlength=gaps.size)
+        if within is not None:
+            paper = ~covered & (xs >= within[0]) & (xs < within[1])
+            inside[gaps] = np.bincount(owner, weights=paper, minlength=gaps.size)
+    broken = visible > max_gap_px
+    # Runs of columns between breaks; the longest (first of equals) is the strike.
+    ends = np.append(np.flatnonzero(broken), columns.size - 1)
+    starts = np.insert(ends[:-1] + 1, 0, 0)
+    spans = columns[ends] - columns[starts] + 1
+    best = int(np.argmax(spans))
+    first, last = int(columns[starts[best]]), int(columns[ends[best]])
+    share = float(spans[best]) / width
+    if within is None:
+        return StrikeRun(share, first, last)
+    bridged = int(inside[starts[best] : ends[best]].sum())
+    lo, hi = max(first, math.ceil(within[0])), min(last, math.floor(within[1]))
+    if hi <= lo:
+        return StrikeRun(share, first, last, bridged)
+    # Inked columns of the run over the name, with the stretch's ends as sentinels.
+    seen = columns[(columns >= lo) & (columns <= hi)]
+    stops = np.concatenate(([lo - 1], seen, [hi + 1]))
+    return StrikeRun(share, first, last, bridged, int(np.diff(stops).max()) - 1)
 
 
 def strike_band(target: Target, settings: ReadingSettings) -> Box:
@@ -399,7 +437,7 @@ def score_strike(
     bx0, by0, bx1, by1 = _px_box(strike_band(target, settings), scale, ink.shape)
     gap = max(1, int(round(settings.strike_gap_pt * scale)))
     pieces = without_slivers(ink[by0:by1, bx0:bx1], settings.strike_sliver_px)
-    _, first, last = strike_run(pieces, printed[by0:by1, bx0:bx1], gap)
+    _, first, last = strike_run(pieces, printed[by0:by1, bx0:bx1], gap)[:3]
     name0, name1 = x0 * scale - bx0, x1 * scale - bx0
     score = _name_share(first, last, name0, name1)
     state = classify(score, settings.strike_marked, settings.strike_marginal)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 from dataclasses import replace
+from itertools import pairwise
 
 import cv2
 import numpy as np
@@ -74,6 +75,70 @@ def test_strike_run_bridges_print_but_not_paper():
     assert strike_run(ink, printed, 3)[0] == pytest.approx(0.4)
     printed[:, 40:60] = True  # the stroke crosses a letter: hidden, not absent
     assert strike_run(ink, printed, 3)[0] == pytest.approx(1.0)
+
+
+def test_strike_run_reports_paper_bridged_and_the_unseen_stretch_over_the_name():
+    ink = np.zeros((10, 100), bool)
+    printed = np.zeros((10, 100), bool)
+    ink[5, 0:30] = ink[5, 70:100] = True  # a name (columns 10-90) struck on its two ends
+    printed[:, 30:50] = printed[:, 52:70] = True  # two words; columns 50-51 are a word space
+    run = strike_run(ink, printed, 3, (10.0, 90.0))
+    assert (run.share, run.first, run.last) == (1.0, 0, 99)  # bridged as a pen lift
+    assert (run.bridged, run.unseen) == (2, 40)
+    ink[5, 50:52] = True  # the stroke shows in the word space: nothing bridged over paper
+    assert strike_run(ink, printed, 3, (10.0, 90.0))[3:] == (0, 20)
+    assert strike_run(ink, printed, 3)[3:] == (0, 0)  # measured only over a name
+
+
+def _strike_run_by_columns(ink, printed, gap, within):
+    """strike_run written column by column, as plainly as it reads in its docstring."""
+    height = ink.shape[0]
+    columns = [c for c in range(ink.shape[1]) if ink[:, c].any()]
+    if not columns:
+        return (0.0, 0, 0, 0, 0)
+    centre = {c: float(np.flatnonzero(ink[:, c]).mean()) for c in columns}
+
+    def paper(a, b):  # visible paper columns along the path from column a to column b
+        found = []
+        for x in range(a + 1, b):
+            y = int(np.clip(np.round(np.interp(x, [a, b], [centre[a], centre[b]])), 0, height - 1))
+            rows = {max(y - 1, 0), y, min(y + 1, height - 1)}
+            if not any(printed[r, x] for r in rows):
+                found.append(x)
+        return found
+
+    runs, current = [], [columns[0]]
+    for a, b in pairwise(columns):
+        if len(paper(a, b)) > gap:
+            runs.append(current)
+            current = []
+        current.append(b)
+    runs.append(current)
+    best = max(runs, key=lambda run: run[-1] - run[0])  # the first of the longest
+    first, last = best[0], best[-1]
+    bridged = sum(
+        sum(1 for x in paper(a, b) if within[0] <= x < within[1]) for a, b in pairwise(best)
+    )
+    lo, hi = max(first, int(np.ceil(within[0]))), min(last, int(np.floor(within[1])))
+    unseen = longest = 0
+    for x in range(lo, hi + 1) if hi > lo else ():
+        unseen = 0 if ink[:, x].any() else unseen + 1
+        longest = max(longest, unseen)
+    return ((last - first + 1) / ink.shape[1], first, last, bridged, longest)
+
+
+def test_strike_run_equals_its_column_by_column_reading():
+    # strike_run is vectorised for speed; it must decide exactly as the plain loop does.
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        height, width = int(rng.integers(1, 20)), int(rng.integers(1, 160))
+        ink = rng.random((height, width)) < rng.uniform(0.0, 0.3)
+        ink[:, rng.random(width) < rng.uniform(0.0, 0.9)] = False
+        printed = rng.random((height, width)) < rng.uniform(0.0, 1.0)
+        gap = int(rng.integers(1, 8))
+        within = (float(rng.uniform(-3, width / 2)), float(rng.uniform(width / 2, width + 3)))
+        expected = _strike_run_by_columns(ink, printed, gap, within)
+        assert tuple(strike_run(ink, printed, gap, within)) == pytest.approx(expected)
 
 
 def test_marks_found_in_every_rotation(strike):
