@@ -30,6 +30,7 @@ from ballots.reader_marks import (
     FlaggedInk,
     TargetScore,
     allowed_ink_mask,
+    confirm_strike,
     darkness,
     fine_blank_darkness,
     fine_strike,
@@ -68,8 +69,9 @@ Status = Literal["valid", "invalid", "review", "rejected"]
 # measure), so a recount can tell a changed reader from a changed ballot. Readings recorded
 # without it are version 1. Version 2: the fine strike at touch_dpi (note "fine"), the
 # low_resolution review of pages coarser than min_dpi, and PDFs rendered at most at their
-# scanned image's resolution.
-READER_VERSION = 2
+# scanned image's resolution. Version 3: a strike marked at the working resolution across
+# visible paper or a long unseen stretch of its name is confirmed at touch_dpi (note "hidden").
+READER_VERSION = 3
 
 # Every reason code and the status it forces; the order is the order reasons are reported in.
 REASONS: dict[str, Status] = {
@@ -367,6 +369,11 @@ def analyse_page(
             _recheck(s, gray, homography, fine_dark, context.layout.form, settings) for s in scores
         ]
         lap("touch")
+    else:  # nothing finer to confirm a doubtful strike with: the committee decides
+        scores = [
+            replace(s, state="ambiguous", note="hidden", doubtful=False) if s.doubtful else s
+            for s in scores
+        ]
     reading.scores = scores
     reading.flagged = flag_ink(page.number, ink, allowed, settings)
     if page.seal_box is not None and context.rules.seal_required and reading.colour:
@@ -386,6 +393,12 @@ def _recheck(
 ) -> TargetScore:
     """An unmarked target with faint or hidden ink found at touch_dpi goes to review; a strike
     that the working resolution saw only in pieces is scored again at touch_dpi."""
+    if score.doubtful:
+        # Marked at the working resolution across paper or a long stretch it could not see.
+        seen = confirm_strike(gray, homography, score.target, fine_dark, settings)
+        if seen >= settings.fine_strike_marked:
+            return score
+        return replace(score, score=seen, state="ambiguous", note="hidden", doubtful=False)
     if score.state == "ambiguous" and score.note is None and form == "strike":
         fine = fine_strike(
             gray, homography, score.target, fine_dark, settings, settings.fine_strike_marked

@@ -139,3 +139,68 @@ def _scan_pieces(election, strokes, seed, pen):
             line = np.array([[x0 + a * width, cy], [x0 + b * width, cy]]) * scale
             _stroke(page, line, pen[0], pen[1] * PRINT_DPI / 25.4, rng)
     return scanner_degrade(page, rng, PRINT_DPI, grayscale_share=0.0, resolutions=(150.0,))
+
+
+TWO_ENDS = [(-0.06, 0.28), (0.72, 1.04)]  # the middle 44% of the name untouched
+PENS = [(PENCIL, 0.35), ((40, 40, 40), 0.45), ((30, 30, 30), 1.0)]
+
+
+@pytest.mark.parametrize("pen", PENS)
+def test_a_name_struck_on_its_two_ends_only_goes_to_review(dense, pen):
+    # "Struck improperly (not through the whole name)" is the committee's decision. At 100 dpi
+    # the two pieces are bridged across the middle's grown print (score 1.0, counted as struck);
+    # the strike crossed paper with no ink, or a long stretch unseen, so 200 dpi must see it whole.
+    election, ctx = dense
+    ids = [t.id for t in election.layout.pages[0].targets]
+    ends = {ids[n]: TWO_ENDS for n in range(len(NAMES))}
+    states = {
+        s.target.id: s for s in read_ballot([_scan_pieces(election, ends, 1, pen)], ctx).scores
+    }
+    for target in ends:
+        assert states[target].state == "ambiguous", (target, states[target])
+        assert states[target].note in ("hidden", None, "touch"), (target, states[target])
+        assert states[target].score < SETTINGS.fine_strike_marked
+    # The same names struck whole are struck, with the same pen.
+    whole = {ids[n]: [(-0.06, 1.04)] for n in range(len(NAMES))}
+    states = {
+        s.target.id: s for s in read_ballot([_scan_pieces(election, whole, 1, pen)], ctx).scores
+    }
+    for target in whole:
+        assert (states[target].state, states[target].note) == ("marked", None), states[target]
+
+
+def test_two_ended_strikes_need_the_confirmation(dense):
+    # Without the doubt (triggers set out of reach) most of these names read as struck: the
+    # confirmation at 200 dpi is what sends them to review.
+    election, ctx = dense
+    ids = [t.id for t in election.layout.pages[0].targets]
+    ends = {ids[n]: TWO_ENDS for n in range(len(NAMES))}
+    image = _scan_pieces(election, ends, 1, PENS[1])
+    trusting = replace(SETTINGS, strike_doubtful_paper_px=10**6, strike_doubtful_unseen=2.0)
+    scores = read_ballot([image], replace(ctx, settings=trusting, _cache={}, _fine_dark={})).scores
+    struck = [s.target.id for s in scores if s.target.id in ends and s.state == "marked"]
+    assert len(struck) >= len(NAMES) // 2, [(s.target.id, s.state, s.score) for s in scores]
+    hidden = [s for s in read_ballot([image], ctx).scores if s.note == "hidden"]
+    assert {s.target.id for s in hidden} >= set(struck)
+
+
+def test_without_fine_blanks_a_doubtful_strike_goes_to_review(dense):
+    # A context without the 200-dpi blanks cannot confirm: the committee decides.
+    election, ctx = dense
+    ids = [t.id for t in election.layout.pages[0].targets]
+    ends = {ids[n]: TWO_ENDS for n in range(len(NAMES))}
+    coarse = replace(
+        ctx,
+        references=dict(ctx.references),
+        fine_references=None,
+        _cache={},
+        _dark={},
+        _fine_dark={},
+    )
+    scores = {
+        s.target.id: s
+        for s in read_ballot([_scan_pieces(election, ends, 1, PENS[1])], coarse).scores
+    }
+    for target in ends:
+        assert scores[target].state == "ambiguous", (target, scores[target])
+    assert any(scores[target].note == "hidden" for target in ends)
