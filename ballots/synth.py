@@ -30,6 +30,7 @@ STRIKE_KINDS: dict[str, Expected] = {
     "underline": "unmarked",
     "stray_dot": "unmarked",
     "partial": "ambiguous",
+    "strike_ends": "ambiguous",  # struck on its two ends only: "not through the whole name"
     "tick": "ambiguous",
     "circle": "ambiguous",
     "light_touch": "ambiguous",
@@ -46,8 +47,8 @@ BOX_KINDS: dict[str, Expected] = {
 # How often a voter makes each kind: mostly clear marks, with every doubtful kind represented.
 STRIKE_WEIGHTS = {
     "none": 30, "strike": 20, "strike_wavy": 6, "strike_double": 5, "strike_zigzag": 5,
-    "strike_diagonal": 5, "underline": 4, "stray_dot": 4, "partial": 3, "tick": 2,
-    "circle": 2, "light_touch": 2,
+    "strike_diagonal": 5, "underline": 4, "stray_dot": 4, "partial": 3, "strike_ends": 2,
+    "tick": 2, "circle": 2, "light_touch": 2,
 }  # fmt: skip
 BOX_WEIGHTS = {"none": 45, "x": 25, "check": 10, "fill": 5, "slash": 8, "dot": 4, "light_touch": 3}
 
@@ -239,6 +240,13 @@ def _strike_paths(
         if rng.random() < 0.5:
             return [np.array([[start, cy], [x0 + share * w, cy + slope]])], [], False
         return [np.array([[x1 - share * w, cy], [end, cy + slope]])], [], False
+    if kind == "strike_ends":  # the first and last 15-35% of the name, the middle untouched
+        left, right = x0 + rng.uniform(0.15, 0.35) * w, x1 - rng.uniform(0.15, 0.35) * w
+        return (
+            [np.array([[start, cy], [left, cy + slope]]), np.array([[right, cy], [end, cy]])],
+            [],
+            False,
+        )
     if kind in ("tick", "light_touch"):
         share = rng.uniform(0.1, 0.25) if kind == "tick" else rng.uniform(0.08, 0.14)
         left = x0 + rng.uniform(0.1, 0.9 - share) * w
