@@ -70,6 +70,7 @@ def _context(session: Session, request: Request, **extra: Any) -> tuple[dict[str
         "tally": status["tally"],
         "base": _base(request),
         "reasons": svc.REASON_NAMES,
+        "notes": svc.NOTE_NAMES,
         "invalid_reasons": svc.INVALID_REASONS,
         "statuses": svc.STATUS_NAMES,
         "kinds": svc.DECISION_NAMES,

@@ -64,6 +64,7 @@ REASON_NAMES: dict[str, str] = {
     **rules.REASON_NAMES,
     "duplicate_serial": N_("same serial as an earlier ballot"),
 }
+NOTE_NAMES = rules.NOTE_NAMES
 STATUS_NAMES = {
     "valid": N_("valid"),
     "invalid": N_("invalid"),

@@ -539,3 +539,10 @@ REASON_NAMES: dict[str, str] = {
     "written_in": N_("name added from outside the list"),
     "other": N_("other reason"),
 }
+# What the reader's `note` on a target says (see docs/ballot-reading.md).
+NOTE_NAMES: dict[str, str] = {
+    "touch": N_("ink too small or faint to score"),
+    "around": N_("ink around the name"),
+    "fine": N_("strike confirmed at 200 dpi"),
+    "hidden": N_("strike not seen through the whole name"),
+}

@@ -103,6 +103,7 @@ def test_count_through_the_pages(
         ballot = f"{base}/ballots/{ids[0]}"
         detail = ana.get(ballot)
         assert f"{ballot}/crop/c001.strike.png" in detail.text
+        assert "vết mực bao quanh tên" in detail.text  # the reader's note "around", in words
         picture = ana.get(ballot + "/annotated.jpg")
         assert picture.status_code == 200 and picture.content[:3] == b"\xff\xd8\xff"
         crop = ana.get(ballot + "/crop/c001.strike.png")
