@@ -32,8 +32,10 @@ class ReadingSettings:
     strike_sliver_px: int = 1  # ink pieces this narrow (print-edge slivers) never anchor a strike
     strike_marked: float = 0.6  # bridged strike length / name width: at or above = struck
     strike_marginal: float = 0.03  # below = untouched; between = ambiguous
-    strike_doubtful_paper_px: int = 1  # a marked strike that crosses this much visible paper
-    # of its name with no ink (a gap the pen-lift allowance bridged)...
+    strike_doubtful_paper_px: int = 2  # a marked strike that crosses this much visible paper
+    # of its name with no ink (a gap the pen-lift allowance bridged: one column is a print
+    # edge or the path's rounding, two are a word space with no stroke in it)...
+
     strike_doubtful_unseen: float = 0.35  # ...or this share of it with no ink at all (print
     # hides a stroke there, or there is none: a name struck on its two ends only) must show
     # whole at touch_dpi (fine_strike_marked), or the name goes to review (note "hidden")
