@@ -392,7 +392,8 @@ def _recheck(
     settings: ReadingSettings,
 ) -> TargetScore:
     """An unmarked target with faint or hidden ink found at touch_dpi goes to review; a strike
-    that the working resolution saw only in pieces is scored again at touch_dpi."""
+    that the working resolution saw only in pieces is scored again at touch_dpi; a strike it
+    read whole only by bridging paper or a long unseen stretch must show whole there."""
     if score.doubtful:
         # Marked at the working resolution across paper or a long stretch it could not see.
         seen = confirm_strike(gray, homography, score.target, fine_dark, settings)
