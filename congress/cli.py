@@ -517,4 +517,11 @@ def _mount_capability_commands() -> None:
             main.add_command(command)
 
 
-_mount_capability_commands()
+if __name__ == "__main__":
+    # `python -m congress.cli`: this copy of the module is __main__, and the capabilities'
+    # commands import `congress.cli` itself; run that one, which mounts them.
+    from congress.cli import main as _main
+
+    _main()
+else:
+    _mount_capability_commands()

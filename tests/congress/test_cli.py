@@ -184,3 +184,22 @@ def test_demo_builds_the_demo_congress(blank_settings: Settings) -> None:
     assert again.exit_code == 0, again.output
     relisted = run(blank_settings, "delegates", "list", "--congress", "demo", "--json").stdout
     assert len(json.loads(relisted)) == 12
+
+
+def test_python_dash_m_runs_the_command_with_every_capability(tmp_path: Path) -> None:
+    # `python -m congress.cli` used to fail on a circular import (the module ran twice).
+    import subprocess
+    import sys
+
+    for module in ("congress", "congress.cli"):
+        done = subprocess.run(
+            [sys.executable, "-m", module, "--help"],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        listed = done.stdout.split("Commands:", 1)[1].splitlines()
+        commands = {line.split()[0] for line in listed if line.startswith("  ")}
+        assert {"badges", "ballots", "docs", "station", "gate", "demo"} <= commands, done.stdout

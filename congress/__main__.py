@@ -1,0 +1,5 @@
+"""`python -m congress`: the `congress` command."""
+
+from congress.cli import main
+
+main()
