@@ -395,8 +395,14 @@ def _recheck(
     that the working resolution saw only in pieces is scored again at touch_dpi; a strike it
     read whole only by bridging paper or a long unseen stretch must show whole there."""
     if score.doubtful:
-        # Marked at the working resolution across paper or a long stretch it could not see.
-        seen = confirm_strike(gray, homography, score.target, fine_dark, settings)
+        # Marked at the working resolution short of an end, or across paper or a long stretch
+        # it could not see. Short of an end, a strike is scored as strictly as a partial one
+        # (a thick stroke can pull one fit of the blank past its end); otherwise the best fit
+        # of any blank must see the stroke through the name.
+        if score.score < settings.fine_strike_marked:
+            seen = fine_strike(gray, homography, score.target, fine_dark, settings)
+        else:
+            seen = confirm_strike(gray, homography, score.target, fine_dark, settings)
         if seen >= settings.fine_strike_marked:
             return score
         return replace(score, score=seen, state="ambiguous", note="hidden", doubtful=False)

@@ -431,7 +431,8 @@ def strike_run(
     if within is None:
         return StrikeRun(share, first, last)
     bridged = int(inside[starts[best] : ends[best]].sum())
-    lo, hi = max(first, math.ceil(within[0])), min(last, math.floor(within[1]))
+    # The name's columns x, within[0] <= x < within[1] (as for `bridged`).
+    lo, hi = max(first, math.ceil(within[0])), min(last, math.ceil(within[1]) - 1)
     if hi <= lo:
         return StrikeRun(share, first, last, bridged)
     # Inked columns of the run over the name, with the stretch's ends as sentinels.
@@ -482,7 +483,8 @@ def score_strike(
     score = _name_share(run.first, run.last, name0, name1)
     state = classify(score, settings.strike_marked, settings.strike_marginal)
     doubtful = state == "marked" and (
-        run.bridged >= settings.strike_doubtful_paper_px
+        score < settings.fine_strike_marked
+        or run.bridged >= settings.strike_doubtful_paper_px
         or run.unseen >= settings.strike_doubtful_unseen * (name1 - name0)
     )
     note = None

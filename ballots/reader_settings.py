@@ -35,10 +35,10 @@ class ReadingSettings:
     strike_doubtful_paper_px: int = 2  # a marked strike that crosses this much visible paper
     # of its name with no ink (a gap the pen-lift allowance bridged: one column is a print
     # edge or the path's rounding, two are a word space with no stroke in it)...
-
     strike_doubtful_unseen: float = 0.35  # ...or this share of it with no ink at all (print
-    # hides a stroke there, or there is none: a name struck on its two ends only) must show
-    # whole at touch_dpi (fine_strike_marked), or the name goes to review (note "hidden")
+    # hides a stroke there, or there is none: a name struck on its two ends only), or that
+    # scores under fine_strike_marked (it may stop short of an end), must show whole at
+    # touch_dpi (fine_strike_marked), or the name goes to review (note "hidden")
     strike_touch_columns: int = 3  # columns of visible ink on a name that send it to review
     # (print-edge residue shows as one-pixel vertical slivers, a pen touch as a short dash)
     strike_touch_reach_pt: float = 3.0  # ...counting ink this close beyond the name's ends

@@ -204,3 +204,19 @@ def test_without_fine_blanks_a_doubtful_strike_goes_to_review(dense):
     for target in ends:
         assert scores[target].state == "ambiguous", (target, scores[target])
     assert any(scores[target].note == "hidden" for target in ends)
+
+
+@pytest.mark.parametrize("pen", PENS)
+def test_a_strike_stopping_short_of_an_end_goes_to_review(dense, pen):
+    # Through 75% of the name from either end: 0.6 or more at 100 dpi on most names, which used
+    # to count as struck; a strike short of an end is scored as strictly as a partial one.
+    election, ctx = dense
+    ids = [t.id for t in election.layout.pages[0].targets]
+    short = {ids[n]: [(-0.06, 0.75)] if n % 2 else [(0.25, 1.04)] for n in range(len(NAMES))}
+    image = _scan_pieces(election, short, 2, pen)
+    states = {s.target.id: s for s in read_ballot([image], ctx).scores}
+    for target in short:
+        assert states[target].state == "ambiguous", (target, states[target])
+        assert states[target].score < SETTINGS.fine_strike_marked
+    # Note "hidden": read 0.6 or more at 100 dpi (struck, before), not seen whole at 200 dpi.
+    assert [states[t].note for t in short].count("hidden") >= len(NAMES) // 2, states

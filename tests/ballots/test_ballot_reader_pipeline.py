@@ -88,6 +88,10 @@ def test_strike_run_reports_paper_bridged_and_the_unseen_stretch_over_the_name()
     ink[5, 50:52] = True  # the stroke shows in the word space: nothing bridged over paper
     assert strike_run(ink, printed, 3, (10.0, 90.0))[3:] == (0, 20)
     assert strike_run(ink, printed, 3)[3:] == (0, 0)  # measured only over a name
+    # The name's columns are 10 <= x < 90: column 90, print after the name, is not its own.
+    ink[5, 30:92] = False
+    printed[:, 30:92] = True
+    assert strike_run(ink, printed, 3, (10.0, 90.0))[3:] == (0, 60)
 
 
 def _strike_run_by_columns(ink, printed, gap, within):
@@ -119,7 +123,7 @@ def _strike_run_by_columns(ink, printed, gap, within):
     bridged = sum(
         sum(1 for x in paper(a, b) if within[0] <= x < within[1]) for a, b in pairwise(best)
     )
-    lo, hi = max(first, int(np.ceil(within[0]))), min(last, int(np.floor(within[1])))
+    lo, hi = max(first, int(np.ceil(within[0]))), min(last, int(np.ceil(within[1])) - 1)
     unseen = longest = 0
     for x in range(lo, hi + 1) if hi > lo else ():
         unseen = 0 if ink[:, x].any() else unseen + 1
