@@ -396,13 +396,11 @@ def _recheck(
     read whole only by bridging paper or a long unseen stretch must show whole there."""
     if score.doubtful:
         # Marked at the working resolution short of an end, or across paper or a long stretch
-        # it could not see. Short of an end, a strike is scored as strictly as a partial one
-        # (a thick stroke can pull one fit of the blank past its end); otherwise the best fit
-        # of any blank must see the stroke through the name.
-        if score.score < settings.fine_strike_marked:
-            seen = fine_strike(gray, homography, score.target, fine_dark, settings)
-        else:
-            seen = confirm_strike(gray, homography, score.target, fine_dark, settings)
+        # it could not see: the sharp blank (short of an end: a blurred one can carry a stroke
+        # past its end), or the best of the blanks, must see the stroke through the name.
+        short = score.score < settings.fine_strike_marked
+        blanks = fine_dark[:1] if short else fine_dark
+        seen = confirm_strike(gray, homography, score.target, blanks, settings)
         if seen >= settings.fine_strike_marked:
             return score
         return replace(score, score=seen, state="ambiguous", note="hidden", doubtful=False)

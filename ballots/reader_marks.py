@@ -276,7 +276,10 @@ def confirm_strike(
     stroke that the working resolution bridged across print shows through the whole name
     where the letters' spaces are visible. A blurred blank can explain a thin stroke away
     between letters that the sharp one still sees; a name struck on its two ends only shows
-    no stroke in its middle at any fit (0.3-0.6 measured, whole strikes 0.93-1.0)."""
+    no stroke in its middle at any fit (0.31-0.61 measured, whole strikes 0.93-1.0). Given
+    only the sharp blank, its best fit alone: a blurred blank on a sharp scan leaves letter
+    edges that can carry a stroke past its end (a strike through 60% of a name read 0.99 on
+    the most blurred blank, at most 0.81 on the sharp one for strikes through 60-80%)."""
     best = 0.0
     for score in _fine_strike_scores(gray, homography, target, fine_dark, settings, False):
         best = max(best, score)

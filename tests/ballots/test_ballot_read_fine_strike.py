@@ -67,12 +67,20 @@ def test_thin_strikes_through_dense_names_are_struck(dense, ends, seed):
     whole = {ids[n]: ends for n in range(len(NAMES))}
     reading = read_ballot([_scan(election, whole, seed)], ctx)
     states = {s.target.id: s for s in reading.scores}
+    doubted = []
     for target in ids:
-        if target in whole:
+        if target not in whole:
+            assert states[target].state == "unmarked", (target, states[target])
+        elif states[target].note == "hidden":
+            # Seen through 60-85% of the name at 100 dpi and not through 85% by the sharp
+            # blank at 200 dpi: a strike stopping short of an end looks the same, so the
+            # committee decides (never counted the wrong way).
+            assert states[target].state == "ambiguous", (target, states[target])
+            doubted.append(target)
+        else:
             assert states[target].state == "marked", (target, states[target])
             assert states[target].note in (None, "fine")
-        else:
-            assert states[target].state == "unmarked", (target, states[target])
+    assert len(doubted) <= 1, doubted  # 1 thin strike in 36 on these names
 
 
 def test_the_fine_score_needs_the_fine_step(dense):
