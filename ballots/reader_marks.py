@@ -27,8 +27,9 @@ class TargetScore:
     marginal_at: float
     state: State
     note: str | None = None  # e.g. "around": ink circles the name rather than crossing it
-    # strike forms, marked: the strike may not cross the whole name (it crossed visible paper
-    # with no ink, or a long stretch hidden by print): confirmed at touch_dpi. Not in the JSON.
+    # strike forms, marked: the strike may not cross the whole name (it scored under
+    # fine_strike_marked, or crossed visible paper with no ink, or a long stretch hidden by
+    # print): confirmed at touch_dpi. Not in the JSON.
     doubtful: bool = False
 
 
