@@ -235,7 +235,8 @@ def _strike_paths(
             (y0 + 0.25 * h, y1 - 0.2 * h) if rng.random() < 0.5 else (y1 - 0.2 * h, y0 + 0.25 * h)
         )
         return [np.array([[start, a], [end, b]])], [], False
-    if kind == "partial":  # from either end, up to 0.6-0.7 of the name: struck, at 100 dpi
+    if kind == "partial":  # from either end, up to 70% of the name (0.6 or more reads struck
+        # at 100 dpi: only the doubtful strike's 200-dpi re-reading sends those to review)
         share = rng.uniform(0.15, 0.7)
         if rng.random() < 0.5:
             return [np.array([[start, cy], [x0 + share * w, cy + slope]])], [], False
