@@ -127,9 +127,15 @@ class ReadingContext:
     # ReferencePages (as reference_pages returns). Without them the coarser check at the
     # working resolution (residual_* settings) looks for ink hidden in a name's letters.
     fine_references: dict[int, np.ndarray] | None = None
-    _cache: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
-    _dark: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
-    _fine_dark: dict[int, tuple[np.ndarray, ...]] = field(default_factory=dict, repr=False)
+    # Computed from the fields above on first use; not fields of their own (init=False), so a
+    # context made by dataclasses.replace with other settings or pages computes them afresh.
+    _cache: dict[int, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    _dark: dict[int, np.ndarray] = field(default_factory=dict, init=False, repr=False)
+    _fine_dark: dict[int, tuple[np.ndarray, ...]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         if self.fine_references is None and isinstance(self.references, ReferencePages):
