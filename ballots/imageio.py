@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,8 +49,6 @@ def _image_dpi(page: Any) -> float | None:
     text mask over a coarse background); None when there is none (a vector page). Measured along
     the image's own axes from its matrix, so an image drawn turned is not taken for a coarse one.
     """
-    import math
-
     import pypdfium2.raw as pdfium_c
 
     width, height = page.get_size()

@@ -69,8 +69,9 @@ Status = Literal["valid", "invalid", "review", "rejected"]
 # measure), so a recount can tell a changed reader from a changed ballot. Readings recorded
 # without it are version 1. Version 2: the fine strike at touch_dpi (note "fine"), the
 # low_resolution review of pages coarser than min_dpi, and PDFs rendered at most at their
-# scanned image's resolution. Version 3: a strike marked at the working resolution across
-# visible paper or a long unseen stretch of its name is confirmed at touch_dpi (note "hidden").
+# scanned image's resolution. Version 3: a strike marked at the working resolution short of an
+# end, or across visible paper or a long unseen stretch of its name, is confirmed at touch_dpi
+# (note "hidden").
 READER_VERSION = 3
 
 # Every reason code and the status it forces; the order is the order reasons are reported in.

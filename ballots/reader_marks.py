@@ -486,11 +486,6 @@ def score_strike(
     run = strike_run(pieces, printed[by0:by1, bx0:bx1], gap, (name0, name1))
     score = _name_share(run.first, run.last, name0, name1)
     state = classify(score, settings.strike_marked, settings.strike_marginal)
-    doubtful = state == "marked" and (
-        score < settings.fine_strike_marked
-        or run.bridged >= settings.strike_doubtful_paper_px
-        or run.unseen >= settings.strike_doubtful_unseen * (name1 - name0)
-    )
     note = None
     pad = settings.strike_touch_reach_pt * scale
     nx0, nx1 = max(0, int(round(name0 - pad))), int(round(name1 + pad))
@@ -513,6 +508,11 @@ def score_strike(
         # Ink above and below the whole name: a circle, or a box drawn round it; the committee
         # decides what the voter meant, the machine never does.
         state, note = "ambiguous", "around"
+    doubtful = state == "marked" and (
+        score < settings.fine_strike_marked
+        or run.bridged >= settings.strike_doubtful_paper_px
+        or run.unseen >= settings.strike_doubtful_unseen * (name1 - name0)
+    )
     return TargetScore(
         target,
         page_number,
@@ -521,7 +521,7 @@ def score_strike(
         settings.strike_marginal,
         state,
         note,
-        doubtful and state == "marked",
+        doubtful,
     )
 
 
