@@ -286,14 +286,19 @@ def test_readings_of_another_reader_version_are_named_once(
     # A bundle made before readings carried the version (version 1): said once, first, in the
     # user's language; the readings themselves still match, so nothing else is listed.
     def older(data: dict[str, Any]) -> None:
-        # What version 1 wrote: no reader_version, no pages[].dpi, no min_dpi or
-        # fine_strike_marked setting.
+        # What version 1 wrote: no reader_version, no pages[].dpi, none of the settings that
+        # versions 2 and 3 added.
         reading = data["reading"]
         reading.pop("reader_version")
         for page in reading["pages"]:
             page.pop("dpi")
-        reading["settings"].pop("min_dpi")
-        reading["settings"].pop("fine_strike_marked")
+        for name in (
+            "min_dpi",
+            "fine_strike_marked",
+            "strike_doubtful_paper_px",
+            "strike_doubtful_unseen",
+        ):
+            reading["settings"].pop(name)
 
     for record in records:
         _edit_json(record, older)
