@@ -294,8 +294,8 @@ def read_command(
     from rich.progress import Progress
 
     from ballots.elections import get_election, read_context
-    from ballots.imageio import ImageFileError, load_file
-    from ballots.reader import annotate, read_files
+    from ballots.reading.imageio import ImageFileError, load_file
+    from ballots.reading.reader import annotate, read_files
     from congress.errors import CongressError
 
     with state.database().session() as session:

@@ -106,8 +106,8 @@ def filled_scans(
     makes."""
     from PIL import Image
 
-    from ballots.render import iter_pdf_pages
-    from ballots.synth import draw_marks, draw_seal, scanner_degrade
+    from ballots.paper.render import iter_pdf_pages
+    from ballots.reading.synth import draw_marks, draw_seal, scanner_degrade
 
     rng = np.random.default_rng(seed)
     voter = Voter([item.id for item in layout.items], layout.seats, rng)
@@ -213,7 +213,8 @@ def run_station(db: Any, election_id: int, folder: Path, echo: Callable[[str], A
 def review(db: Any, count_id: int, intents_by_serial: dict[str, dict[str, str]]) -> int:
     """The committee reads the paper of every ballot sent to it: one member decides what the
     voter meant, another confirms. Returns the number of ballots decided."""
-    from ballots import counting, tally
+    from ballots import tally
+    from ballots.counting import counts as counting
 
     decided = 0
     with db.write_session() as session:
@@ -265,8 +266,7 @@ def review(db: Any, count_id: int, intents_by_serial: dict[str, dict[str, str]])
 
 
 def build_demo_election(db: Any, *, congress_id: int, seed: int, echo: Any) -> None:
-    from ballots import counting
-    from ballots.bundle import verify_bundle
+    from ballots.counting import counts as counting
     from ballots.elections import (
         Rules,
         create_election,
@@ -274,7 +274,8 @@ def build_demo_election(db: Any, *, congress_id: int, seed: int, echo: Any) -> N
         import_candidates,
         print_ballots,
     )
-    from ballots.minutes import minutes_pdf
+    from ballots.proof.bundle import verify_bundle
+    from ballots.proof.minutes import minutes_pdf
     from congress.models import Congress
     from congress.storage import FileStore
 

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ballots.layout import BallotLayout
 from ballots.models import (
     BASES,
     FORMS,
@@ -26,8 +25,9 @@ from ballots.models import (
     IssuedSerial,
     PrintRun,
 )
-from ballots.render import BallotSpec, build_layout, render_ballots
-from ballots.serials import ballot_page_tokens, new_serials
+from ballots.paper.layout import BallotLayout
+from ballots.paper.render import BallotSpec, build_layout, render_ballots
+from ballots.paper.serials import ballot_page_tokens, new_serials
 from congress import audit
 from congress.delegate_import import (
     GENDER_VALUES,
@@ -526,7 +526,12 @@ def read_context(election: Election, round_number: int | None = None) -> Any:
     The layout is the one recorded with the round's print run, and it must equal the layout
     the candidates give now: a reading never uses a layout the ballots were not printed with.
     """
-    from ballots.reader import ElectionRules, ReadingContext, ReadingSettings, reference_pages
+    from ballots.reading.reader import (
+        ElectionRules,
+        ReadingContext,
+        ReadingSettings,
+        reference_pages,
+    )
 
     rounds = {r.number: r for r in election.rounds}
     round_ = rounds.get(round_number or current_round(election).number)

@@ -19,8 +19,8 @@ def _routes(settings: Any) -> list[Any]:
 
 def _commands() -> list[Any]:
     from ballots.cli import ballots, elections
-    from ballots.cli_count import count
-    from ballots.cli_proof import register
+    from ballots.counting.cli import count
+    from ballots.proof.cli import register
 
     ballots.add_command(count)
     register(ballots)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from ballots.layout import CHOICES, BallotLayout
+from ballots.paper.layout import CHOICES, BallotLayout
 from congress.errors import CongressError
 from congress.i18n import N_
 
@@ -236,7 +236,7 @@ def final_outcome(
 
 
 def _severe(reason: str) -> bool:
-    from ballots.reader import REASONS
+    from ballots.reading.reader import REASONS
 
     return REASONS.get(reason, "invalid") in ("invalid", "rejected")
 

@@ -260,7 +260,7 @@ async def api_elections(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    from ballots.count_views import routes as count_routes
+    from ballots.counting.views import routes as count_routes
 
     base = "/c/{slug}/elections"
     one = base + "/{election_id:int}"

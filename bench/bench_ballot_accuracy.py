@@ -13,14 +13,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ballots.reader import (
+from ballots.reading.reader import (
     ElectionRules,
     ReadingContext,
     ReadingSettings,
     read_ballot,
     reference_pages,
 )
-from ballots.synth import SynthElection, generate, make_election
+from ballots.reading.synth import SynthElection, generate, make_election
 
 CANDIDATES = 30
 FORMS = ("strike", "agree")

@@ -10,14 +10,14 @@ from concurrent.futures import ProcessPoolExecutor
 import cv2
 import numpy as np
 
-from ballots.reader import (
+from ballots.reading.reader import (
     ElectionRules,
     ReadingContext,
     ReadingSettings,
     read_ballot,
     reference_pages,
 )
-from ballots.synth import draw_marks, generate, make_election, print_pages
+from ballots.reading.synth import draw_marks, generate, make_election, print_pages
 
 _CONTEXT: ReadingContext | None = None
 

@@ -14,15 +14,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ballots.bundle import BundleBallot, BundleInput, write_bundle
-from ballots.reader import (
+from ballots.proof.bundle import BundleBallot, BundleInput, write_bundle
+from ballots.reading.reader import (
     ElectionRules,
     ReadingContext,
     ReadingSettings,
     read_ballot,
     reference_pages,
 )
-from ballots.synth import draw_marks, make_election, print_pages, serials_for
+from ballots.reading.synth import draw_marks, make_election, print_pages, serials_for
 from ballots.tally import CandidateInfo, CountFigures, TallyRules, ballot_outcome, tally
 
 DPI = 200

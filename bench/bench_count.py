@@ -104,9 +104,9 @@ def _scan_chunk(job: tuple[str, str, list[int], bool]) -> list[bytes]:
     import cv2
     import numpy as np
 
-    from ballots.layout import BallotLayout
-    from ballots.render import rasterize_pdf
-    from ballots.synth import draw_marks, scanner_degrade
+    from ballots.paper.layout import BallotLayout
+    from ballots.paper.render import rasterize_pdf
+    from ballots.reading.synth import draw_marks, scanner_degrade
 
     pdf, layout_file, indexes, degrade = job
     layout = BallotLayout.from_json(Path(layout_file).read_text(encoding="utf-8"))
@@ -223,7 +223,7 @@ def main() -> None:
             f"prepared {len(pngs)} scans ({size:.0f} KiB PNG each, {DPI} dpi, {CANDIDATES} names, "
             f"{SEATS} seats) in {time.perf_counter() - started:.0f} s"
         )
-        from ballots import counting
+        from ballots.counting import counts as counting
         from ballots.models import Election
         from congress.db import Database
 

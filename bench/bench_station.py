@@ -29,12 +29,12 @@ import numpy as np
 from live import live_server  # bench/live.py, beside this script
 from sqlalchemy import select
 
-from ballots import counting
+from ballots.counting import counts as counting
 from ballots.elections import Rules, create_election, get_election, import_candidates
 from ballots.elections import print_ballots as print_run
 from ballots.models import CountedBallot
-from ballots.render import rasterize_pdf
-from ballots.synth import draw_marks
+from ballots.paper.render import rasterize_pdf
+from ballots.reading.synth import draw_marks
 from congress import auth, congresses
 from congress.db import Database, upgrade
 from congress.settings import Settings

@@ -184,10 +184,10 @@ NO_CONFIG = N_(
 
 def context_from_station(config: dict[str, Any]) -> Any:
     """The reader's context from the station API's description of the election."""
-    from ballots.layout import BallotLayout
-    from ballots.reader import ElectionRules, ReadingContext, reference_pages
-    from ballots.reader_settings import ReadingSettings
-    from ballots.render import BallotSpec
+    from ballots.paper.layout import BallotLayout
+    from ballots.paper.render import BallotSpec
+    from ballots.reading.reader import ElectionRules, ReadingContext, reference_pages
+    from ballots.reading.settings import ReadingSettings
     from congress.keys import public_key_from_bytes
 
     layout = BallotLayout.from_dict(config["layout"])
@@ -296,7 +296,7 @@ class LocalCounting:
         self.actor = actor
 
     def _count_id(self) -> int:
-        from ballots import counting
+        from ballots.counting import counts as counting
         from ballots.elections import get_election
 
         with self.db.session() as session:
@@ -305,7 +305,7 @@ class LocalCounting:
             return int(count.id)
 
     def reading_context(self) -> Any:
-        from ballots import counting
+        from ballots.counting import counts as counting
         from ballots.elections import get_election
 
         with self.db.session() as session:
@@ -319,7 +319,7 @@ class LocalCounting:
             return counting.reading_context(session, count)
 
     def send(self, data: bytes, name: str, reading: str, station: str) -> Sent:
-        from ballots import counting
+        from ballots.counting import counts as counting
 
         try:
             received = counting.receive(
@@ -453,8 +453,8 @@ class Station:
             self._finish(path, row)
 
     def _read(self, path: Path, data: bytes, sha: str, now: float) -> None:
-        from ballots.imageio import ImageFileError, load_bytes
-        from ballots.reader import read_ballot
+        from ballots.reading.imageio import ImageFileError, load_bytes
+        from ballots.reading.reader import read_ballot
 
         name = _original_name(path)
         try:

@@ -12,9 +12,9 @@ import cv2
 import numpy as np
 
 from ballots.elections import Rules, create_election, import_candidates, print_ballots
-from ballots.layout import BallotLayout
-from ballots.render import rasterize_pdf
-from ballots.synth import draw_marks
+from ballots.paper.layout import BallotLayout
+from ballots.paper.render import rasterize_pdf
+from ballots.reading.synth import draw_marks
 from congress import congresses
 from congress.db import Database
 from congress.settings import Settings

@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from ballots.layout import BallotLayout, PageLayout, Target
-from ballots.render import (
+from ballots.paper.layout import BallotLayout, PageLayout, Target
+from ballots.paper.render import (
     DEFAULT_SETTINGS,
     MM,
     BallotSpec,

@@ -7,7 +7,7 @@ from dataclasses import replace
 import cv2
 import pytest
 
-from ballots.reader import (
+from ballots.reading.reader import (
     REASONS,
     ElectionRules,
     ReadingContext,
@@ -15,7 +15,7 @@ from ballots.reader import (
     read_ballot,
     reference_pages,
 )
-from ballots.synth import make_election, print_pages
+from ballots.reading.synth import make_election, print_pages
 
 SETTINGS = ReadingSettings()
 
@@ -109,7 +109,7 @@ def test_a_pdf_is_read_at_its_scanned_image_resolution_at_most():
 
     from PIL import Image
 
-    from ballots.imageio import load_bytes
+    from ballots.reading.imageio import load_bytes
 
     election, ctx = _six_names(6)
     page = print_pages(election, ["DDDDDDDDDD"], 300)[0]

@@ -10,17 +10,23 @@ import cv2
 import numpy as np
 import pytest
 
-from ballots.reader import (
+from ballots.paper.render import build_layout
+from ballots.reading.geometry import detection_image, scale_homography
+from ballots.reading.marks import fine_strike
+from ballots.reading.reader import (
     ElectionRules,
     ReadingContext,
     ReadingSettings,
     read_ballot,
     reference_pages,
 )
-from ballots.reader_geometry import detection_image, scale_homography
-from ballots.reader_marks import fine_strike
-from ballots.render import build_layout
-from ballots.synth import SynthElection, _stroke, make_election, print_pages, scanner_degrade
+from ballots.reading.synth import (
+    SynthElection,
+    _stroke,
+    make_election,
+    print_pages,
+    scanner_degrade,
+)
 
 SETTINGS = ReadingSettings()
 PRINT_DPI = 300

@@ -6,15 +6,15 @@ import cv2
 import numpy as np
 import pytest
 
-from ballots.reader import (
+from ballots.reading.marks import darkness, reference_darkness, residual_columns
+from ballots.reading.reader import (
     ElectionRules,
     ReadingContext,
     ReadingSettings,
     read_ballot,
     reference_pages,
 )
-from ballots.reader_marks import darkness, reference_darkness, residual_columns
-from ballots.synth import draw_marks, make_election, print_pages, scanner_degrade
+from ballots.reading.synth import draw_marks, make_election, print_pages, scanner_degrade
 
 SETTINGS = ReadingSettings()
 

@@ -12,8 +12,11 @@ import numpy as np
 import pytest
 import tifffile
 
-from ballots.imageio import load_bytes
-from ballots.reader import (
+from ballots.paper.serials import PageToken
+from ballots.reading.geometry import find_marks, fit_page
+from ballots.reading.imageio import load_bytes
+from ballots.reading.marks import TargetScore, classify, strike_run
+from ballots.reading.reader import (
     ElectionRules,
     PageReading,
     ReadingContext,
@@ -24,10 +27,7 @@ from ballots.reader import (
     read_files,
     reference_pages,
 )
-from ballots.reader_geometry import find_marks, fit_page
-from ballots.reader_marks import TargetScore, classify, strike_run
-from ballots.serials import PageToken
-from ballots.synth import draw_marks, draw_seal, generate, make_election, print_pages
+from ballots.reading.synth import draw_marks, draw_seal, generate, make_election, print_pages
 from congress.keys import generate_private_key
 
 SETTINGS = ReadingSettings()

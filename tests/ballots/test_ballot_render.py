@@ -12,8 +12,8 @@ import segno
 import zxingcpp
 from PIL import Image
 
-from ballots.layout import BallotLayout, PageLayout
-from ballots.render import (
+from ballots.paper.layout import BallotLayout, PageLayout
+from ballots.paper.render import (
     MM,
     BallotSpec,
     build_layout,
@@ -22,7 +22,7 @@ from ballots.render import (
     render_ballots,
     render_blank_page,
 )
-from ballots.serials import (
+from ballots.paper.serials import (
     PageToken,
     PageTokenError,
     ballot_page_tokens,

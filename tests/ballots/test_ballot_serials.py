@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ballots.serials import (
+from ballots.paper.serials import (
     SERIAL_ALPHABET,
     SERIAL_LENGTH,
     TOKEN_LENGTH,

@@ -6,14 +6,14 @@ from collections import Counter
 
 import numpy as np
 
-from ballots.reader import (
+from ballots.reading.reader import (
     ElectionRules,
     ReadingContext,
     ReadingSettings,
     read_ballot,
     reference_pages,
 )
-from ballots.synth import BOX_KINDS, STRIKE_KINDS, generate, make_election
+from ballots.reading.synth import BOX_KINDS, STRIKE_KINDS, generate, make_election
 
 
 def test_same_seed_same_images():

@@ -9,8 +9,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ballots.render import rasterize_pdf
-from ballots.synth import draw_marks, draw_seal
+from ballots.paper.render import rasterize_pdf
+from ballots.reading.synth import draw_marks, draw_seal
 from congress.settings import Settings
 from tests.ballots.test_elections import CANDIDATES, _create
 from tests.congress.test_cli import run
@@ -50,7 +50,7 @@ def test_read_printed_ballots_and_annotate(
     pages = rasterize_pdf(pdf.read_bytes(), DPI)
     assert len(pages) == 3  # one page a ballot
     rng = np.random.default_rng(5)
-    from ballots.layout import BallotLayout
+    from ballots.paper.layout import BallotLayout
 
     page_layout = BallotLayout.from_json(layout_file.read_text(encoding="utf-8")).pages[0]
     files = []

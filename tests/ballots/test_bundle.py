@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ballots.bundle import (
+from ballots.proof.bundle import (
     MANIFEST,
     SIGNATURE,
     BundleBallot,
@@ -27,15 +27,15 @@ from ballots.bundle import (
     write_bundle,
     write_files,
 )
-from ballots.imageio import load_bytes
-from ballots.reader import (
+from ballots.reading.imageio import load_bytes
+from ballots.reading.reader import (
     ElectionRules,
     ReadingContext,
     ReadingSettings,
     read_ballot,
     reference_pages,
 )
-from ballots.synth import SynthElection, draw_marks, make_election, print_pages
+from ballots.reading.synth import SynthElection, draw_marks, make_election, print_pages
 from ballots.tally import (
     CandidateInfo,
     CountFigures,
@@ -275,7 +275,7 @@ def test_one_pixel_of_one_image(
 def test_readings_of_another_reader_version_are_named_once(
     bundle: tuple[Path, BundleInput], election: SynthElection, tmp_path: Path
 ) -> None:
-    from ballots.reader import READER_VERSION
+    from ballots.reading.reader import READER_VERSION
 
     path = _copy(bundle[0], tmp_path)
     records = sorted((path / "ballots").iterdir())

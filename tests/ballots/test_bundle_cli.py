@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ballots.bundle import write_bundle
-from ballots.synth import make_election
+from ballots.proof.bundle import write_bundle
+from ballots.reading.synth import make_election
 from congress.cli import main
 from tests.ballots.test_bundle import build_input
 

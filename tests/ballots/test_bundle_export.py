@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from ballots import counting as svc
+from ballots.counting import counts as svc
 from ballots.models import Count, Election
 from congress.db import Database
 from congress.settings import Settings

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from ballots import counting as svc
+from ballots.counting import counts as svc
 from ballots.models import BallotDecision, Count, CountedBallot, Election
 from congress.db import Database
 from congress.errors import CongressError

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from ballots import counting as svc
+from ballots.counting import counts as svc
 from ballots.models import Election
 from congress.db import Database
 from congress.settings import Settings

@@ -14,18 +14,18 @@ import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ballots.demo import DEMO_SEATS, _candidates, filled_scans
-from ballots.imageio import load_bytes
-from ballots.layout import BallotLayout
-from ballots.reader import (
+from ballots.paper.layout import BallotLayout
+from ballots.paper.render import BallotSpec, build_layout, render_ballots
+from ballots.paper.serials import ballot_page_tokens
+from ballots.reading.imageio import load_bytes
+from ballots.reading.reader import (
     ElectionRules,
     ReadingContext,
     ReadingSettings,
     read_files,
     reference_pages,
 )
-from ballots.render import BallotSpec, build_layout, render_ballots
-from ballots.serials import ballot_page_tokens
-from ballots.synth import serials_for
+from ballots.reading.synth import serials_for
 
 DEMO_SEED = 2026  # `congress demo`'s default seed
 

@@ -12,9 +12,9 @@ import zxingcpp
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from ballots.layout import BallotLayout
 from ballots.models import IssuedSerial
-from ballots.serials import decode_page_token
+from ballots.paper.layout import BallotLayout
+from ballots.paper.serials import decode_page_token
 from congress import congresses
 from congress.db import Database
 from congress.models import AuditEvent

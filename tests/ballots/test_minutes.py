@@ -11,7 +11,13 @@ import unicodedata
 import pypdfium2 as pdfium
 from openpyxl import load_workbook
 
-from ballots.minutes import CountReport, entry_log_csv, entry_log_pdf, entry_log_xlsx, minutes_pdf
+from ballots.proof.minutes import (
+    CountReport,
+    entry_log_csv,
+    entry_log_pdf,
+    entry_log_xlsx,
+    minutes_pdf,
+)
 from ballots.tally import BallotOutcome, CandidateInfo, CountFigures, TallyRules, tally
 
 ROOT = "3f7a0c9e1b2d4f6a8c0e2b4d6f8a1c3e5b7d9f0a2c4e6b8d0f1a3c5e7b9d1f2a"

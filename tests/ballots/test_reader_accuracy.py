@@ -9,14 +9,14 @@ import cv2
 import numpy as np
 import pytest
 
-from ballots.reader import (
+from ballots.reading.reader import (
     ElectionRules,
     ReadingContext,
     ReadingSettings,
     read_ballot,
     reference_pages,
 )
-from ballots.synth import (
+from ballots.reading.synth import (
     BOX_KINDS,
     STRIKE_KINDS,
     draw_marks,

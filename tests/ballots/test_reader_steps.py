@@ -10,16 +10,9 @@ import cv2
 import numpy as np
 import pytest
 
-from ballots.layout import Target
-from ballots.reader import (
-    ElectionRules,
-    ReadingContext,
-    ReadingSettings,
-    ReferencePages,
-    read_ballot,
-    reference_pages,
-)
-from ballots.reader_geometry import (
+from ballots.paper.layout import Target
+from ballots.paper.serials import decode_page_token
+from ballots.reading.geometry import (
     detection_image,
     find_marks,
     fit_page,
@@ -27,7 +20,7 @@ from ballots.reader_geometry import (
     scale_homography,
     warp_page,
 )
-from ballots.reader_marks import (
+from ballots.reading.marks import (
     darkness,
     flag_ink,
     printed_mask,
@@ -38,8 +31,15 @@ from ballots.reader_marks import (
     touch_region,
     voter_ink,
 )
-from ballots.serials import decode_page_token
-from ballots.synth import make_election, print_pages, scanner_degrade
+from ballots.reading.reader import (
+    ElectionRules,
+    ReadingContext,
+    ReadingSettings,
+    ReferencePages,
+    read_ballot,
+    reference_pages,
+)
+from ballots.reading.synth import make_election, print_pages, scanner_degrade
 
 SETTINGS = ReadingSettings()
 DPI = 200

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
-from ballots import counting
+from ballots.counting import counts as counting
 from ballots.elections import get_election
 from ballots.models import CountedBallot
 from congress import auth

@@ -16,7 +16,7 @@ import pypdfium2 as pdfium
 from sqlalchemy import func, select
 
 from badges.service import issue_token
-from ballots import counting
+from ballots.counting import counts as counting
 from ballots.demo import fill_ballots, review
 from ballots.elections import Rules, create_election, import_candidates, print_ballots
 from ballots.models import CountedBallot, IssuedSerial

@@ -7,9 +7,9 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ballots.imageio import load_bytes
-from ballots.reader import ReadingContext, annotate, read_ballot
-from ballots.reader_geometry import detection_image, scale_homography
+from ballots.reading.geometry import detection_image, scale_homography
+from ballots.reading.imageio import load_bytes
+from ballots.reading.reader import ReadingContext, annotate, read_ballot
 
 DISPLAY_WIDTH = 1100  # pixels of the annotated page on screen
 CROP_PAD_PT = (24.0, 10.0)  # points around a target in its crop (x, y)

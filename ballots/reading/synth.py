@@ -12,9 +12,9 @@ import cv2
 import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ballots.layout import BallotLayout, Box, PageLayout
-from ballots.render import BallotSpec, build_layout, rasterize_pdf, render_ballots
-from ballots.serials import SERIAL_ALPHABET, SERIAL_LENGTH, ballot_page_tokens
+from ballots.paper.layout import BallotLayout, Box, PageLayout
+from ballots.paper.render import BallotSpec, build_layout, rasterize_pdf, render_ballots
+from ballots.paper.serials import SERIAL_ALPHABET, SERIAL_LENGTH, ballot_page_tokens
 
 Expected = Literal["marked", "unmarked", "ambiguous"]
 Mode = Literal["scanner", "phone"]

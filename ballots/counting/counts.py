@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from ballots import tally as rules
 from ballots.elections import current_round, get_election, live_runs, ordered_candidates
-from ballots.layout import BallotLayout
 from ballots.models import (
     BallotDecision,
     BallotRound,
@@ -30,6 +29,7 @@ from ballots.models import (
     Election,
     PrintRun,
 )
+from ballots.paper.layout import BallotLayout
 from congress import audit
 from congress.db import Database
 from congress.errors import Conflict, CongressError, Forbidden, NotFound
@@ -361,8 +361,8 @@ def check_reading(reading: Any, sha256: str) -> dict[str, Any]:
 
 def read_image(context: Any, data: bytes, name: str) -> dict[str, Any]:
     """Decode and read one file as one ballot (all its pages); CPU-heavy, run it off the loop."""
-    from ballots.imageio import ImageFileError, load_bytes
-    from ballots.reader import read_ballot
+    from ballots.reading.imageio import ImageFileError, load_bytes
+    from ballots.reading.reader import read_ballot
 
     try:
         scanned = load_bytes(data, name)
@@ -1045,7 +1045,7 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value else None
 
 
-# --- the audit bundle and the minutes (formats: ballots.bundle, ballots.minutes) -----------------
+# --- the audit bundle and the minutes (formats: ballots.proof.bundle, ballots.proof.minutes) -----------------
 
 
 def _frozen_figures(session: Session, count: Count) -> rules.CountFigures:
@@ -1058,14 +1058,14 @@ def _frozen_figures(session: Session, count: Count) -> rules.CountFigures:
 def bundle_input(
     session: Session, election_id: int, round_number: int | None = None, *, files_dir: Path
 ) -> Any:
-    """Everything the audit bundle of a round's count holds (ballots.bundle.BundleInput).
+    """Everything the audit bundle of a round's count holds (ballots.proof.bundle.BundleInput).
 
     Ballots are in the order of their image hash: nothing tells the order they were scanned.
     """
     from dataclasses import asdict
 
-    from ballots.bundle import BundleBallot, BundleInput
     from ballots.elections import spec_for
+    from ballots.proof.bundle import BundleBallot, BundleInput
 
     election = get_election(session, election_id)
     count = find_count(session, election, round_number)
@@ -1089,7 +1089,7 @@ def bundle_input(
     ):
         rows.setdefault(row.ballot_id, []).append(row)
     figures_ = _frozen_figures(session, count)
-    from ballots.reader import ReadingSettings
+    from ballots.reading.reader import ReadingSettings
 
     return BundleInput(
         congress={"name": congress.name, "slug": congress.slug, "public_key": congress.public_key},
@@ -1156,8 +1156,8 @@ def decisions_by_ballot(session: Session, count: Count) -> dict[int, list[Ballot
 
 
 def count_report(session: Session, count: Count) -> Any:
-    """The plain data of the counting minutes and the ballot-entry log (ballots.minutes)."""
-    from ballots.minutes import CountReport
+    """The plain data of the counting minutes and the ballot-entry log (ballots.proof.minutes)."""
+    from ballots.proof.minutes import CountReport
 
     election = session.get(Election, count.election_id)
     round_ = session.get(BallotRound, count.round_id)
@@ -1207,7 +1207,7 @@ def seal_count(db: Database, count_id: int) -> str:
     """Export the closed count's signed audit bundle into the file store; record its root hash."""
     import tempfile
 
-    from ballots.bundle import write_bundle
+    from ballots.proof.bundle import write_bundle
     from congress.signing import signing_key
 
     settings = db.settings

@@ -12,9 +12,9 @@ import cv2
 import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from ballots.imageio import ScannedFile, is_colour, to_gray
-from ballots.layout import BallotLayout, PageLayout
-from ballots.reader_geometry import (
+from ballots.paper.layout import BallotLayout, PageLayout
+from ballots.paper.serials import PageToken, PageTokenError, decode_page_token, parse_page_token
+from ballots.reading.geometry import (
     PageGeometry,
     detection_image,
     find_marks,
@@ -26,7 +26,8 @@ from ballots.reader_geometry import (
     warp_page,
     warp_region,
 )
-from ballots.reader_marks import (
+from ballots.reading.imageio import ScannedFile, is_colour, to_gray
+from ballots.reading.marks import (
     FlaggedInk,
     TargetScore,
     allowed_ink_mask,
@@ -43,8 +44,7 @@ from ballots.reader_marks import (
     touch_region,
     voter_ink,
 )
-from ballots.reader_settings import ReadingSettings
-from ballots.serials import PageToken, PageTokenError, decode_page_token, parse_page_token
+from ballots.reading.settings import ReadingSettings
 
 __all__ = [
     "READER_VERSION",
@@ -167,7 +167,7 @@ class ReadingContext:
     def masks(self, page: PageLayout) -> tuple[np.ndarray, np.ndarray]:
         """(printed, allowed) masks of a layout page at the working resolution, computed once."""
         if page.number not in self._cache:
-            from ballots.reader_geometry import page_size_px
+            from ballots.reading.geometry import page_size_px
 
             reference = to_gray(self.references[page.number])
             width, height = page_size_px(page, self.settings)
@@ -194,7 +194,7 @@ def reference_pages(
 ) -> dict[int, np.ndarray]:
     """The printer's blank pages at the reader's working resolution (spec: render.BallotSpec),
     carrying them at `touch_dpi` too (a ReferencePages)."""
-    from ballots.render import render_blank_page
+    from ballots.paper.render import render_blank_page
 
     def render(dpi: float) -> dict[int, np.ndarray]:
         return {

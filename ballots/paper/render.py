@@ -19,7 +19,7 @@ import numpy as np
 from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from ballots.layout import (
+from ballots.paper.layout import (
     CHOICES,
     SCHEMA_VERSION,
     BallotLayout,
@@ -30,7 +30,7 @@ from ballots.layout import (
     RegistrationMark,
     Target,
 )
-from ballots.serials import parse_page_token
+from ballots.paper.serials import parse_page_token
 from congress.fonts import fit_font_size, register_reportlab_fonts
 from congress.vietnamese import nfc
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ballots.layout import Box, PageLayout
-from ballots.reader_settings import ReadingSettings
+from ballots.paper.layout import Box, PageLayout
+from ballots.reading.settings import ReadingSettings
 
 _DICTIONARY = cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50)
 

@@ -10,8 +10,8 @@ from typing import Literal, NamedTuple
 import cv2
 import numpy as np
 
-from ballots.layout import Box, PageLayout, Target
-from ballots.reader_settings import ReadingSettings
+from ballots.paper.layout import Box, PageLayout, Target
+from ballots.reading.settings import ReadingSettings
 
 State = Literal["marked", "unmarked", "ambiguous"]
 
@@ -108,7 +108,7 @@ def _fine_window(
     """`region` re-warped from the full-resolution scan at touch_dpi, as darkness (with
     `touch_margin_pt` of paper around it for the local paper brightness), and its pixel box on
     the fine blank page of `shape`, kept `touch_align_px` inside the page; None when empty."""
-    from ballots.reader_geometry import warp_region
+    from ballots.reading.geometry import warp_region
 
     scale = settings.touch_dpi / 72
     reach = settings.touch_align_px
@@ -564,7 +564,7 @@ def score_page(
 
 def allowed_ink_mask(page: PageLayout, form: str, settings: ReadingSettings) -> np.ndarray:
     """Where voter ink is expected or harmless; ink anywhere else is reported."""
-    from ballots.reader_geometry import page_size_px
+    from ballots.reading.geometry import page_size_px
 
     scale = settings.working_dpi / 72
     width, height = page_size_px(page, settings)

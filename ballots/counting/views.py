@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response, Stream
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ballots import counting as svc
+from ballots.counting import counts as svc
 from ballots.elections import current_round, get_election, spec_for
 from ballots.models import BallotRound, Count, CountedBallot, Election
 from congress import congresses
@@ -30,7 +30,7 @@ from congress.storage import FileStore
 from congress.web import actor, db_of, endpoint, form_of, principal, render, settings_of, t
 
 HERE = Path(__file__).parent
-log = logging.getLogger("ballots.counting")
+log = logging.getLogger("ballots.counting.counts")
 COUNT = ("counting",)
 VIEW = ("counting", "organizer", "observer")
 MAX_UPLOAD_FILES = 20
@@ -88,7 +88,7 @@ def _context(session: Session, request: Request, **extra: Any) -> tuple[dict[str
 def _proof_available() -> bool:
     from importlib.util import find_spec
 
-    return find_spec("ballots.minutes") is not None
+    return find_spec("ballots.proof.minutes") is not None
 
 
 # --- opening a count ----------------------------------------------------------------------------
@@ -323,7 +323,7 @@ async def export(request: Request) -> Response:
     lang = t(request).lang
 
     def build() -> tuple[bytes, int]:
-        from ballots import minutes
+        from ballots.proof import minutes
 
         report, count = _closed_report(request)
         make = {
@@ -523,7 +523,7 @@ def ballot_images(request: Request) -> tuple[bytes, dict[str, bytes]]:
                 return _IMAGES[key]
         context = svc.reading_context(session, count)
         sha, name = ballot.image_sha256, ballot.file_name
-    from ballots.annotated import annotated_images
+    from ballots.reading.annotated import annotated_images
 
     data = FileStore(settings_of(request).files_dir).get(sha)
     made = annotated_images(context, data, name)
@@ -700,7 +700,7 @@ def _station(request: Request) -> dict[str, Any]:
         context = svc.reading_context(session, count) if count is not None else None
         from dataclasses import asdict
 
-        from ballots.reader import ReadingSettings
+        from ballots.reading.reader import ReadingSettings
 
         key = congress.public_key or ""
         raw = base64.b64decode(key) if key else b""
@@ -800,7 +800,9 @@ def routes() -> list[BaseRoute]:
         Route("/api/counts/{count_id:int}", api_count_by_id),
         Route("/api/elections/{election_id:int}/station", api_station),
         Route("/api/elections/{election_id:int}/ballots", api_ballot, methods=["POST"]),
-        Mount("/static/ballots", StaticFiles(directory=HERE / "static"), name="ballots-static"),
+        Mount(
+            "/static/ballots", StaticFiles(directory=HERE.parent / "static"), name="ballots-static"
+        ),
         Route(one + "/{name:str}", export),  # last: minutes.pdf, entry-log.csv/xlsx/pdf
     ]
 

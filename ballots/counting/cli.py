@@ -34,7 +34,7 @@ def open_command(
     no_two_person: bool,
 ) -> None:
     """Open the count of the election's current round."""
-    from ballots import counting
+    from ballots.counting import counts as counting
     from ballots.elections import get_election
 
     with state.database().session() as session:
@@ -74,7 +74,7 @@ def scan_command(
 
     Each file stands alone: one that cannot be read is reported and the others are counted.
     """
-    from ballots import counting
+    from ballots.counting import counts as counting
     from ballots.elections import get_election
     from congress.errors import CongressError
 
@@ -117,7 +117,7 @@ def status_command(
     state: CliState, election_id: int, round_number: int | None, as_json: bool
 ) -> None:
     """Reconciliation and running totals."""
-    from ballots import counting
+    from ballots.counting import counts as counting
     from ballots.elections import get_election
 
     with state.database().session() as session:
@@ -145,7 +145,7 @@ def status_command(
 @handle_errors
 def close_command(state: CliState, election_id: int, explanation: str) -> None:
     """Close and lock the count, then write its signed audit bundle (root hash printed)."""
-    from ballots import counting
+    from ballots.counting import counts as counting
     from ballots.elections import get_election
 
     db = state.database()

@@ -25,7 +25,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from ballots.layout import BallotLayout
+from ballots.paper.layout import BallotLayout
 from ballots.tally import (
     BallotOutcome,
     CandidateInfo,
@@ -471,7 +471,7 @@ def diff(
 
 def _comparable(reading: Mapping[str, Any]) -> dict[str, Any]:
     """A reading without the duplicate-serial verdict (it depends on the order of scanning)."""
-    from ballots.reader import _STATUS_RANK, REASONS
+    from ballots.reading.reader import _STATUS_RANK, REASONS
 
     out = dict(reading)
     out.pop("reader_version", None)  # reported once for the bundle, not per ballot
@@ -625,8 +625,13 @@ _CONTEXT: Any = None
 
 
 def _make_context(args: tuple[Any, ...]) -> Any:
-    from ballots.reader import ElectionRules, ReadingContext, ReadingSettings, reference_pages
-    from ballots.render import BallotSpec
+    from ballots.paper.render import BallotSpec
+    from ballots.reading.reader import (
+        ElectionRules,
+        ReadingContext,
+        ReadingSettings,
+        reference_pages,
+    )
 
     spec_data, layout_data, settings_data, raw_key, rules = args
     layout = BallotLayout.from_dict(layout_data)
@@ -652,8 +657,8 @@ def _init_worker(args: tuple[Any, ...], bundle: Path) -> None:
 
 def _read_image(name: str) -> tuple[str, dict[str, Any] | None]:
     """(SHA-256 of the image, its fresh reading or None when it is not an image) in this process."""
-    from ballots.imageio import ImageFileError, load_bytes
-    from ballots.reader import read_ballot
+    from ballots.reading.imageio import ImageFileError, load_bytes
+    from ballots.reading.reader import read_ballot
 
     assert _FILES is not None
     body = _FILES[name]
@@ -708,7 +713,7 @@ def _recount(
     bundle: Path,
     workers: int,
 ) -> None:
-    from ballots.render import BallotSpec, build_layout
+    from ballots.paper.render import BallotSpec, build_layout
 
     election = meta["election"]
     layout = BallotLayout.from_dict(layout_data)
@@ -734,7 +739,7 @@ def _recount(
     reread_ok = 0
     parsed = [json.loads(files[name]) for name in records]
     wanted = sorted({str(r.get("image")) for r in parsed} & set(images))
-    from ballots.reader import READER_VERSION
+    from ballots.reading.reader import READER_VERSION
 
     versions = {_reader_version(r) for r in parsed}
     if versions - {READER_VERSION}:

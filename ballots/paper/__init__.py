@@ -1,0 +1,1 @@
+"""The printed ballot: its layout, its PDF and the serials and page tokens it carries."""

@@ -1,0 +1,1 @@
+"""What proves a count: the signed minutes, the audit bundle and its independent recount."""
