@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +47,6 @@ WATCH = ("organizer", "observer", "checkin", "counting")
 MAX_SCAN_BYTES = 4 * 1024
 MAX_BATCH = 500
 log = logging.getLogger("scanner.checkin")
-# SQLite has one writer at a time; its busy handler waits with growing sleeps (up to 100 ms),
-# so concurrent gates queue here instead, in arrival order, and the tail latency stays low.
-# (Across several server processes the database's own lock still keeps the answer right.)
-_SQLITE_WRITER = threading.Lock()
 
 
 def _log_refusal(request: Request, exc: CongressError, scan_id: Any = None) -> None:
@@ -102,12 +96,7 @@ async def _json_body(request: Request, limit: int) -> Any:
 def _scan_one(request: Request, slug: str, data: Any) -> dict[str, Any]:
     tr = t(request)
     scan = ScanInput.from_json(data)
-    database = db_of(request)
-    sqlite = database.engine.dialect.name == "sqlite"
-    with (
-        _SQLITE_WRITER if sqlite else contextlib.nullcontext(),
-        database.write_session() as session,
-    ):
+    with db_of(request).write_session() as session:
         congress = congresses.get_congress(session, slug)
         answer = record_scan(session, congress, scan, actor(request))
     return _with_message(answer, tr)

@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -418,9 +417,6 @@ def _answer(
     )
 
 
-_SQLITE_WRITER = threading.Lock()
-
-
 def receive(
     db: Database,
     count_id: int,
@@ -446,8 +442,7 @@ def receive(
         context = reading_context(session, count) if reading is None else None
     reading = read_image(context, data, name) if reading is None else check_reading(reading, sha)
     store = FileStore(db.settings.files_dir)
-    sqlite = db.engine.dialect.name == "sqlite"
-    with _SQLITE_WRITER if sqlite else nullcontext(), db.write_session() as session:
+    with db.write_session() as session:
         count = lock(session, count_id)
         ensure_open(count)
         earlier = known_image(session, count.id, sha)
