@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from starlette.routing import BaseRoute
 
 from congress.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from congress.attendance import Presence
+    from congress.models import Sitting
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,9 @@ class Capability:
     on_startup: Callable[[Any], None] | None = None  # called with the app once it is built
     on_shutdown: Callable[[Any], None] | None = None  # called with the app when it stops
     demo: Callable[..., None] | None = field(default=None)
+    # Who was admitted to a sitting, by delegate id: told by the capability at the doors and
+    # read by every other one through congress.attendance.
+    presence: Callable[[Session, Sitting], Mapping[int, Presence]] | None = None
 
 
 # The capability packages, in the order their pages appear in the menu and their demo parts

@@ -56,6 +56,7 @@ def close_command(state: CliState, slug: str, number: int) -> None:
 @handle_errors
 def report_command(state: CliState, slug: str, number: int, fmt: str, out: Path | None) -> None:
     """Attendance of a sitting: summoned, present, absent per delegation, and the quorum."""
+    from congress.attendance import attendance
     from scanner import attendance as att
     from scanner.checkin import get_sitting
 
@@ -63,7 +64,7 @@ def report_command(state: CliState, slug: str, number: int, fmt: str, out: Path 
     with state.database().session() as session:
         congress = congresses.get_congress(session, slug)
         sitting = get_sitting(session, congress, number)
-        report = att.attendance(session, congress, sitting, with_people=fmt != "json")
+        report = attendance(session, congress, sitting, with_people=fmt != "json")
         if fmt == "json":
             data = report.as_json()
         else:

@@ -71,6 +71,19 @@ def _demo(db: Any, *, congress_id: int, seed: int, echo: Any) -> None:
         echo(f"check-in: gate page {db.settings.public_url}/c/{congress.slug}/gate")
 
 
+def _presence(session: Any, sitting: Any) -> dict[int, Any]:
+    """Every delegate admitted to the sitting at the doors."""
+    from sqlalchemy import select
+
+    from congress.attendance import Presence
+    from scanner.models import Admission
+
+    return {
+        a.delegate_id: Presence(a.delegate_id, a.admitted_at, a.gate, a.method)
+        for a in session.scalars(select(Admission).where(Admission.sitting_id == sitting.id))
+    }
+
+
 def capability() -> Capability:
     return Capability(
         name="scanner",
@@ -82,4 +95,5 @@ def capability() -> Capability:
             NavItem("Gate", "/c/{slug}/gate", ("checkin", "organizer")),
         ),
         demo=_demo,
+        presence=_presence,
     )

@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from congress import congresses
+from congress.attendance import Attendance, attendance
 from congress.errors import CongressError
 from congress.i18n import Translator
 from congress.models import Congress, Delegate
@@ -228,7 +229,7 @@ async def delegate_photo(request: Request) -> Response:
 # --- attendance ---------------------------------------------------------------------------------
 
 
-def _report(request: Request, number: int | None, people: bool = False) -> att.Attendance:
+def _report(request: Request, number: int | None, people: bool = False) -> Attendance:
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
         if number is None:
@@ -236,7 +237,7 @@ def _report(request: Request, number: int | None, people: bool = False) -> att.A
                 raise CongressError("no_sittings", "This congress has no sittings yet")
             number = congress.sittings[0].number
         sitting = get_sitting(session, congress, number)
-        return att.attendance(session, congress, sitting, with_people=people)
+        return attendance(session, congress, sitting, with_people=people)
 
 
 def _number(request: Request) -> int | None:

@@ -30,6 +30,7 @@ from ballots.models import (
 )
 from ballots.paper.layout import BallotLayout
 from congress import audit
+from congress.attendance import attendance
 from congress.db import Database
 from congress.errors import Conflict, CongressError, Forbidden, NotFound
 from congress.i18n import N_
@@ -860,8 +861,6 @@ def attendance_figures(session: Session, election: Election) -> tuple[int, int]:
     congress = session.get(Congress, election.congress_id)
     assert congress is not None
     if election.sitting_id is not None:
-        from scanner.attendance import attendance
-
         sitting = session.get(Sitting, election.sitting_id)
         assert sitting is not None
         report = attendance(session, congress, sitting)
