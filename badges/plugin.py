@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from congress.capabilities import Capability, NavItem
+from congress.capabilities import Capability, DemoStage, DemoStep, DemoStory, NavItem
 
 HERE = Path(__file__).parent
 
@@ -22,16 +22,16 @@ def _commands() -> list[Any]:
     return [badges]
 
 
-def _demo(db: Any, *, congress_id: int, seed: int, echo: Any) -> None:
+def _demo(story: DemoStory) -> None:
     """Every delegate's badge on A4 sheets of eight, and a soft-badge link to open on a phone."""
     from badges.cards import print_badges, select_delegates
     from badges.service import issue_token
     from congress.i18n import translator
-    from congress.models import Congress
 
+    db, echo = story.db, story.echo
     out = db.settings.home / "demo-badges.pdf"
     with db.session() as session:
-        congress = session.get(Congress, congress_id)
+        congress = story.congress(session)
         delegates = select_delegates(session, congress, None, [])
         count = print_badges(
             db.settings,
@@ -59,5 +59,5 @@ def capability() -> Capability:
         commands=_commands,
         templates=HERE / "templates",
         nav=(NavItem("Badges", "/c/{slug}/badges", ("organizer",)),),
-        demo=_demo,
+        demo=lambda: [DemoStep(DemoStage.REGISTER, _demo)],
     )

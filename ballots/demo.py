@@ -2,10 +2,10 @@
 
 An Executive Committee election of 40 candidates for 31 seats in the first sitting. One ballot is
 printed for each delegate present; each is filled the way delegates do (a few doubtful marks, a
-few ballots striking too few names), sealed, and scanned into a folder. The scanner station, in
-its one-laptop mode, reads the folder into the count; two members of the counting committee
-decide and confirm every ballot sent to them; the count is closed and sealed, the minutes
-written, the audit bundle exported and verified from scratch.
+few ballots striking too few names), sealed, and scanned into the demo's tray. The scanner
+station (the scanner capability's part of the story) reads the tray into the count; then two
+members of the counting committee decide and confirm every ballot sent to them; the count is
+closed and sealed, the minutes written, the audit bundle exported and verified from scratch.
 """
 
 from __future__ import annotations
@@ -13,12 +13,27 @@ from __future__ import annotations
 import io
 import random
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 import cv2
 import numpy as np
+import pypdfium2 as pdfium
+from PIL import Image
+from sqlalchemy import select
+
+from ballots import tally
+from ballots.counting import counts as counting
+from ballots.elections import Rules, create_election, get_election, import_candidates, print_ballots
+from ballots.models import IssuedSerial
+from ballots.paper.render import iter_pdf_pages
+from ballots.proof.bundle import verify_bundle
+from ballots.proof.minutes import minutes_pdf
+from ballots.reading.synth import draw_marks, draw_seal, scanner_degrade
+from congress.capabilities import DemoStage, DemoStep, DemoStory
+from congress.demo_data import full_name
+from congress.storage import FileStore
 
 DEMO_SEATS = 31
 DEMO_CANDIDATES = 40
@@ -36,8 +51,6 @@ DECIDER, CONFIRMER = "kiemphieu1", "kiemphieu2"
 
 
 def _candidates(rng: random.Random) -> bytes:
-    from congress.demo_data import full_name
-
     rows = ["Họ và tên,Ngày sinh,Giới tính,Chức vụ,Đơn vị"]
     for _ in range(DEMO_CANDIDATES):
         gender = rng.choice(["male", "female"])
@@ -104,11 +117,6 @@ def filled_scans(
     what the voter meant per target, file bytes, file suffix), one file per ballot: a JPEG, or a
     PDF of JPEG pages when the ballot has several pages, as a scanner's "one PDF per ballot"
     makes."""
-    from PIL import Image
-
-    from ballots.paper.render import iter_pdf_pages
-    from ballots.reading.synth import draw_marks, draw_seal, scanner_degrade
-
     rng = np.random.default_rng(seed)
     voter = Voter([item.id for item in layout.items], layout.seats, rng)
     pages = iter_pdf_pages(pdf, PRINT_DPI)  # one page at a time: a print run is hundreds
@@ -158,8 +166,6 @@ def fill_ballots(pdf: bytes, layout: Any, folder: Path, seed: int) -> dict[int, 
 
 
 def printed_ballots(pdf: bytes, layout: Any) -> int:
-    import pypdfium2 as pdfium
-
     document = pdfium.PdfDocument(pdf)
     try:
         return len(document) // len(layout.pages)
@@ -167,55 +173,9 @@ def printed_ballots(pdf: bytes, layout: Any) -> int:
         document.close()
 
 
-class _Quiet:
-    """The station's progress in the demo: the running figures now and then, no line per file."""
-
-    def __init__(self, echo: Callable[[str], Any], tr: Any) -> None:
-        from scanner.station import LineProgress
-
-        self.lines = LineProgress(echo, tr, 15.0)
-
-    def event(self, text: str) -> None:
-        pass
-
-    def update(self, figures: dict[str, Any]) -> None:
-        self.lines.update(figures)
-
-    def close(self) -> None:
-        self.lines.close()
-
-
-def run_station(db: Any, election_id: int, folder: Path, echo: Callable[[str], Any]) -> None:
-    """The scanner station in its one-laptop mode over the folder, until every file is done."""
-    from congress.i18n import translator
-    from scanner.station import Journal, LocalCounting, Station, StationSettings
-
-    tr = translator(db.settings.default_language)
-    name = "Bàn kiểm phiếu 1"
-    journal = Journal(folder / ".congress-station.sqlite")
-    progress = _Quiet(echo, tr)
-    try:
-        station = Station(
-            folder,
-            LocalCounting(db, election_id, tr, f"station:{name}"),
-            journal,
-            name,
-            tr,
-            progress,
-            StationSettings(settle_seconds=0.0, poll_seconds=0.05),
-        )
-        station.run(until_idle=True)
-    finally:
-        progress.close()
-        journal.close()
-
-
 def review(db: Any, count_id: int, intents_by_serial: dict[str, dict[str, str]]) -> int:
     """The committee reads the paper of every ballot sent to it: one member decides what the
     voter meant, another confirms. Returns the number of ballots decided."""
-    from ballots import tally
-    from ballots.counting import counts as counting
-
     decided = 0
     with db.write_session() as session:
         count = counting.get_count(session, count_id)
@@ -265,103 +225,100 @@ def review(db: Any, count_id: int, intents_by_serial: dict[str, dict[str, str]])
     return decided
 
 
-def build_demo_election(db: Any, *, congress_id: int, seed: int, echo: Any) -> None:
-    from ballots.counting import counts as counting
-    from ballots.elections import (
-        Rules,
-        create_election,
-        get_election,
-        import_candidates,
-        print_ballots,
-    )
-    from ballots.proof.bundle import verify_bundle
-    from ballots.proof.minutes import minutes_pdf
-    from congress.models import Congress
-    from congress.storage import FileStore
+class DemoElection:
+    """The demo's election in two parts of the story: the ballots filled and put in the
+    scanner's tray; then, once the station has read the tray, the committee's work."""
 
-    settings = db.settings
-    home = settings.home
-    with db.session() as session:
-        congress = session.get(Congress, congress_id)
-        election = create_election(
-            session,
-            congress,
-            title="Bầu Ban Chấp hành Thành Đoàn khóa XVIII",
-            form="strike",
-            seats=DEMO_SEATS,
-            actor="demo",
-            sitting_number=1,
-            rules=Rules(threshold_base="summoned"),
+    def __init__(self) -> None:
+        self.count_id = 0
+        self.intents: dict[str, dict[str, str]] = {}
+
+    def fill(self, story: DemoStory) -> None:
+        db, echo = story.db, story.echo
+        settings = db.settings
+        home = settings.home
+        with db.session() as session:
+            congress = story.congress(session)
+            election = create_election(
+                session,
+                congress,
+                title="Bầu Ban Chấp hành Thành Đoàn khóa XVIII",
+                form="strike",
+                seats=DEMO_SEATS,
+                actor="demo",
+                sitting_number=1,
+                rules=Rules(threshold_base="summoned"),
+            )
+            import_candidates(session, election, _candidates(random.Random(story.seed + 5)), "demo")
+            _, present = counting.attendance_figures(session, election)
+            printed = print_ballots(settings, session, election, max(1, present), DECIDER)
+            election_id = election.id
+        (home / "demo-ballots.pdf").write_bytes(printed.pdf)
+        echo(
+            f"ballots: election {election_id} ({DEMO_CANDIDATES} candidates, {DEMO_SEATS} seats), "
+            f"{printed.run.count} ballots printed, one per full delegate present: {home / 'demo-ballots.pdf'}"
         )
-        import_candidates(session, election, _candidates(random.Random(seed + 5)), "demo")
-        _, present = counting.attendance_figures(session, election)
-        printed = print_ballots(settings, session, election, max(1, present), DECIDER)
-        election_id = election.id
-    (home / "demo-ballots.pdf").write_bytes(printed.pdf)
-    echo(
-        f"ballots: election {election_id} ({DEMO_CANDIDATES} candidates, {DEMO_SEATS} seats), "
-        f"{printed.run.count} ballots printed, one per full delegate present: {home / 'demo-ballots.pdf'}"
-    )
 
-    folder = home / "demo-scans"
-    shutil.rmtree(folder, ignore_errors=True)
-    by_index = fill_ballots(printed.pdf, printed.layout, folder, seed)
-    with db.session() as session:
-        from ballots.models import IssuedSerial
+        folder = story.tray
+        shutil.rmtree(folder, ignore_errors=True)
+        by_index = fill_ballots(printed.pdf, printed.layout, folder, story.seed)
+        with db.session() as session:
+            serials = list(
+                session.scalars(
+                    select(IssuedSerial.serial)
+                    .where(IssuedSerial.print_run_id == printed.run.id)
+                    .order_by(IssuedSerial.id)
+                )
+            )
+        self.intents = {serials[i]: meant for i, meant in by_index.items()}
+        echo(f"ballots: {len(self.intents)} filled ballots scanned into {folder}")
 
-        serials = [
-            s.serial
-            for s in session.query(IssuedSerial)
-            .filter(IssuedSerial.print_run_id == printed.run.id)
-            .order_by(IssuedSerial.id)
+        with db.write_session() as session:
+            election = get_election(session, election_id)
+            count = counting.open_count(
+                session,
+                election,
+                members=MEMBERS,
+                issued=printed.run.count,
+                collected=len(self.intents),
+                actor=DECIDER,
+            )
+            self.count_id = count.id
+
+    def count(self, story: DemoStory) -> None:
+        db, echo = story.db, story.echo
+        settings = db.settings
+        home = settings.home
+        count_id = self.count_id
+        decided = review(db, count_id, self.intents)
+        with db.write_session() as session:
+            count = counting.get_count(session, count_id)
+            result = counting.close_count(session, count, "", DECIDER)
+        root = counting.seal_count(db, count_id)
+        with db.session() as session:
+            count = counting.get_count(session, count_id)
+            (home / "demo-minutes.pdf").write_bytes(
+                minutes_pdf(counting.count_report(session, count))
+            )
+            bundle = FileStore(settings.files_dir).path(count.bundle_sha256 or "")
+            slug = story.congress(session).slug
+        shutil.copyfile(bundle, home / "demo-bundle.zip")
+        ballots = result["ballots"]
+        echo(
+            f"count: {ballots['counted']} ballots counted, {ballots['valid']} valid, "
+            f"{ballots['invalid']} invalid; {decided} decided by two members of the committee; "
+            f"{len(result['elected'])} elected of {DEMO_SEATS} seats"
+            + ("; a new round is needed" if result.get("new_round_needed") else "")
+        )
+        echo(f"count: minutes {home / 'demo-minutes.pdf'}, audit bundle {home / 'demo-bundle.zip'}")
+        report = verify_bundle(home / "demo-bundle.zip", workers=2)
+        if not report.ok:
+            raise RuntimeError(f"the demo's audit bundle does not verify: {report.differences}")
+        echo(f"count: `congress ballots verify` recounted every image: it matches (root {root})")
+        echo(f"count: results {settings.public_url}/c/{slug}/counts/{count_id}/public")
+
+    def steps(self) -> list[DemoStep]:
+        return [
+            DemoStep(DemoStage.BALLOTS_FILLED, self.fill),
+            DemoStep(DemoStage.COUNTED, self.count),
         ]
-    intents = {serials[i]: meant for i, meant in by_index.items()}
-    echo(f"ballots: {len(intents)} filled ballots scanned into {folder}")
-
-    with db.write_session() as session:
-        election = get_election(session, election_id)
-        count = counting.open_count(
-            session,
-            election,
-            members=MEMBERS,
-            issued=printed.run.count,
-            collected=len(intents),
-            actor=DECIDER,
-        )
-        count_id = count.id
-    run_station(db, election_id, folder, echo)
-    decided = review(db, count_id, intents)
-    with db.write_session() as session:
-        count = counting.get_count(session, count_id)
-        result = counting.close_count(session, count, "", DECIDER)
-    root = counting.seal_count(db, count_id)
-    with db.session() as session:
-        count = counting.get_count(session, count_id)
-        (home / "demo-minutes.pdf").write_bytes(minutes_pdf(counting.count_report(session, count)))
-        bundle = FileStore(settings.files_dir).path(count.bundle_sha256 or "")
-    shutil.copyfile(bundle, home / "demo-bundle.zip")
-    ballots = result["ballots"]
-    echo(
-        f"count: {ballots['counted']} ballots counted, {ballots['valid']} valid, "
-        f"{ballots['invalid']} invalid; {decided} decided by two members of the committee; "
-        f"{len(result['elected'])} elected of {DEMO_SEATS} seats"
-        + ("; a new round is needed" if result.get("new_round_needed") else "")
-    )
-    echo(f"count: minutes {home / 'demo-minutes.pdf'}, audit bundle {home / 'demo-bundle.zip'}")
-    report = verify_bundle(home / "demo-bundle.zip", workers=2)
-    if not report.ok:
-        raise RuntimeError(f"the demo's audit bundle does not verify: {report.differences}")
-    echo(f"count: `congress ballots verify` recounted every image: it matches (root {root})")
-    echo(
-        f"count: results {settings.public_url}/c/{congress_slug(db, congress_id)}/counts/"
-        f"{count_id}/public"
-    )
-
-
-def congress_slug(db: Any, congress_id: int) -> str:
-    from congress.models import Congress
-
-    with db.session() as session:
-        congress = session.get(Congress, congress_id)
-        assert congress is not None
-        return congress.slug

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from congress.capabilities import Capability, NavItem
+from congress.capabilities import Capability, DemoStep, NavItem
 
 HERE = Path(__file__).parent
 
@@ -27,11 +27,12 @@ def _commands() -> list[Any]:
     return [elections, ballots]
 
 
-def _demo(db: Any, *, congress_id: int, seed: int, echo: Any) -> None:
-    """The election of the first sitting: printed, filled, scanned, counted, sealed, verified."""
-    from ballots.demo import build_demo_election
+def _demo() -> list[DemoStep]:
+    """The election of the first sitting: printed and filled into the scanner's tray; once the
+    station has read it, decided, closed, sealed and verified."""
+    from ballots.demo import DemoElection
 
-    build_demo_election(db, congress_id=congress_id, seed=seed, echo=echo)
+    return DemoElection().steps()
 
 
 def capability() -> Capability:

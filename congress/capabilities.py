@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,12 +12,14 @@ from typing import TYPE_CHECKING, Any
 import click
 from starlette.routing import BaseRoute
 
+from congress.models import Congress
 from congress.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from congress.attendance import Presence
+    from congress.db import Database
     from congress.models import Sitting
 
 
@@ -25,6 +28,43 @@ class NavItem:
     label: str  # msgid, translated in the layout
     path: str  # may contain {slug}: shown on a congress's pages
     roles: tuple[str, ...]
+
+
+class DemoStage(IntEnum):
+    """Where a part of the demo story falls: parts run in this order across capabilities,
+    and in the order of `PACKAGES` within one stage."""
+
+    REGISTER = 10  # badges printed, documents published, from the imported register
+    DOORS = 20  # the sittings' doors open and delegates come in
+    BALLOTS_FILLED = 30  # ballots printed for those present, filled and put in the tray
+    BALLOTS_SCANNED = 40  # the scanner station reads the tray into the count
+    COUNTED = 50  # the committee decides, the count is closed, sealed and proven
+
+
+@dataclass(frozen=True)
+class DemoStory:
+    """What every part of the demo works on: the database, the congress, one seed."""
+
+    db: Database
+    congress_id: int
+    seed: int
+    echo: Callable[[str], Any]
+
+    def congress(self, session: Session) -> Congress:
+        congress = session.get(Congress, self.congress_id)
+        assert congress is not None, "the demo's congress is created before its story runs"
+        return congress
+
+    @property
+    def tray(self) -> Path:
+        """The scanner's tray: the folder where filled ballots wait to be scanned."""
+        return self.db.settings.home / "demo-scans"
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    stage: DemoStage
+    run: Callable[[DemoStory], None]
 
 
 @dataclass(frozen=True)
@@ -38,7 +78,9 @@ class Capability:
     nav: tuple[NavItem, ...] = ()
     on_startup: Callable[[Any], None] | None = None  # called with the app once it is built
     on_shutdown: Callable[[Any], None] | None = None  # called with the app when it stops
-    demo: Callable[..., None] | None = field(default=None)
+    # The capability's parts of the demo story, made afresh for each run (so the parts of
+    # one run can share what they made).
+    demo: Callable[[], Sequence[DemoStep]] = lambda: ()
     # Who was admitted to a sitting, by delegate id: told by the capability at the doors and
     # read by every other one through congress.attendance.
     presence: Callable[[Session, Sitting], Mapping[int, Presence]] | None = None

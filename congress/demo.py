@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from congress import auth, congresses
-from congress.capabilities import load
+from congress.capabilities import DemoStory, load
 from congress.db import Database
 from congress.delegate_import import import_delegates
 from congress.demo_data import delegate_rows, rows_to_xlsx
@@ -83,9 +83,10 @@ def build_demo(
         )
         congress_id = congress.id
     echo(f"congress {slug}: {report.new} delegates in 12 delegations, 2 sittings")
-    for cap in load():
-        if cap.demo is not None:
-            cap.demo(db, congress_id=congress_id, seed=seed, echo=echo)
+    story = DemoStory(db, congress_id, seed, echo)
+    steps = [step for capability in load() for step in capability.demo()]
+    for step in sorted(steps, key=lambda step: step.stage):  # stable: PACKAGES order within
+        step.run(story)
     echo("staff accounts (user, role, password) are in " + str(credentials))
     for username, role, password in created:
         echo(f"  {username:<12} {role:<10} {password}")

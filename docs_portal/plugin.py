@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from congress.capabilities import Capability, NavItem
+from congress.capabilities import Capability, DemoStage, DemoStep, DemoStory, NavItem
 
 HERE = Path(__file__).parent
 
@@ -37,10 +37,10 @@ def _shutdown(app: Any) -> None:
     app.state.page_renderer.close()
 
 
-def _demo(db: Any, *, congress_id: int, seed: int, echo: Any) -> None:
+def _demo(story: DemoStory) -> None:
     from docs_portal.demo import add_demo_documents
 
-    add_demo_documents(db, congress_id=congress_id, seed=seed, echo=echo)
+    add_demo_documents(story.db, congress_id=story.congress_id, seed=story.seed, echo=story.echo)
 
 
 def capability() -> Capability:
@@ -52,5 +52,5 @@ def capability() -> Capability:
         nav=(NavItem("Documents", "/c/{slug}/documents", ("organizer",)),),
         on_startup=_startup,
         on_shutdown=_shutdown,
-        demo=_demo,
+        demo=lambda: [DemoStep(DemoStage.REGISTER, _demo)],
     )

@@ -13,11 +13,11 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from badges.service import revoke
+from congress import attendance as att
 from congress.cli import main
 from congress.db import Database
 from congress.models import Congress, Delegate
 from congress.settings import Settings
-from congress import attendance as att
 from scanner.checkin import ScanInput, get_sitting, record_scan
 from tests.conftest import login
 from tests.congress.test_cli import cli_env
