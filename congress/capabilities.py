@@ -86,6 +86,16 @@ class Capability:
     presence: Callable[[Session, Sitting], Mapping[int, Presence]] | None = None
 
 
+# The declared one-way order of the project's packages: each may import only those named
+# here. The core imports none of them but through `load()` below (tests/test_architecture.py).
+MAY_IMPORT: dict[str, tuple[str, ...]] = {
+    "congress": (),
+    "badges": ("congress",),
+    "docs_portal": ("congress", "badges"),  # a delegate signs in to the portal by badge
+    "ballots": ("congress",),
+    "scanner": ("congress", "badges", "ballots"),  # the door and the tally table
+}
+
 # The capability packages, in the order their pages appear in the menu and their demo parts
 # run: the doors open before the ballots are counted, which take the sitting's attendance.
 PACKAGES = ("badges", "docs_portal", "scanner", "ballots")
