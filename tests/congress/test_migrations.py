@@ -21,6 +21,7 @@ from ballots.elections import ordered_candidates
 from ballots.models import CountedBallot, Election, IssuedSerial
 from congress import auth, congresses
 from congress.app import create_app
+from congress.attendance import attendance
 from congress.capabilities import PACKAGES
 from congress.db import (
     Database,
@@ -36,7 +37,6 @@ from congress.models import Base
 from congress.settings import Settings
 from docs_portal.comments import comments_for_organizers
 from docs_portal.documents import Viewer, documents_of, pages_of, search
-from scanner.attendance import attendance
 from scanner.checkin import get_sitting, is_open
 
 
