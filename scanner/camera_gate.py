@@ -28,7 +28,7 @@ import numpy as np
 
 from badges.token import SETTINGS as TOKEN_SETTINGS
 from badges.token import DelegateBadgeState, decide, verify_badge
-from congress.errors import CongressError
+from congress.errors import CongressError, reply_message
 from congress.i18n import N_, Translator
 from congress.keys import public_key_from_bytes
 from scanner.checkin import COLOURS, MESSAGES
@@ -278,7 +278,7 @@ class CameraGate:
         except httpx.HTTPError:
             reply = None
         if reply is not None and reply.status_code in (401, 403, 404):
-            raise GateError(self._error_text(reply))
+            raise GateError(reply_message(reply))
         if reply is not None and reply.status_code == 200:
             self.store.save_bootstrap(self.slug, reply.json())
             fresh = True
@@ -345,7 +345,7 @@ class CameraGate:
         except ValueError:
             data = {}
         if reply.status_code != 200 or "result" not in data:
-            return GateResult("error", "red", self._error_text(reply), scan_id=scan_id)
+            return GateResult("error", "red", reply_message(reply), scan_id=scan_id)
         delegate = data.get("delegate")
         if data["result"] == "admitted" and delegate:
             self.store.remember_admission(self.slug, self.sitting, int(delegate["id"]), self.gate)
@@ -356,13 +356,6 @@ class CameraGate:
             delegate,
             scan_id=scan_id,
         )
-
-    def _error_text(self, reply: Any) -> str:
-        try:
-            error = reply.json().get("error") or {}
-        except (ValueError, AttributeError):
-            error = {}
-        return str(error.get("message") or f"HTTP {reply.status_code}")
 
     def _offline(self, text: str, scan_id: str) -> GateResult:
         assert self._register is not None, "load_register() first"
