@@ -17,41 +17,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from badges.service import check_badge
+from badges.token import VerdictCode
 from congress import audit
 from congress.db import insert_ignore
 from congress.errors import CongressError
-from congress.i18n import N_
 from congress.models import Congress, Delegate, Sitting, utcnow
 from scanner.models import Admission, CheckinWindow, Scan
+from scanner.verdicts import refusal_of
 
 METHODS = ("camera", "wedge", "manual")
 MAX_TEXT = 400  # a badge token is 121 characters; a soft-badge link a little more
-
-# result -> colour of the gate screen
-COLOURS = {
-    "admitted": "green",
-    "already_admitted": "yellow",
-    "replaced": "red",
-    "revoked": "red",
-    "unknown": "red",
-    "forged": "red",
-    "other_congress": "red",
-    "malformed": "red",
-    "no_sitting_open": "red",
-}
-
-
-MESSAGES = {
-    "admitted": N_("Admitted"),
-    "already_admitted": N_("Already admitted at %(time)s, gate %(gate)s"),
-    "replaced": N_("Badge replaced on %(date)s: this is an old badge"),
-    "revoked": N_("Badge revoked"),
-    "unknown": N_("Unknown delegate"),
-    "forged": N_("Badge signature does not verify: forged or altered badge"),
-    "other_congress": N_("Badge of another congress"),
-    "malformed": N_("Not a delegate badge"),
-    "no_sitting_open": N_("No sitting is open for check-in"),
-}
 
 
 @dataclass(frozen=True)
@@ -249,22 +224,22 @@ def _decide(session: Session, congress: Congress, scan: ScanInput, operator: str
                 Delegate.congress_id == congress.id, Delegate.code == scan.delegate_code
             )
         )
+        badge: VerdictCode = "valid"
         if delegate is None:
-            result = "unknown"
+            badge = "unknown"
         elif delegate.revoked_at is not None:
-            result = "revoked"
-        else:
-            result = "valid"
+            badge = "revoked"
     else:
-        badge = check_badge(session, congress, scan.text)
-        delegate = badge.delegate
-        result = badge.verdict.code
-        if badge.verdict.replaced_at is not None:
-            answer["replaced_at"] = badge.verdict.replaced_at.isoformat(timespec="seconds")
+        checked = check_badge(session, congress, scan.text)
+        delegate = checked.delegate
+        badge = checked.verdict.code
+        if checked.verdict.replaced_at is not None:
+            answer["replaced_at"] = checked.verdict.replaced_at.isoformat(timespec="seconds")
     if delegate is not None:
         answer["delegate"] = _delegate_json(delegate)
-    if result != "valid":
-        answer["result"] = result
+    refused = refusal_of(badge)
+    if refused is not None:
+        answer["result"] = refused
         return answer
     assert delegate is not None
     if not is_open(session, sitting):
