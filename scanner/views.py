@@ -32,6 +32,7 @@ from congress.web import (
 )
 from scanner import attendance as att
 from scanner.checkin import (
+    CheckinAnswer,
     ScanInput,
     get_sitting,
     is_open,
@@ -60,17 +61,16 @@ def _log_refusal(request: Request, exc: CongressError, scan_id: Any = None) -> N
     )
 
 
-def _with_message(answer: dict[str, Any], tr: Translator) -> dict[str, Any]:
+def _with_message(answer: CheckinAnswer, tr: Translator) -> dict[str, Any]:
     """The stored, language-neutral answer plus what the gate shows, in the gate's language."""
-    result = answer["result"]
     message = shown_message(
         tr,
-        result,
-        admitted_at=answer.get("admitted_at"),
-        admitted_gate=answer.get("admitted_gate"),
-        replaced_at=answer.get("replaced_at"),
+        answer.result,
+        admitted_at=answer.admitted_at,
+        admitted_gate=answer.admitted_gate,
+        replaced_at=answer.replaced_at,
     )
-    return {**answer, "colour": colour_of(result), "message": message}
+    return {**answer.to_dict(), "colour": colour_of(answer.result), "message": message}
 
 
 async def _json_body(request: Request, limit: int) -> Any:
