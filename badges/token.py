@@ -42,9 +42,9 @@ _BASE32 = re.compile(r"[A-Z2-7]+")
 _PAD = "=" * ((8 - _BODY_CHARS % 8) % 8)
 
 CheckCode = Literal["valid", "malformed", "other_congress", "forged"]
-VerdictCode = Literal[
-    "valid", "replaced", "revoked", "unknown", "forged", "other_congress", "malformed"
-]
+# Every verdict but "valid" turns the holder away.
+RefusalCode = Literal["replaced", "revoked", "unknown", "forged", "other_congress", "malformed"]
+VerdictCode = Literal["valid", RefusalCode]
 
 # One message per verdict for the person at the gate (English catalog ids; %(date)s is the
 # replacement date, formatted by the caller in the reader's language).

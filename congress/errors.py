@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 
 class CongressError(Exception):
@@ -33,3 +33,21 @@ class Forbidden(CongressError):
 
 class Conflict(CongressError):
     status = 409
+
+
+class Reply(Protocol):
+    """An HTTP reply as a client library gives it (httpx.Response is one)."""
+
+    status_code: int
+
+    def json(self) -> Any: ...
+
+
+def reply_message(reply: Reply) -> str:
+    """The message of an API error reply (`{"error": {"code", "message"}}`, as the server's
+    error handler writes it), or the HTTP status when the body is not one."""
+    try:
+        error = reply.json().get("error") or {}
+    except (ValueError, AttributeError):
+        error = {}
+    return str(error.get("message") or f"HTTP {reply.status_code}")

@@ -27,13 +27,11 @@ from typing import Any
 import numpy as np
 
 from badges.token import SETTINGS as TOKEN_SETTINGS
-from badges.token import DelegateBadgeState, decide, verify_badge
-from congress.errors import CongressError
-from congress.i18n import N_, Translator
+from badges.token import DelegateBadgeState, VerdictCode, decide, verify_badge
+from congress.errors import CongressError, reply_message
+from congress.i18n import Translator
 from congress.keys import public_key_from_bytes
-from scanner.checkin import COLOURS, MESSAGES
-
-OFFLINE_NOTE = N_("Offline: checked on this device, will be sent")
+from scanner.verdicts import OFFLINE_NOTE, ResultCode, colour_of, refusal_of, shown_message
 
 
 @dataclass(frozen=True)
@@ -53,7 +51,7 @@ class CameraGateSettings:
 
 @dataclass
 class GateResult:
-    """One verdict as the gate shows it: a code of checkin.MESSAGES, its colour and message."""
+    """One verdict as the gate shows it: a code of scanner.verdicts (or "error"), colour, message."""
 
     result: str
     colour: str
@@ -205,8 +203,8 @@ class OfflineRegister:
         raw = bootstrap.get("public_key")
         self.key = public_key_from_bytes(base64.b64decode(raw)) if raw else None
 
-    def verdict(self, text: str) -> tuple[str, dict[str, Any] | None, str | None]:
-        """(result code, delegate, replaced_at) without the server; admission is the caller's."""
+    def verdict(self, text: str) -> tuple[VerdictCode, dict[str, Any] | None, str | None]:
+        """(badge verdict, delegate, replaced_at) without the server; admission is the caller's."""
         if self.key is None:
             return "unknown", None, None
         check = verify_badge((self.congress_id, self.key), text)
@@ -278,7 +276,7 @@ class CameraGate:
         except httpx.HTTPError:
             reply = None
         if reply is not None and reply.status_code in (401, 403, 404):
-            raise GateError(self._error_text(reply))
+            raise GateError(reply_message(reply))
         if reply is not None and reply.status_code == 200:
             self.store.save_bootstrap(self.slug, reply.json())
             fresh = True
@@ -345,45 +343,41 @@ class CameraGate:
         except ValueError:
             data = {}
         if reply.status_code != 200 or "result" not in data:
-            return GateResult("error", "red", self._error_text(reply), scan_id=scan_id)
+            return GateResult("error", "red", reply_message(reply), scan_id=scan_id)
         delegate = data.get("delegate")
         if data["result"] == "admitted" and delegate:
             self.store.remember_admission(self.slug, self.sitting, int(delegate["id"]), self.gate)
         return GateResult(
             data["result"],
-            data.get("colour") or COLOURS.get(data["result"], "red"),
+            data.get("colour") or colour_of(data["result"]),
             data.get("message", ""),
             delegate,
             scan_id=scan_id,
         )
 
-    def _error_text(self, reply: Any) -> str:
-        try:
-            error = reply.json().get("error") or {}
-        except (ValueError, AttributeError):
-            error = {}
-        return str(error.get("message") or f"HTTP {reply.status_code}")
-
     def _offline(self, text: str, scan_id: str) -> GateResult:
         assert self._register is not None, "load_register() first"
-        code, person, replaced_at = self._register.verdict(text)
-        params: dict[str, str] = {}
-        if code == "replaced":
-            when = dt.datetime.fromisoformat(replaced_at) if replaced_at else None
-            params = {"date": self.tr.date(when.date()) if when else "?"}
-        if code == "valid":
+        badge, person, replaced_at = self._register.verdict(text)
+        code: ResultCode | None = refusal_of(badge)
+        admitted_at = admitted_gate = None
+        if code is None:
             assert person is not None
             earlier = self.store.admission(self.slug, self.sitting, int(person["id"]))
             if earlier is not None:
                 code = "already_admitted"
-                gate, at = earlier
-                params = {"time": self.tr.time(dt.datetime.fromisoformat(at)), "gate": gate}
+                admitted_gate, admitted_at = earlier
             else:
                 code = "admitted"
                 self.store.remember_admission(self.slug, self.sitting, int(person["id"]), self.gate)
-        message = self.tr.gettext(MESSAGES[code], **params)
+        message = shown_message(
+            self.tr,
+            code,
+            admitted_at=admitted_at,
+            admitted_gate=admitted_gate,
+            replaced_at=replaced_at,
+        )
         message = f"{message} · {self.tr.gettext(OFFLINE_NOTE)}"
-        return GateResult(code, COLOURS[code], message, person, offline=True, scan_id=scan_id)
+        return GateResult(code, colour_of(code), message, person, offline=True, scan_id=scan_id)
 
     # --- the queue ----------------------------------------------------------------------------
 

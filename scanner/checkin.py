@@ -10,48 +10,23 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from badges.service import check_badge
+from badges.token import VerdictCode
 from congress import audit
 from congress.db import insert_ignore
 from congress.errors import CongressError
-from congress.i18n import N_
 from congress.models import Congress, Delegate, Sitting, utcnow
 from scanner.models import Admission, CheckinWindow, Scan
+from scanner.verdicts import ResultCode, refusal_of
 
 METHODS = ("camera", "wedge", "manual")
 MAX_TEXT = 400  # a badge token is 121 characters; a soft-badge link a little more
-
-# result -> colour of the gate screen
-COLOURS = {
-    "admitted": "green",
-    "already_admitted": "yellow",
-    "replaced": "red",
-    "revoked": "red",
-    "unknown": "red",
-    "forged": "red",
-    "other_congress": "red",
-    "malformed": "red",
-    "no_sitting_open": "red",
-}
-
-
-MESSAGES = {
-    "admitted": N_("Admitted"),
-    "already_admitted": N_("Already admitted at %(time)s, gate %(gate)s"),
-    "replaced": N_("Badge replaced on %(date)s: this is an old badge"),
-    "revoked": N_("Badge revoked"),
-    "unknown": N_("Unknown delegate"),
-    "forged": N_("Badge signature does not verify: forged or altered badge"),
-    "other_congress": N_("Badge of another congress"),
-    "malformed": N_("Not a delegate badge"),
-    "no_sitting_open": N_("No sitting is open for check-in"),
-}
 
 
 @dataclass(frozen=True)
@@ -115,6 +90,49 @@ class ScanInput:
             ensure_ascii=False,
         )
         return hashlib.sha256(content.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CheckinAnswer:
+    """The door's answer to one scan, as stored with the scan and sent to the gate."""
+
+    scan_id: str
+    sitting: int  # the sitting's number in the congress
+    result: ResultCode
+    delegate: dict[str, Any] | None = None  # who the badge or code names, when one of ours
+    replaced_at: str | None = None  # ISO times: the JSON API carries them as text
+    admitted_at: str | None = None
+    admitted_gate: str | None = None
+    replayed: bool = False  # the same scan id again: the first answer, given back
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of the check-in API; optional keys appear only when they have a value."""
+        data: dict[str, Any] = {
+            "scan_id": self.scan_id,
+            "sitting": self.sitting,
+            "result": self.result,
+            "delegate": self.delegate,
+        }
+        for key in ("replaced_at", "admitted_at", "admitted_gate"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
+        if self.replayed:
+            data["replayed"] = True
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckinAnswer:
+        """An answer stored by `to_dict` (also by earlier versions: the same keys)."""
+        return cls(
+            scan_id=data["scan_id"],
+            sitting=data["sitting"],
+            result=cast(ResultCode, data["result"]),
+            delegate=data.get("delegate"),
+            replaced_at=data.get("replaced_at"),
+            admitted_at=data.get("admitted_at"),
+            admitted_gate=data.get("admitted_gate"),
+            replayed=bool(data.get("replayed", False)),
+        )
 
 
 def open_sittings(session: Session, congress: Congress) -> list[Sitting]:
@@ -186,29 +204,29 @@ def _delegate_json(delegate: Delegate) -> dict[str, Any]:
 
 def record_scan(
     session: Session, congress: Congress, scan: ScanInput, operator: str
-) -> dict[str, Any]:
+) -> CheckinAnswer:
     """The gate's answer to one scan; the same scan id again gets the first answer back."""
     fingerprint = scan.fingerprint()
     earlier = session.scalar(select(Scan).where(Scan.scan_id == scan.scan_id))
     if earlier is not None:
         return _replay(earlier, fingerprint)
-    answer = _decide(session, congress, scan, operator)
+    sitting, answer = _decide(session, congress, scan)
     stored = session.execute(
         insert_ignore(session, Scan)
         .values(
             scan_id=scan.scan_id,
             congress_id=congress.id,
-            sitting_id=answer.pop("_sitting_id"),
+            sitting_id=sitting.id,
             gate=scan.gate,
             operator=operator[:120],
             method=scan.method,
-            result=answer["result"],
-            delegate_id=(answer["delegate"] or {}).get("id"),
+            result=answer.result,
+            delegate_id=(answer.delegate or {}).get("id"),
             raw=(scan.text or scan.delegate_code)[:200],
             fingerprint=fingerprint,
             scanned_at=scan.scanned_at,
             received_at=utcnow(),
-            answer=json.dumps(answer, ensure_ascii=False, default=str),
+            answer=json.dumps(answer.to_dict(), ensure_ascii=False, default=str),
         )
         .returning(Scan.id)
     ).scalar()
@@ -221,55 +239,48 @@ def record_scan(
     return answer
 
 
-def _replay(earlier: Scan, fingerprint: str) -> dict[str, Any]:
+def _replay(earlier: Scan, fingerprint: str) -> CheckinAnswer:
     if earlier.fingerprint != fingerprint:
         raise CongressError(
             "scan_id_reused",
             "This scan id was already used for a different scan; the gate must make a new one",
             status=409,
         )
-    answer: dict[str, Any] = json.loads(earlier.answer)
-    answer["replayed"] = True
-    return answer
+    return replace(CheckinAnswer.from_dict(json.loads(earlier.answer)), replayed=True)
 
 
-def _decide(session: Session, congress: Congress, scan: ScanInput, operator: str) -> dict[str, Any]:
+def _decide(session: Session, congress: Congress, scan: ScanInput) -> tuple[Sitting, CheckinAnswer]:
     sitting = get_sitting(session, congress, scan.sitting)
-    answer: dict[str, Any] = {
-        "scan_id": scan.scan_id,
-        "sitting": sitting.number,
-        "result": "",
-        "delegate": None,
-        "_sitting_id": sitting.id,
-    }
     delegate: Delegate | None
+    replaced_at: str | None = None
     if scan.method == "manual":
         delegate = session.scalar(
             select(Delegate).where(
                 Delegate.congress_id == congress.id, Delegate.code == scan.delegate_code
             )
         )
+        badge: VerdictCode = "valid"
         if delegate is None:
-            result = "unknown"
+            badge = "unknown"
         elif delegate.revoked_at is not None:
-            result = "revoked"
-        else:
-            result = "valid"
+            badge = "revoked"
     else:
-        badge = check_badge(session, congress, scan.text)
-        delegate = badge.delegate
-        result = badge.verdict.code
-        if badge.verdict.replaced_at is not None:
-            answer["replaced_at"] = badge.verdict.replaced_at.isoformat(timespec="seconds")
-    if delegate is not None:
-        answer["delegate"] = _delegate_json(delegate)
-    if result != "valid":
-        answer["result"] = result
-        return answer
+        checked = check_badge(session, congress, scan.text)
+        delegate = checked.delegate
+        badge = checked.verdict.code
+        if checked.verdict.replaced_at is not None:
+            replaced_at = checked.verdict.replaced_at.isoformat(timespec="seconds")
+    person = _delegate_json(delegate) if delegate is not None else None
+
+    def answer(result: ResultCode, at: str | None = None, gate: str | None = None) -> CheckinAnswer:
+        return CheckinAnswer(scan.scan_id, sitting.number, result, person, replaced_at, at, gate)
+
+    refused = refusal_of(badge)
+    if refused is not None:
+        return sitting, answer(refused)
     assert delegate is not None
     if not is_open(session, sitting):
-        answer["result"] = "no_sitting_open"
-        return answer
+        return sitting, answer("no_sitting_open")
     admitted_at = utcnow()
     # One statement that either admits or finds the delegate already admitted: the unique
     # (sitting, delegate) constraint decides, also between gates writing at the same moment.
@@ -293,11 +304,6 @@ def _decide(session: Session, congress: Congress, scan: ScanInput, operator: str
             )
         )
         assert first is not None
-        answer["result"] = "already_admitted"
-        answer["admitted_at"] = first.admitted_at.isoformat(timespec="seconds")
-        answer["admitted_gate"] = first.gate
-        return answer
-    answer["result"] = "admitted"
-    answer["admitted_at"] = admitted_at.isoformat(timespec="seconds")
-    answer["admitted_gate"] = scan.gate
-    return answer
+        at = first.admitted_at.isoformat(timespec="seconds")
+        return sitting, answer("already_admitted", at, first.gate)
+    return sitting, answer("admitted", admitted_at.isoformat(timespec="seconds"), scan.gate)

@@ -49,7 +49,7 @@ def admit_delegates(story: DemoStory) -> None:
                 method="camera",
                 text=issue_token(db.settings, session, delegate),
             )
-            result = record_scan(session, congress, scan, "demo")["result"]
+            result = record_scan(session, congress, scan, "demo").result
             results[result] = results.get(result, 0) + 1
         echo(
             f"check-in: sitting {first.number} open, {results.get('admitted', 0)} of "

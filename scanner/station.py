@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from congress.errors import CongressError
+from congress.errors import CongressError, reply_message
 from congress.i18n import N_, Translator
 
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf")
@@ -243,7 +243,7 @@ class ServerCounting:
         except httpx.HTTPError:
             reply = None
         if reply is not None and reply.status_code != 200 and reply.status_code < 500:
-            raise StationError(_error_text(reply))
+            raise StationError(reply_message(reply))
         if reply is not None and reply.status_code == 200:
             self.journal.save_config(key, reply.json())
         config = self.journal.config(key)
@@ -269,21 +269,13 @@ class ServerCounting:
             )
         if reply.status_code >= 500 or reply.status_code == 409:
             # 409: no count open yet, or closed: the committee decides; the file waits.
-            return Sent("wait", _error_text(reply))
+            return Sent("wait", reply_message(reply))
         if reply.status_code in (401, 403, 404):
-            raise StationError(_error_text(reply))
-        return Sent("refused", _error_text(reply))
+            raise StationError(reply_message(reply))
+        return Sent("refused", reply_message(reply))
 
     def close(self) -> None:
         self._http.close()
-
-
-def _error_text(reply: Any) -> str:
-    try:
-        error = reply.json().get("error") or {}
-    except (ValueError, AttributeError):
-        error = {}
-    return str(error.get("message") or f"HTTP {reply.status_code}")
 
 
 class LocalCounting:

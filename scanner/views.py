@@ -33,14 +33,14 @@ from congress.web import (
 )
 from scanner import attendance as att
 from scanner.checkin import (
-    COLOURS,
-    MESSAGES,
+    CheckinAnswer,
     ScanInput,
     get_sitting,
     is_open,
     record_scan,
     set_doors,
 )
+from scanner.verdicts import colour_of, page_table, shown_message
 
 HERE = Path(__file__).parent
 GATE = ("checkin", "organizer")
@@ -62,24 +62,16 @@ def _log_refusal(request: Request, exc: CongressError, scan_id: Any = None) -> N
     )
 
 
-def _with_message(answer: dict[str, Any], tr: Translator) -> dict[str, Any]:
+def _with_message(answer: CheckinAnswer, tr: Translator) -> dict[str, Any]:
     """The stored, language-neutral answer plus what the gate shows, in the gate's language."""
-    result = answer["result"]
-    params: dict[str, str] = {}
-    if result == "already_admitted":
-        from datetime import datetime
-
-        params = {
-            "time": tr.time(datetime.fromisoformat(answer["admitted_at"])),
-            "gate": answer.get("admitted_gate", ""),
-        }
-    if result == "replaced":
-        from datetime import datetime
-
-        when = answer.get("replaced_at")
-        params = {"date": tr.date(datetime.fromisoformat(when).date()) if when else "?"}
-    message = tr.gettext(MESSAGES[result])
-    return {**answer, "colour": COLOURS[result], "message": message % params if params else message}
+    message = shown_message(
+        tr,
+        answer.result,
+        admitted_at=answer.admitted_at,
+        admitted_gate=answer.admitted_gate,
+        replaced_at=answer.replaced_at,
+    )
+    return {**answer.to_dict(), "colour": colour_of(answer.result), "message": message}
 
 
 async def _json_body(request: Request, limit: int) -> Any:
@@ -195,17 +187,14 @@ async def gate_page(request: Request) -> Response:
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
         sittings = [(s, is_open(session, s)) for s in congress.sittings]
-        offline_messages = {key: tr.gettext(msgid) for key, msgid in MESSAGES.items()}
-        offline_messages["offline"] = tr.gettext("Offline: checked on this device, will be sent")
-        offline_messages["network"] = tr.gettext("No network: scans are kept and sent later")
-        offline_messages["queued"] = tr.gettext("waiting to be sent")
         return render(
             request,
             "scanner/gate.html",
             {
                 "congress": congress,
                 "sittings": sittings,
-                "messages_json": json.dumps(offline_messages, ensure_ascii=False),
+                # In the page, not fetched: the gate must show verdicts with the network down.
+                "verdicts_json": json.dumps(page_table(tr), ensure_ascii=False),
             },
         )
 

@@ -6,7 +6,10 @@
 (function () {
   const root = document.getElementById("gate");
   const slug = root.dataset.slug;
-  const MESSAGES = JSON.parse(root.dataset.messages);
+  // The server's verdict table (scanner/verdicts.py) in the page's language: code -> message and
+  // colour, plus the screen's own words; in the page so that it is there offline too.
+  const TABLE = JSON.parse(root.dataset.verdicts);
+  const VERDICTS = TABLE.verdicts;
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const QUEUE_KEY = "congress-gate-queue-" + slug;
   const BOOT_KEY = "congress-gate-bootstrap-" + slug;
@@ -36,7 +39,7 @@
   const ONLINE_TEXT = netLabel.textContent;
   function setOnline(value) {
     statusLine.classList.toggle("offline", !value);
-    netLabel.textContent = value ? ONLINE_TEXT : MESSAGES.network;
+    netLabel.textContent = value ? ONLINE_TEXT : TABLE.network;
   }
 
   async function post(path, body) {
@@ -192,17 +195,16 @@
     show(answer);
   }
 
-  const COLOURS = { admitted: "green", already_admitted: "yellow" };
-
   function show(answer) {
     const box = document.getElementById("result");
-    const colour = answer.colour || COLOURS[answer.result] || "red";
+    const verdict = VERDICTS[answer.result] || { message: answer.result, colour: "red" };
+    const colour = answer.colour || verdict.colour;
     box.className = "result " + colour;
-    let message = answer.message || MESSAGES[answer.result] || answer.result;
+    let message = answer.message || verdict.message;
     if (answer.offline && !answer.message) {
       message = message.replace("%(gate)s", answer.admitted_gate || "").replace("%(time)s", (answer.admitted_at || "").slice(11, 16)).replace("%(date)s", (answer.replaced_at || "").slice(0, 10));
     }
-    document.getElementById("result-message").textContent = message + (answer.offline ? " · " + MESSAGES.offline : "");
+    document.getElementById("result-message").textContent = message + (answer.offline ? " · " + TABLE.offline : "");
     const d = answer.delegate;
     document.getElementById("result-name").textContent = d ? d.full_name : "";
     document.getElementById("result-delegation").textContent = d ? d.delegation : "";

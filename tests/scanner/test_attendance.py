@@ -34,7 +34,7 @@ def _admit(db: Database, congress_id: int, codes: list[str]) -> None:
                 ScanInput(f"manual-{code}-{i:04d}", 1, "Cổng A", "manual", delegate_code=code),
                 "test",
             )
-            assert answer["result"] == "admitted", answer
+            assert answer.result == "admitted", answer
 
 
 def _report(db: Database, congress_id: int) -> att.Attendance:
