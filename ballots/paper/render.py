@@ -32,6 +32,7 @@ from ballots.paper.layout import (
 )
 from ballots.paper.serials import parse_page_token
 from congress.fonts import fit_font_size, register_reportlab_fonts
+from congress.qr import draw_cells, draw_qr, qr_modules
 from congress.vietnamese import nfc
 
 MM = 72 / 25.4  # points per millimetre
@@ -599,43 +600,6 @@ def _aruco_cells(aruco_id: int) -> np.ndarray:
     return np.asarray(image) < 128
 
 
-def qr_modules(text: str) -> np.ndarray:
-    """The QR symbol of `text` (EC level M; alphanumeric mode for token text), True where dark.
-
-    zxing-cpp's C++ writer is used because segno, in pure Python, costs ~8 ms a symbol and a
-    national congress prints thousands of pages; the tests check the symbol is one segno makes
-    with the same error correction level, mode and mask.
-    """
-    import zxingcpp
-
-    barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
-    image = np.asarray(barcode.to_image(scale=1, add_quiet_zones=False))
-    return image < 128
-
-
-def _runs_ops(cells: np.ndarray) -> str:
-    """PDF path operators filling every horizontal run of dark cells, in cell units, y down."""
-    ops: list[str] = []
-    for row_index, row in enumerate(cells):
-        padded = np.concatenate(([False], row, [False]))
-        edges = np.flatnonzero(padded[1:] != padded[:-1])
-        for start, end in zip(edges[::2], edges[1::2], strict=True):
-            ops.append(f"{start} {row_index} {end - start} 1 re")
-    ops.append("f")
-    return "\n".join(ops)
-
-
-def _draw_cells(canvas: Canvas, page_height: float, box: Box, cells: np.ndarray) -> None:
-    """Fills dark cells of a square grid into `box` (top-left origin) as vector rectangles."""
-    cell = (box[2] - box[0]) / cells.shape[1]
-    canvas.saveState()
-    canvas.setFillGray(0)
-    # A flipped transform keeps the operators in small integers: fast to write, small file.
-    canvas.transform(cell, 0, 0, -cell, box[0], page_height - box[1])
-    canvas.addLiteral(_runs_ops(cells))
-    canvas.restoreState()
-
-
 def _draw_static(canvas: Canvas, plan: _Plan, page: _PagePlan) -> None:
     h = plan.height
     canvas.setStrokeGray(0)
@@ -659,7 +623,9 @@ def _draw_static(canvas: Canvas, plan: _Plan, page: _PagePlan) -> None:
             canvas.drawString(text.x, h - text.baseline, text.text)
     for mark in page.marks:
         assert mark.aruco_id is not None
-        _draw_cells(canvas, h, mark.box, _aruco_cells(mark.aruco_id))
+        cells = _aruco_cells(mark.aruco_id)
+        x0, y0, x1, _ = mark.box
+        draw_cells(canvas, cells, x0, h - y0, (x1 - x0) / cells.shape[1])
 
 
 def _form_name(page_number: int) -> str:
@@ -681,17 +647,8 @@ def _draw_variable(
     caption: tuple[str, str],
     s: BallotPrintSettings,
 ) -> None:
-    modules = qr_modules(token)
-    quiet = 4
     area = page.qr_symbol_area
-    module = (area[2] - area[0]) / (modules.shape[1] + 2 * quiet)
-    symbol = (
-        area[0] + quiet * module,
-        area[1] + quiet * module,
-        area[2] - quiet * module,
-        area[3] - quiet * module,
-    )
-    _draw_cells(canvas, plan.height, symbol, modules)
+    draw_qr(canvas, qr_modules(token), area[0], plan.height - area[1], area[2] - area[0], quiet=4)
     canvas.setFont("Sans", s.caption_size_pt)
     center = (page.qr[0] + page.qr[2]) / 2
     first = area[3] + s.caption_size_pt * 0.6

@@ -17,7 +17,6 @@ from ballots.paper.render import (
     MM,
     BallotSpec,
     build_layout,
-    qr_modules,
     rasterize_pdf,
     render_ballots,
     render_blank_page,
@@ -31,6 +30,7 @@ from ballots.paper.serials import (
     new_serials,
 )
 from congress.keys import generate_private_key
+from congress.qr import qr_modules
 
 DPI = 150
 PX = DPI / 72
