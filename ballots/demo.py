@@ -106,7 +106,7 @@ def filled_scans(
     makes."""
     from PIL import Image
 
-    from ballots.paper.render import iter_pdf_pages
+    from ballots.paper.raster import iter_pdf_pages
     from ballots.reading.synth import draw_marks, draw_seal, scanner_degrade
 
     rng = np.random.default_rng(seed)

@@ -12,15 +12,10 @@ import segno
 import zxingcpp
 from PIL import Image
 
+from ballots.paper.design import MM, BallotSpec, build_layout
 from ballots.paper.layout import BallotLayout, PageLayout
-from ballots.paper.render import (
-    MM,
-    BallotSpec,
-    build_layout,
-    rasterize_pdf,
-    render_ballots,
-    render_blank_page,
-)
+from ballots.paper.pdf import render_ballots
+from ballots.paper.raster import rasterize_pdf, render_blank_page
 from ballots.paper.serials import (
     PageToken,
     PageTokenError,
