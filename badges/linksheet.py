@@ -16,9 +16,9 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from badges.cards import BadgeLink
-from badges.pdf import draw_qr
 from congress.fonts import fit_font_size, register_reportlab_fonts
 from congress.i18n import Translator
+from congress.qr import draw_qr, qr_modules
 
 ROW_HEIGHT = 30 * mm
 MARGIN = 15 * mm
@@ -71,7 +71,7 @@ def render_link_sheet(
             )
             y -= HEADER
             for link in members[first : first + per_page]:
-                draw_qr(c, link.url, MARGIN, y, QR_SIZE)
+                draw_qr(c, qr_modules(link.url), MARGIN, y, QR_SIZE, quiet=2)
                 tx = MARGIN + QR_SIZE + 6 * mm
                 name_size = fit_font_size(link.full_name, "Sans-Bold", text_width, 13, 7)
                 c.setFont("Sans-Bold", name_size)

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import BinaryIO, Literal
 
@@ -20,6 +19,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from congress.fonts import register_reportlab_fonts
+from congress.qr import ErrorCorrection, draw_qr, qr_modules
 from congress.vietnamese import nfc
 
 Layout = Literal["a6", "cr80", "a4-4up", "a4-8up"]
@@ -182,8 +182,8 @@ class BadgePrintSettings:
     # The portal QR sits on white with nothing printed near it; 2 modules buy a larger
     # module on the crowded CR80 card, and phones read it from a hand's length.
     portal_quiet_zone_modules: int = 2
-    delegate_qr_ec: str = "M"
-    portal_qr_ec: str = "M"
+    delegate_qr_ec: ErrorCorrection = "M"
+    portal_qr_ec: ErrorCorrection = "M"
     photo_dpi: float = 300.0  # photos are downscaled to this at their printed size
     photo_jpeg_quality: int = 85
     max_photo_bytes: int = 20_000_000
@@ -217,75 +217,6 @@ def card_origins(layout: Layout, settings: BadgePrintSettings = DEFAULT_SETTINGS
         for r in range(s.rows)
         for c in range(s.columns)
     ]
-
-
-# --- QR symbols -------------------------------------------------------------------------------
-
-
-@cache
-def qr_modules(text: str, ec_level: str = "M") -> np.ndarray:
-    """The QR matrix of `text`, True where dark, without quiet zone.
-
-    zxing-cpp's C++ writer is used because segno, in pure Python, costs milliseconds a symbol
-    and a national congress prints 1,600 badges; badge tokens are upper-case base32 so the
-    writer picks alphanumeric mode (version 5 at M, checked in the tests).
-    """
-    import zxingcpp
-
-    barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level=ec_level)
-    return np.asarray(barcode.to_image(scale=1, add_quiet_zones=False)) < 128
-
-
-def draw_qr(c: Canvas, text: str, x: float, y_top: float, size: float) -> None:
-    """The QR of `text` (level M, quiet zone of 2 modules) in a size x size square."""
-    cells = qr_modules(text, "M")
-    quiet = 2
-    module = size / (cells.shape[1] + 2 * quiet)
-    c.saveState()
-    c.setFillGray(0)
-    for row, line in enumerate(cells):
-        col = 0
-        width = len(line)
-        while col < width:
-            if line[col]:
-                start = col
-                while col < width and line[col]:
-                    col += 1
-                c.rect(
-                    x + (quiet + start) * module,
-                    y_top - (quiet + row + 1) * module,
-                    (col - start) * module,
-                    module,
-                    stroke=0,
-                    fill=1,
-                )
-            col += 1
-    c.restoreState()
-
-
-def _runs_ops(cells: np.ndarray) -> str:
-    """PDF path operators filling each horizontal run of dark cells, in cell units, y down."""
-    padded = np.pad(cells, ((0, 0), (1, 1)))
-    # Every row starts and ends light, so its edges come in (start, end) pairs, row by row.
-    rows, cols = np.nonzero(padded[:, 1:] != padded[:, :-1])
-    starts, ends = cols[0::2].tolist(), cols[1::2].tolist()
-    ops = [
-        f"{a} {r} {b - a} 1 re" for r, a, b in zip(rows[0::2].tolist(), starts, ends, strict=True)
-    ]
-    ops.append("f")
-    return "\n".join(ops)
-
-
-def _draw_qr(c: Canvas, d: CardDesign, box: Rect, cells: np.ndarray, quiet: int) -> None:
-    module = box.w / (cells.shape[1] + 2 * quiet)
-    x = box.x + quiet * module
-    y = box.y + quiet * module
-    c.saveState()
-    c.setFillGray(0)
-    # A flipped transform keeps the operators in small integers: fast to write, small file.
-    c.transform(module * mm, 0, 0, -module * mm, x * mm, (d.height - y) * mm)
-    c.addLiteral(_runs_ops(cells))
-    c.restoreState()
 
 
 # --- text --------------------------------------------------------------------------------------
@@ -433,7 +364,9 @@ def _draw_static(c: Canvas, d: CardDesign, key: _StaticKey, settings: BadgePrint
     _draw_text(c, d, d.band_text, label, (1.0, 1.0, 1.0), settings)
     if portal_url:
         cells = qr_modules(portal_url, settings.portal_qr_ec)
-        _draw_qr(c, d, d.portal_qr, cells, settings.portal_quiet_zone_modules)
+        box = d.portal_qr
+        quiet = settings.portal_quiet_zone_modules
+        draw_qr(c, cells, box.x * mm, (d.height - box.y) * mm, box.w * mm, quiet)
         _draw_text(c, d, d.portal_caption, settings.portal_caption, settings.ink, settings)
         short = portal_url.split("://", 1)[-1]  # phones add the scheme; people type less
         _draw_text(c, d, d.portal_text, short, settings.ink, settings, url=True)
@@ -464,7 +397,8 @@ def _draw_variable(c: Canvas, d: CardDesign, card: BadgeCard, settings: BadgePri
     module = d.qr.w / (cells.shape[1] + 2 * settings.quiet_zone_modules)
     if module * cells.shape[1] < d.min_qr_symbol:
         raise ValueError(f"token too long: its QR would be under {d.min_qr_symbol} mm")
-    _draw_qr(c, d, d.qr, cells, settings.quiet_zone_modules)
+    box, quiet = d.qr, settings.quiet_zone_modules
+    draw_qr(c, cells, box.x * mm, (d.height - box.y) * mm, box.w * mm, quiet)
     _draw_text(c, d, d.name, card.full_name, settings.ink, settings)
     _draw_text(c, d, d.delegation, card.delegation, settings.ink, settings)
     position = ", ".join(p for p in (nfc(card.position), nfc(card.unit)) if p)

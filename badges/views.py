@@ -19,6 +19,7 @@ from badges.service import change_badge, check_badge
 from badges.token import BadgeTokenError, parse_badge
 from congress import congresses
 from congress.errors import CongressError
+from congress.filetypes import media_type
 from congress.models import Congress, Delegate
 from congress.web import (
     actor,
@@ -280,7 +281,7 @@ async def soft_badge_photo(request: Request) -> Response:
     if not sha or not store.exists(sha):
         return Response(status_code=404)
     data = store.get(sha)
-    media = "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"
+    media = media_type(data)
     return Response(data, media_type=media, headers={"cache-control": "private, max-age=86400"})
 
 

@@ -27,7 +27,7 @@ from ballots import tally
 from ballots.counting import counts as counting
 from ballots.elections import Rules, create_election, get_election, import_candidates, print_ballots
 from ballots.models import IssuedSerial
-from ballots.paper.render import iter_pdf_pages
+from ballots.paper.raster import iter_pdf_pages
 from ballots.proof.bundle import verify_bundle
 from ballots.proof.minutes import minutes_pdf
 from ballots.reading.synth import draw_marks, draw_seal, scanner_degrade

@@ -25,8 +25,9 @@ from ballots.models import (
     IssuedSerial,
     PrintRun,
 )
+from ballots.paper.design import BallotSpec, build_layout
 from ballots.paper.layout import BallotLayout
-from ballots.paper.render import BallotSpec, build_layout, render_ballots
+from ballots.paper.pdf import render_ballots
 from ballots.paper.serials import ballot_page_tokens, new_serials
 from congress import audit
 from congress.delegate_import import (

@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import time
 
-from ballots.paper.render import BallotSpec, build_layout, render_ballots
+from ballots.paper.design import BallotSpec, build_layout
+from ballots.paper.pdf import render_ballots
 from ballots.paper.serials import ballot_page_tokens, new_serials
 from congress.keys import generate_private_key
 

@@ -105,7 +105,7 @@ def _scan_chunk(job: tuple[str, str, list[int], bool]) -> list[bytes]:
     import numpy as np
 
     from ballots.paper.layout import BallotLayout
-    from ballots.paper.render import rasterize_pdf
+    from ballots.paper.raster import rasterize_pdf
     from ballots.reading.synth import draw_marks, scanner_degrade
 
     pdf, layout_file, indexes, degrade = job

@@ -33,7 +33,7 @@ from ballots.counting import counts as counting
 from ballots.elections import Rules, create_election, get_election, import_candidates
 from ballots.elections import print_ballots as print_run
 from ballots.models import CountedBallot
-from ballots.paper.render import rasterize_pdf
+from ballots.paper.raster import rasterize_pdf
 from ballots.reading.synth import draw_marks
 from congress import auth, congresses
 from congress.db import Database, upgrade

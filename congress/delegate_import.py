@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from congress import audit
 from congress.errors import CongressError
+from congress.filetypes import sniff
 from congress.models import Congress, Delegate, Delegation
 from congress.vietnamese import fold, name_sort_string, nfc
 
@@ -164,9 +165,10 @@ def read_table(data: bytes) -> list[tuple[int, list[Any]]]:
         raise CongressError(
             "file_too_large", "The file is larger than %(mb)s MB", mb=MAX_BYTES // 2**20
         )
-    if data[:4] == b"PK\x03\x04":
+    kind = sniff(data)
+    if kind == "zip":
         return _read_xlsx(data)
-    if data[:5] == b"%PDF-" or b"\x00" in data[:4096]:
+    if kind == "pdf" or b"\x00" in data[:4096]:
         raise CongressError("not_a_table", "The file is neither CSV nor XLSX")
     try:
         text = data.decode("utf-8-sig")

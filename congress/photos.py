@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from congress import audit
 from congress.errors import CongressError
+from congress.filetypes import sniff
 from congress.i18n import N_
 from congress.models import Congress, Delegate
 from congress.storage import FileStore, store_file
@@ -84,7 +85,7 @@ class _BadImage(ValueError):
 def _normalise(data: bytes) -> bytes:
     if len(data) > MAX_IMAGE_BYTES or not data:
         raise _BadImage("The image is empty or larger than 20 MB")
-    if not (data[:3] == b"\xff\xd8\xff" or data[:8] == b"\x89PNG\r\n\x1a\n"):
+    if sniff(data) not in ("jpeg", "png"):
         raise _BadImage("Not a JPEG or PNG image")
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from congress import audit
 from congress.errors import CongressError, NotFound
+from congress.filetypes import sniff
 from congress.i18n import N_
 from congress.models import Congress, Delegate, Sitting, utcnow
 from congress.settings import Settings
@@ -44,8 +45,6 @@ VISIBILITY_LABELS = {
     "delegates": N_("Delegates only"),
     "hidden": N_("Hidden draft"),
 }
-PDF_MAGIC = b"%PDF-"
-ZIP_MAGIC = b"PK\x03\x04"
 CONVERT_TIMEOUT_S = 180
 
 
@@ -91,11 +90,12 @@ class Viewer:
 # --- checking an upload ------------------------------------------------------------------
 
 
-def sniff(data: bytes) -> str:
+def document_kind(data: bytes) -> str:
     """The file's type from its content: "pdf", "docx", "odt" or "" (anything else)."""
-    if data[:1024].lstrip(b"\x00\t\r\n\x0c ").startswith(PDF_MAGIC):
+    file_kind = sniff(data)
+    if file_kind == "pdf":
         return "pdf"
-    if data.startswith(ZIP_MAGIC):
+    if file_kind == "zip":
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 names = set(archive.namelist())
@@ -237,7 +237,7 @@ def prepare_upload(settings: Settings, data: bytes, filename: str) -> PreparedFi
             size=round(len(data) / 1_048_576, 1),
             limit=settings.max_upload_bytes // 1_048_576,
         )
-    kind = sniff(data)
+    kind = document_kind(data)
     if not kind:
         raise UploadRefused(
             "not_a_document",

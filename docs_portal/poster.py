@@ -8,9 +8,9 @@ from reportlab.lib.pagesizes import A3, A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from badges.pdf import draw_qr
 from congress.fonts import fit_font_size, register_reportlab_fonts
 from congress.models import Congress
+from congress.qr import draw_qr, qr_modules
 
 SIZES = {"a4": A4, "a3": A3}
 # The poster speaks to delegates in the hall, in Vietnamese, whatever the organizer's language.
@@ -60,7 +60,7 @@ def render_poster(congress: Congress, url: str, size: str = "a4") -> bytes:
     c.setFillGray(0)
     qr_size = min(usable, 150 * mm * scale)
     top = y - 6 * scale
-    draw_qr(c, url, centre - qr_size / 2, top, qr_size)
+    draw_qr(c, qr_modules(url), centre - qr_size / 2, top, qr_size, quiet=2)
     y = top - qr_size - 16 * scale
     y = _centred_lines(c, INSTRUCTION, "Sans-SemiBold", 20 * scale, usable, centre, y)
     address = short_address(url)

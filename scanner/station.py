@@ -184,8 +184,8 @@ NO_CONFIG = N_(
 
 def context_from_station(config: dict[str, Any]) -> Any:
     """The reader's context from the station API's description of the election."""
+    from ballots.paper.design import BallotSpec
     from ballots.paper.layout import BallotLayout
-    from ballots.paper.render import BallotSpec
     from ballots.reading.reader import ElectionRules, ReadingContext, reference_pages
     from ballots.reading.settings import ReadingSettings
     from congress.keys import public_key_from_bytes

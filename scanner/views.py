@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from congress import congresses
 from congress.attendance import Attendance, attendance
 from congress.errors import CongressError
+from congress.filetypes import media_type
 from congress.i18n import Translator
 from congress.models import Congress, Delegate
 from congress.storage import FileStore
@@ -211,7 +212,7 @@ async def delegate_photo(request: Request) -> Response:
     if not store.exists(sha):
         return Response(status_code=404)
     data = store.get(sha)
-    media = "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"
+    media = media_type(data)
     return Response(data, media_type=media, headers={"cache-control": "private, max-age=86400"})
 
 

@@ -78,7 +78,7 @@ class BundleBallot:
 class BundleInput:
     congress: dict[str, Any]  # {"name", "slug", "public_key" (base64 of the raw 32 bytes)}
     election: dict[str, Any]  # {"id", "title", "form", "seats", "threshold_base", ...}
-    spec: dict[str, Any]  # render.BallotSpec fields
+    spec: dict[str, Any]  # design.BallotSpec fields
     layout: dict[str, Any]  # BallotLayout.to_dict()
     settings: dict[str, Any]  # ReadingSettings.to_dict()
     candidates: list[dict[str, Any]]  # {"item", "name", "birth_date" (ISO or None)}
@@ -625,7 +625,7 @@ _CONTEXT: Any = None
 
 
 def _make_context(args: tuple[Any, ...]) -> Any:
-    from ballots.paper.render import BallotSpec
+    from ballots.paper.design import BallotSpec
     from ballots.reading.reader import (
         ElectionRules,
         ReadingContext,
@@ -713,7 +713,7 @@ def _recount(
     bundle: Path,
     workers: int,
 ) -> None:
-    from ballots.paper.render import BallotSpec, build_layout
+    from ballots.paper.design import BallotSpec, build_layout
 
     election = meta["election"]
     layout = BallotLayout.from_dict(layout_data)

@@ -192,9 +192,9 @@ class ReadingContext:
 def reference_pages(
     spec: Any, layout: BallotLayout, settings: ReadingSettings
 ) -> dict[int, np.ndarray]:
-    """The printer's blank pages at the reader's working resolution (spec: render.BallotSpec),
+    """The printer's blank pages at the reader's working resolution (spec: design.BallotSpec),
     carrying them at `touch_dpi` too (a ReferencePages)."""
-    from ballots.paper.render import render_blank_page
+    from ballots.paper.raster import render_blank_page
 
     def render(dpi: float) -> dict[int, np.ndarray]:
         return {

@@ -12,8 +12,10 @@ import cv2
 import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ballots.paper.design import BallotSpec, build_layout
 from ballots.paper.layout import BallotLayout, Box, PageLayout
-from ballots.paper.render import BallotSpec, build_layout, rasterize_pdf, render_ballots
+from ballots.paper.pdf import render_ballots
+from ballots.paper.raster import rasterize_pdf
 from ballots.paper.serials import SERIAL_ALPHABET, SERIAL_LENGTH, ballot_page_tokens
 
 Expected = Literal["marked", "unmarked", "ambiguous"]

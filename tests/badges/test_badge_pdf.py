@@ -25,12 +25,12 @@ from badges.pdf import (
     Layout,
     card_origins,
     fit_text,
-    qr_modules,
     render_badges,
     sheet_for,
 )
 from badges.token import BadgeToken, sign_badge
 from congress.keys import generate_private_key
+from congress.qr import qr_modules
 
 # Only QR codes: zxing's other readers can see a 1D code in ordinary print (a spurious "8553").
 QR = zxingcpp.BarcodeFormat.QRCode

@@ -13,7 +13,7 @@ import numpy as np
 
 from ballots.elections import Rules, create_election, import_candidates, print_ballots
 from ballots.paper.layout import BallotLayout
-from ballots.paper.render import rasterize_pdf
+from ballots.paper.raster import rasterize_pdf
 from ballots.reading.synth import draw_marks
 from congress import congresses
 from congress.db import Database

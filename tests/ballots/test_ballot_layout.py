@@ -9,14 +9,9 @@ import cv2
 import numpy as np
 import pytest
 
+from ballots.paper.design import DEFAULT_SETTINGS, MM, BallotSpec, build_layout
 from ballots.paper.layout import BallotLayout, PageLayout, Target
-from ballots.paper.render import (
-    DEFAULT_SETTINGS,
-    MM,
-    BallotSpec,
-    build_layout,
-    render_blank_page,
-)
+from ballots.paper.raster import render_blank_page
 
 DPI = 150
 PX = DPI / 72  # pixels per point

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ballots.paper.render import build_layout
+from ballots.paper.design import build_layout
 from ballots.reading.geometry import detection_image, scale_homography
 from ballots.reading.marks import fine_strike
 from ballots.reading.reader import (

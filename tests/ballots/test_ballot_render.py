@@ -12,16 +12,10 @@ import segno
 import zxingcpp
 from PIL import Image
 
+from ballots.paper.design import MM, BallotSpec, build_layout
 from ballots.paper.layout import BallotLayout, PageLayout
-from ballots.paper.render import (
-    MM,
-    BallotSpec,
-    build_layout,
-    qr_modules,
-    rasterize_pdf,
-    render_ballots,
-    render_blank_page,
-)
+from ballots.paper.pdf import render_ballots
+from ballots.paper.raster import rasterize_pdf, render_blank_page
 from ballots.paper.serials import (
     PageToken,
     PageTokenError,
@@ -31,6 +25,7 @@ from ballots.paper.serials import (
     new_serials,
 )
 from congress.keys import generate_private_key
+from congress.qr import qr_modules
 
 DPI = 150
 PX = DPI / 72

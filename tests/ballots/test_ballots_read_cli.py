@@ -9,7 +9,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ballots.paper.render import rasterize_pdf
+from ballots.paper.raster import rasterize_pdf
 from ballots.reading.synth import draw_marks, draw_seal
 from congress.settings import Settings
 from tests.ballots.test_elections import CANDIDATES, _create

@@ -14,8 +14,9 @@ import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ballots.demo import DEMO_SEATS, _candidates, filled_scans
+from ballots.paper.design import BallotSpec, build_layout
 from ballots.paper.layout import BallotLayout
-from ballots.paper.render import BallotSpec, build_layout, render_ballots
+from ballots.paper.pdf import render_ballots
 from ballots.paper.serials import ballot_page_tokens
 from ballots.reading.imageio import load_bytes
 from ballots.reading.reader import (

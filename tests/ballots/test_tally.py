@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from ballots.paper.design import BallotSpec, build_layout
 from ballots.paper.layout import BallotLayout
-from ballots.paper.render import BallotSpec, build_layout
 from ballots.tally import (
     BallotOutcome,
     CandidateInfo,

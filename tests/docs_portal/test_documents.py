@@ -43,12 +43,12 @@ def _odt() -> bytes:
 
 
 def test_the_type_comes_from_the_content_not_the_name() -> None:
-    assert service.sniff(pdf_with(["a"])) == "pdf"
-    assert service.sniff(_docx()) == "docx"
-    assert service.sniff(_odt()) == "odt"
-    assert service.sniff(b"MZ\x90\x00 an executable") == ""
-    assert service.sniff(b"<html><script>alert(1)</script>") == ""
-    assert service.sniff(b"PK\x03\x04 not really a zip") == ""
+    assert service.document_kind(pdf_with(["a"])) == "pdf"
+    assert service.document_kind(_docx()) == "docx"
+    assert service.document_kind(_odt()) == "odt"
+    assert service.document_kind(b"MZ\x90\x00 an executable") == ""
+    assert service.document_kind(b"<html><script>alert(1)</script>") == ""
+    assert service.document_kind(b"PK\x03\x04 not really a zip") == ""
 
 
 def test_a_pdf_is_read_page_by_page_with_its_text(settings: Settings) -> None:

@@ -1,23 +1,18 @@
-"""Design and print machine-readable paper ballots: the layout, the PDF, and the reader's reference.
+"""The design of a paper ballot: what the committee prints, every size, and where each line,
+text, box, mark and QR area goes on every page.
 
-One planning step (`_plan`) decides every line, text and box of every page; `build_layout` publishes
-the machine-readable part of that plan and the PDF drawing code draws exactly that plan, so the
-layout can never drift from what is printed. The static part of each page is drawn once as a PDF
-Form XObject; each ballot page adds only its QR code and caption.
+One planning step (`plan_ballot`) decides every line, text and box of every page; `build_layout`
+publishes the machine-readable part of that plan and `ballots.paper.pdf` draws exactly that plan,
+so the layout can never drift from what is printed.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
-from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import Literal
 
-import numpy as np
 from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
-from reportlab.pdfgen.canvas import Canvas
 
 from ballots.paper.layout import (
     CHOICES,
@@ -30,7 +25,6 @@ from ballots.paper.layout import (
     RegistrationMark,
     Target,
 )
-from ballots.paper.serials import parse_page_token
 from congress.fonts import fit_font_size, register_reportlab_fonts
 from congress.vietnamese import nfc
 
@@ -154,7 +148,9 @@ class _Frame:
 
 
 @dataclass
-class _PagePlan:
+class PagePlan:
+    """Everything printed on one page, in points from its top-left corner, y downwards."""
+
     number: int
     texts: list[_Text] = field(default_factory=list)
     lines: list[_Line] = field(default_factory=list)
@@ -168,11 +164,13 @@ class _PagePlan:
 
 
 @dataclass
-class _Plan:
+class BallotPlan:
+    """The pages of one ballot as planned, in points; `ballots.paper.pdf` draws exactly this."""
+
     width: float
     height: float
     items: tuple[Item, ...]
-    pages: list[_PagePlan]
+    pages: list[PagePlan]
 
 
 @dataclass(frozen=True)
@@ -258,7 +256,7 @@ def _row_height(spec: BallotSpec, s: BallotPrintSettings, column: _Column, item:
 
 
 def _header_page_one(
-    spec: BallotSpec, s: BallotPrintSettings, page: _PagePlan, width: float, qr_bottom: float
+    spec: BallotSpec, s: BallotPrintSettings, page: PagePlan, width: float, qr_bottom: float
 ) -> float:
     """Draws the page-1 header into `page`; returns where the table may start."""
     inset = s.mark_inset_mm * MM
@@ -317,7 +315,7 @@ def _header_page_one(
 
 
 def _header_next_page(
-    spec: BallotSpec, s: BallotPrintSettings, page: _PagePlan, pages: int, qr_x0: float
+    spec: BallotSpec, s: BallotPrintSettings, page: PagePlan, pages: int, qr_x0: float
 ) -> None:
     inset = s.mark_inset_mm * MM
     x = inset + (s.mark_size_mm + s.mark_quiet_mm + 1) * MM
@@ -330,7 +328,7 @@ def _header_next_page(
     page.texts.append(_Text(x, inset + 15.5 * MM, f"Trang {page.number}/{pages}", "Sans", text))
 
 
-def _fixed_parts(s: BallotPrintSettings, page: _PagePlan, width: float, height: float) -> None:
+def _fixed_parts(s: BallotPrintSettings, page: PagePlan, width: float, height: float) -> None:
     """Registration marks and the QR area: the same place on every page."""
     inset = s.mark_inset_mm * MM
     size = s.mark_size_mm * MM
@@ -354,7 +352,7 @@ def _fixed_parts(s: BallotPrintSettings, page: _PagePlan, width: float, height: 
 def _place_row(
     spec: BallotSpec,
     s: BallotPrintSettings,
-    page: _PagePlan,
+    page: PagePlan,
     column: _Column,
     item: Item,
     y0: float,
@@ -401,7 +399,7 @@ def _place_row(
 
 
 def _table_frame(
-    spec: BallotSpec, s: BallotPrintSettings, page: _PagePlan, column: _Column, y0: float, y1: float
+    spec: BallotSpec, s: BallotPrintSettings, page: PagePlan, column: _Column, y0: float, y1: float
 ) -> None:
     """Outer border, heading row and vertical rules of one table from y0 (heading top) to y1."""
     heading_y1 = y0 + s.table_header_mm * MM
@@ -433,7 +431,9 @@ def _name_sizes(
     }
 
 
-def _flow(spec: BallotSpec, s: BallotPrintSettings, paper: str, column_count: int) -> _Plan | None:
+def _flow(
+    spec: BallotSpec, s: BallotPrintSettings, paper: str, column_count: int
+) -> BallotPlan | None:
     """Lay the list out on `paper`; None when a name cannot fit its column."""
     width_mm, height_mm = PAPER_SIZES_MM[paper]
     width, height = width_mm * MM, height_mm * MM
@@ -447,10 +447,10 @@ def _flow(spec: BallotSpec, s: BallotPrintSettings, paper: str, column_count: in
     ):
         return None
     bottom = height - (s.mark_inset_mm + s.mark_size_mm + s.mark_quiet_mm) * MM
-    pages: list[_PagePlan] = []
+    pages: list[PagePlan] = []
     remaining = list(items)
     while remaining:
-        page = _PagePlan(number=len(pages) + 1)
+        page = PagePlan(number=len(pages) + 1)
         _fixed_parts(s, page, width, height)
         if page.number == 1:
             table_top = _header_page_one(spec, s, page, width, page.qr[3])
@@ -479,7 +479,7 @@ def _flow(spec: BallotSpec, s: BallotPrintSettings, paper: str, column_count: in
     for page in pages:
         if page.number > 1:
             _header_next_page(spec, s, page, total, page.qr[0])
-    return _Plan(width, height, items, pages)
+    return BallotPlan(width, height, items, pages)
 
 
 def _check_spec(spec: BallotSpec) -> None:
@@ -492,11 +492,11 @@ def _check_spec(spec: BallotSpec) -> None:
 
 
 # A layout is rebuilt for every print job and every reference page: keep recent plans.
-_PLANS: dict[tuple[object, ...], _Plan] = {}
+_PLANS: dict[tuple[object, ...], BallotPlan] = {}
 _PLANS_KEPT = 16
 
 
-def _plan(spec: BallotSpec, settings: BallotPrintSettings) -> _Plan:
+def plan_ballot(spec: BallotSpec, settings: BallotPrintSettings) -> BallotPlan:
     key = (*_spec_key(spec), settings)
     plan = _PLANS.get(key)
     if plan is None:
@@ -522,7 +522,7 @@ def _spec_key(spec: BallotSpec) -> tuple[object, ...]:
     )
 
 
-def _plan_uncached(spec: BallotSpec, s: BallotPrintSettings) -> _Plan:
+def _plan_uncached(spec: BallotSpec, s: BallotPrintSettings) -> BallotPlan:
     _check_spec(spec)
     register_reportlab_fonts()
     if spec.paper in ("auto", "A5") and len(spec.items) <= s.a5_max_rows:
@@ -553,7 +553,7 @@ def build_layout(
     spec: BallotSpec, settings: BallotPrintSettings = DEFAULT_SETTINGS
 ) -> BallotLayout:
     """The machine-readable layout of `spec`, exactly as render_ballots prints it."""
-    plan = _plan(spec, settings)
+    plan = plan_ballot(spec, settings)
     return BallotLayout(
         schema=SCHEMA_VERSION,
         election_id=spec.election_id,
@@ -586,197 +586,9 @@ def _round_box(box: Box) -> Box:
     return (x0, y0, x1, y1)
 
 
-# ---------------------------------------------------------------- drawing
-
-
-@cache
-def _aruco_cells(aruco_id: int) -> np.ndarray:
-    """The marker's 6 x 6 cells (black border included), True where black."""
-    import cv2
-
-    dictionary = cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50)
-    image = cv2.aruco.generateImageMarker(dictionary, aruco_id, 6, borderBits=1)
-    return np.asarray(image) < 128
-
-
-def qr_modules(text: str) -> np.ndarray:
-    """The QR symbol of `text` (EC level M; alphanumeric mode for token text), True where dark.
-
-    zxing-cpp's C++ writer is used because segno, in pure Python, costs ~8 ms a symbol and a
-    national congress prints thousands of pages; the tests check the symbol is one segno makes
-    with the same error correction level, mode and mask.
-    """
-    import zxingcpp
-
-    barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
-    image = np.asarray(barcode.to_image(scale=1, add_quiet_zones=False))
-    return image < 128
-
-
-def _runs_ops(cells: np.ndarray) -> str:
-    """PDF path operators filling every horizontal run of dark cells, in cell units, y down."""
-    ops: list[str] = []
-    for row_index, row in enumerate(cells):
-        padded = np.concatenate(([False], row, [False]))
-        edges = np.flatnonzero(padded[1:] != padded[:-1])
-        for start, end in zip(edges[::2], edges[1::2], strict=True):
-            ops.append(f"{start} {row_index} {end - start} 1 re")
-    ops.append("f")
-    return "\n".join(ops)
-
-
-def _draw_cells(canvas: Canvas, page_height: float, box: Box, cells: np.ndarray) -> None:
-    """Fills dark cells of a square grid into `box` (top-left origin) as vector rectangles."""
-    cell = (box[2] - box[0]) / cells.shape[1]
-    canvas.saveState()
-    canvas.setFillGray(0)
-    # A flipped transform keeps the operators in small integers: fast to write, small file.
-    canvas.transform(cell, 0, 0, -cell, box[0], page_height - box[1])
-    canvas.addLiteral(_runs_ops(cells))
-    canvas.restoreState()
-
-
-def _draw_static(canvas: Canvas, plan: _Plan, page: _PagePlan) -> None:
-    h = plan.height
-    canvas.setStrokeGray(0)
-    canvas.setFillGray(0)
-    for frame in page.frames:
-        canvas.setLineWidth(frame.width)
-        canvas.setDash(3, 2) if frame.dashed else canvas.setDash()
-        x0, y0, x1, y1 = frame.box
-        canvas.rect(x0, h - y1, x1 - x0, y1 - y0, stroke=1, fill=0)
-    canvas.setDash()
-    for line in page.lines:
-        canvas.setLineWidth(line.width)
-        canvas.line(line.x0, h - line.y0, line.x1, h - line.y1)
-    for text in page.texts:
-        canvas.setFont(text.font, text.size)
-        if text.align == "center":
-            canvas.drawCentredString(text.x, h - text.baseline, text.text)
-        elif text.align == "right":
-            canvas.drawRightString(text.x, h - text.baseline, text.text)
-        else:
-            canvas.drawString(text.x, h - text.baseline, text.text)
-    for mark in page.marks:
-        assert mark.aruco_id is not None
-        _draw_cells(canvas, h, mark.box, _aruco_cells(mark.aruco_id))
-
-
-def _form_name(page_number: int) -> str:
-    return f"BallotPage{page_number}"
-
-
-def _define_forms(canvas: Canvas, plan: _Plan) -> None:
-    for page in plan.pages:
-        canvas.beginForm(_form_name(page.number), 0, 0, plan.width, plan.height)
-        _draw_static(canvas, plan, page)
-        canvas.endForm()
-
-
-def _draw_variable(
-    canvas: Canvas,
-    plan: _Plan,
-    page: _PagePlan,
-    token: str,
-    caption: tuple[str, str],
-    s: BallotPrintSettings,
-) -> None:
-    modules = qr_modules(token)
-    quiet = 4
-    area = page.qr_symbol_area
-    module = (area[2] - area[0]) / (modules.shape[1] + 2 * quiet)
-    symbol = (
-        area[0] + quiet * module,
-        area[1] + quiet * module,
-        area[2] - quiet * module,
-        area[3] - quiet * module,
-    )
-    _draw_cells(canvas, plan.height, symbol, modules)
-    canvas.setFont("Sans", s.caption_size_pt)
-    center = (page.qr[0] + page.qr[2]) / 2
-    first = area[3] + s.caption_size_pt * 0.6
-    canvas.drawCentredString(center, plan.height - first, caption[0])
-    canvas.drawCentredString(center, plan.height - (first + s.caption_size_pt * 1.25), caption[1])
-
-
-def _checked_plan(spec: BallotSpec, layout: BallotLayout, s: BallotPrintSettings) -> _Plan:
+def checked_plan(spec: BallotSpec, layout: BallotLayout, s: BallotPrintSettings) -> BallotPlan:
+    """The plan of `spec`, refused unless `layout` is what it publishes: a printer given a stale
+    layout must not print pages the reader would measure wrongly."""
     if build_layout(spec, s) != layout:
         raise ValueError("the layout was not built from this ballot spec and settings")
-    return _plan(spec, s)
-
-
-def render_ballots(
-    spec: BallotSpec,
-    layout: BallotLayout,
-    tokens: Sequence[str],
-    out: BinaryIO | Path,
-    settings: BallotPrintSettings = DEFAULT_SETTINGS,
-) -> None:
-    """Print one ballot per len(layout.pages) consecutive page tokens as one PDF into `out`."""
-    plan = _checked_plan(spec, layout, settings)
-    pages = len(plan.pages)
-    if not tokens or len(tokens) % pages:
-        raise ValueError(f"need a whole number of ballots of {pages} page tokens each")
-    captions: list[tuple[str, str]] = []
-    for index, text in enumerate(tokens):
-        token = parse_page_token(text)
-        page_number = index % pages + 1
-        if (token.election_id, token.round, token.page, token.pages) != (
-            spec.election_id,
-            spec.round,
-            page_number,
-            pages,
-        ):
-            raise ValueError(f"token {index} is not page {page_number}/{pages} of this election")
-        captions.append((f"Trang {page_number}/{pages}", f"Số: {token.serial}"))
-    target: BinaryIO | str = str(out) if isinstance(out, Path) else out
-    canvas = Canvas(target, pagesize=(plan.width, plan.height), pageCompression=1, invariant=1)
-    canvas.setTitle(f"Phiếu bầu - {spec.title}")
-    _define_forms(canvas, plan)
-    for index, text in enumerate(tokens):
-        page = plan.pages[index % pages]
-        canvas.doForm(_form_name(page.number))
-        _draw_variable(canvas, plan, page, text, captions[index], settings)
-        canvas.showPage()
-    canvas.save()
-
-
-def iter_pdf_pages(
-    data: bytes, dpi: int, pages: Sequence[int] | None = None
-) -> Iterator[np.ndarray]:
-    """Grayscale uint8 images (white 255) of the PDF's pages (0-based indexes; None: all), one
-    at a time: a print run of hundreds of ballots never sits in memory whole."""
-    import pypdfium2 as pdfium
-
-    document = pdfium.PdfDocument(data)
-    try:
-        for index in range(len(document)) if pages is None else pages:
-            bitmap = document[index].render(scale=dpi / 72, grayscale=True)
-            image = np.asarray(bitmap.to_numpy())
-            yield np.ascontiguousarray(image.reshape(image.shape[0], image.shape[1], -1)[:, :, 0])
-    finally:
-        document.close()
-
-
-def rasterize_pdf(data: bytes, dpi: int, pages: Sequence[int] | None = None) -> list[np.ndarray]:
-    """Grayscale uint8 images (white 255) of the PDF's pages (0-based indexes; None: all)."""
-    return list(iter_pdf_pages(data, dpi, pages))
-
-
-def render_blank_page(
-    spec: BallotSpec,
-    layout: BallotLayout,
-    page_number: int,
-    dpi: int,
-    settings: BallotPrintSettings = DEFAULT_SETTINGS,
-) -> np.ndarray:
-    """The page as printed but with the QR area (QR and caption) left white: the reader's reference."""
-    plan = _checked_plan(spec, layout, settings)
-    page = plan.pages[page_number - 1]
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=(plan.width, plan.height), pageCompression=1, invariant=1)
-    _define_forms(canvas, plan)
-    canvas.doForm(_form_name(page.number))
-    canvas.showPage()
-    canvas.save()
-    return rasterize_pdf(buffer.getvalue(), dpi)[0]
+    return plan_ballot(spec, s)
