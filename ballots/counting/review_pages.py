@@ -1,0 +1,136 @@
+"""The review pages: the queue of doubtful ballots, one ballot, and the committee's decisions on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from ballots.counting import counts, review
+from ballots.counting.pages import COUNT, VIEW, count_url, load_count, page_context, path_number
+from ballots.models import CountedBallot
+from congress.errors import CongressError
+from congress.web import actor, db_of, endpoint, form_of, render, t
+
+
+@endpoint(*VIEW)
+async def review_page(request: Request) -> Response:
+    def build() -> Response:
+        with db_of(request).session() as session:
+            ctx, count = page_context(session, request)
+            evaluation = review.evaluate(session, count)
+            waiting = [
+                (i, s)
+                for i, s in evaluation.ballots
+                if s.state in ("needs_decision", "needs_confirmation")
+            ]
+            ballots = {
+                b.id: b
+                for b in session.scalars(
+                    select(CountedBallot).where(CountedBallot.id.in_([i for i, _ in waiting]))
+                )
+            }
+            duplicates = [
+                b
+                for b in session.scalars(
+                    select(CountedBallot).where(
+                        CountedBallot.count_id == count.id, CountedBallot.duplicate_of.is_not(None)
+                    )
+                )
+            ]
+            ctx["queue"] = [(ballots[i], s) for i, s in waiting]
+            ctx["duplicates"] = duplicates
+            return render(request, "ballots/review.html", ctx)
+
+    return await run_in_threadpool(build)
+
+
+def _render_ballot(request: Request, status: int = 200, **extra: Any) -> Response:
+    with db_of(request).session() as session:
+        ctx, count = page_context(session, request, **extra)
+        ballot = review.get_ballot(session, count, path_number(request.path_params["ballot_id"]))
+        state = review.state_of(session, count, ballot)
+        rr = review.round_rules(session, count)
+        labels = {i.id: f"{i.number}. {i.label}" for i in rr.layout.items}
+        targets = ballot.reading.get("targets", [])
+        doubtful = [x for x in targets if x.get("state") == "ambiguous"]
+        ctx.update(
+            ballot=ballot,
+            state=state,
+            decisions=review.decisions_of(session, ballot.id),
+            targets=targets,
+            doubtful=doubtful,
+            labels=labels,
+            form=rr.layout.form,
+            flagged=ballot.reading.get("flagged_ink", []),
+            me=actor(request),
+        )
+        return render(request, "ballots/ballot.html", ctx, status=status)
+
+
+@endpoint(*VIEW)
+async def ballot_page(request: Request) -> Response:
+    return await run_in_threadpool(_render_ballot, request)
+
+
+async def _ballot_action(request: Request, kind: str) -> Response:
+    form = await form_of(request)
+    tr = t(request)
+    ballot_id = path_number(request.path_params["ballot_id"])
+
+    def run() -> None:
+        with db_of(request).write_session() as session:
+            load_count(session, request)
+            count = counts.lock(session, path_number(request.path_params["count_id"]))
+            who = actor(request)
+            note = str(form.get("note", ""))
+            if kind == "decide":
+                marks = {
+                    key[5:]: str(value)
+                    for key, value in form.items()
+                    if key.startswith("mark:") and value in ("marked", "unmarked")
+                }
+                review.decide(
+                    session,
+                    count,
+                    ballot_id,
+                    status=str(form.get("status", "")),
+                    reason=str(form.get("reason", "")) or None,
+                    marks=marks,
+                    note=note,
+                    actor=who,
+                )
+            elif kind == "confirm":
+                review.confirm(session, count, ballot_id, who, note)
+            else:
+                review.reopen_ballot(session, count, ballot_id, note, who)
+
+    try:
+        await run_in_threadpool(run)
+    except CongressError as exc:
+        message, status = exc.translated(tr.gettext), exc.status
+        return await run_in_threadpool(lambda: _render_ballot(request, status, error=message))
+    target = (
+        f"{count_url(request)}/review"
+        if kind != "reopen"
+        else f"{count_url(request)}/ballots/{ballot_id}"
+    )
+    return RedirectResponse(target, status_code=303)
+
+
+@endpoint(*COUNT)
+async def decide(request: Request) -> Response:
+    return await _ballot_action(request, "decide")
+
+
+@endpoint(*COUNT)
+async def confirm(request: Request) -> Response:
+    return await _ballot_action(request, "confirm")
+
+
+@endpoint(*COUNT)
+async def reopen_ballot(request: Request) -> Response:
+    return await _ballot_action(request, "reopen")
