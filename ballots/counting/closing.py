@@ -62,7 +62,7 @@ def close_count(session: Session, count: Count, explanation: str, actor: str) ->
         )
     result = running_tally(session, count, evaluation)
     count.state = "closed"
-    count.closed_by = actor[:120]
+    count.closed_by = actor
     count.closed_at = utcnow()
     count.explanation = explanation
     count.result = result

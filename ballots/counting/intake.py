@@ -232,7 +232,7 @@ def receive(
             machine_status=str(reading["status"]),
             duplicate_of=first,
             station=station.strip()[:80],
-            received_by=actor[:120],
+            received_by=actor,
             received_at=utcnow(),
         )
         session.add(ballot)

@@ -285,7 +285,7 @@ def _record(
         reason=reason,
         marks=dict(marks),
         note=note,
-        actor=actor[:120],
+        actor=actor,
         at=utcnow(),
     )
     session.add(row)
