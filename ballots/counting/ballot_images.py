@@ -13,6 +13,7 @@ from starlette.responses import Response
 from ballots.counting import counts, intake, review
 from ballots.counting.pages import VIEW, load_count, path_number
 from congress.errors import NotFound
+from congress.filetypes import media_type
 from congress.storage import FileStore
 from congress.web import db_of, endpoint, settings_of
 
@@ -73,6 +74,6 @@ async def original(request: Request) -> Response:
     data = FileStore(settings_of(request).files_dir).get(sha)
     return Response(
         data,
-        media_type=intake._content_type(data),
+        media_type=media_type(data),
         headers={"content-disposition": f'attachment; filename="{sha}{Path(name).suffix}"'},
     )

@@ -19,6 +19,7 @@ from ballots.elections import get_election
 from ballots.models import BallotRound, Count, CountedBallot
 from congress.db import Database
 from congress.errors import CongressError
+from congress.filetypes import media_type
 from congress.models import Congress, utcnow
 from congress.storage import FileStore, store_file
 
@@ -135,18 +136,6 @@ def read_image(context: Any, data: bytes, name: str) -> dict[str, Any]:
     return reading.to_dict()
 
 
-def _content_type(data: bytes) -> str:
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image/png"
-    if data[:3] == b"\xff\xd8\xff":
-        return "image/jpeg"
-    if data[:4] in (b"II*\x00", b"MM\x00*"):
-        return "image/tiff"
-    if data[:5] == b"%PDF-":
-        return "application/pdf"
-    return "application/octet-stream"
-
-
 def known_image(session: Session, count_id: int, sha256: str) -> CountedBallot | None:
     return session.scalar(
         select(CountedBallot).where(
@@ -222,7 +211,7 @@ def receive(
                 .order_by(CountedBallot.id)
                 .limit(1)
             )
-        store_file(session, store, data, _content_type(data), name)
+        store_file(session, store, data, media_type(data), name)
         ballot = CountedBallot(
             count_id=count.id,
             image_sha256=sha,

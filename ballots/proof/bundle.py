@@ -36,6 +36,7 @@ from ballots.proof.format import (
     sha256_hex,
 )
 from congress.errors import CongressError
+from congress.filetypes import extension
 
 __all__ = [
     "BundleBallot",
@@ -71,18 +72,6 @@ class BundleInput:
     count: dict[str, Any]  # {"members", "opened_at", "closed_at", "explanation", "two_person_rule"}
     ballots: list[BundleBallot]
     tally: dict[str, Any]  # TallyResult.to_dict() as recorded by the server
-
-
-def _image_extension(data: bytes) -> str:
-    if data.startswith(b"\x89PNG"):
-        return "png"
-    if data.startswith(b"\xff\xd8"):
-        return "jpg"
-    if data[:4] in (b"II*\x00", b"MM\x00*"):
-        return "tif"
-    if data.startswith(b"%PDF"):
-        return "pdf"
-    return "bin"
 
 
 def _scrub(reading: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -121,7 +110,7 @@ def bundle_files(data: BundleInput) -> dict[str, bytes]:
                 "The reading of ballot %(ballot)s is not the reading of its image",
                 ballot=digest[:12],
             )
-        image = f"images/{digest}.{_image_extension(ballot.image)}"
+        image = f"images/{digest}.{extension(ballot.image)}"
         if image in files:
             raise CongressError(
                 "bundle_duplicate_image",
