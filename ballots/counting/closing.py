@@ -26,7 +26,7 @@ from ballots.counting.results import (
 )
 from ballots.counting.review import decision_row, decisions_by_ballot, evaluate
 from ballots.elections import get_election
-from ballots.models import BallotDecision, BallotRound, Count, CountedBallot, Election
+from ballots.models import BallotRound, Count, CountedBallot, Election
 from congress import audit
 from congress.db import Database
 from congress.errors import Conflict, CongressError, Forbidden
@@ -141,14 +141,7 @@ def bundle_input(
         session.scalars(select(CountedBallot).where(CountedBallot.count_id == count.id)),
         key=lambda b: b.image_sha256,
     )
-    rows: dict[int, list[BallotDecision]] = {}
-    for row in session.scalars(
-        select(BallotDecision)
-        .join(CountedBallot, CountedBallot.id == BallotDecision.ballot_id)
-        .where(CountedBallot.count_id == count.id)
-        .order_by(BallotDecision.id)
-    ):
-        rows.setdefault(row.ballot_id, []).append(row)
+    rows = decisions_by_ballot(session, count)
     figures_ = _frozen_figures(session, count)
     from ballots.reading.reader import ReadingSettings
 

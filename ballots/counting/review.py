@@ -81,8 +81,8 @@ class BallotState:
 
     state: str  # counted | needs_decision | needs_confirmation | duplicate
     outcome: rules.BallotOutcome
-    decision: BallotDecision | None  # the decision in force (confirmed when two-person)
-    pending: BallotDecision | None  # a decision awaiting its confirmation
+    decision: rules.Decision | None  # the decision in force (confirmed when two-person)
+    pending: BallotDecision | None  # the decision row awaiting its confirmation
 
     @property
     def countable(self) -> bool:
@@ -100,15 +100,6 @@ def decision_row(row: BallotDecision) -> dict[str, Any]:
         "actor": row.actor,
         "at": row.at.isoformat(timespec="seconds"),
     }
-
-
-def as_decision(row: BallotDecision) -> rules.Decision:
-    return rules.Decision(
-        status=row.status,  # type: ignore[arg-type]
-        reason=row.reason,
-        marks=dict(row.marks or {}),
-        note=row.note,
-    )
 
 
 @dataclass
@@ -132,43 +123,32 @@ def ballot_state(
     two_person_rule: bool,
     rr: RoundRules,
 ) -> BallotState:
-    decision: BallotDecision | None = None
-    pending: BallotDecision | None = None
-    reopened = False
-    for row in sorted(decisions, key=lambda d: d.id):
-        if row.kind == "reopen":
-            decision, pending, reopened = None, None, True
-        elif row.kind == "decide":
-            if two_person_rule:
-                decision, pending = None, row
-            else:
-                decision, pending, reopened = row, None, False
-        elif row.kind == "confirm" and pending is not None:
-            decision, pending, reopened = pending, None, False
-
-    def outcome(with_decision: BallotDecision | None) -> rules.BallotOutcome:
-        return rules.final_outcome(
-            rr.layout,
-            ballot.reading,
-            as_decision(with_decision) if with_decision is not None else None,
-            rr.seats,
-            rr.nobody_elected_invalid,
-        )
-
+    """The ballot's decision rows replayed by tally.fold_decisions, as `ballots verify` does."""
+    rows = sorted(decisions, key=lambda d: d.id)
+    fold = rules.fold_decisions([decision_row(d) for d in rows], two_person_rule)
+    # A decision waits only until the next confirm or re-open: the one waiting is the last
+    # "decide" row.
+    pending = None
+    if fold.pending is not None:
+        pending = next(d for d in reversed(rows) if d.kind == "decide")
     if ballot.duplicate_of is not None:
-        return BallotState("duplicate", outcome(decision), decision, pending)
+        return BallotState("duplicate", _final(ballot, fold.decision, rr), fold.decision, pending)
+    waiting = rules.BallotOutcome("review", (), {})
     if pending is not None:
-        waiting = rules.BallotOutcome("review", (), {})
         return BallotState("needs_confirmation", waiting, None, pending)
-    if reopened:
-        return BallotState("needs_decision", rules.BallotOutcome("review", (), {}), None, None)
-    # The decision that counts, folded exactly as `congress ballots verify` folds it.
-    counted = rules.decision_from_rows([decision_row(d) for d in decisions], two_person_rule)
-    result = rules.final_outcome(
-        rr.layout, ballot.reading, counted, rr.seats, rr.nobody_elected_invalid
+    if fold.reopened:
+        return BallotState("needs_decision", waiting, None, None)
+    outcome = _final(ballot, fold.decision, rr)
+    state = "needs_decision" if outcome.status == "review" else "counted"
+    return BallotState(state, outcome, fold.decision, None)
+
+
+def _final(
+    ballot: CountedBallot, decision: rules.Decision | None, rr: RoundRules
+) -> rules.BallotOutcome:
+    return rules.final_outcome(
+        rr.layout, ballot.reading, decision, rr.seats, rr.nobody_elected_invalid
     )
-    state = "needs_decision" if result.status == "review" else "counted"
-    return BallotState(state, result, decision, None)
 
 
 # Outcomes by (ballot, last decision row, two-person rule): a reading never changes and a
@@ -202,14 +182,7 @@ def evaluate(session: Session, count: Count) -> Evaluation:
     ballot_ids = [i for i, _ in found]
     images: dict[int, str] = {i: sha for i, sha in found}
     where = database_of(session)
-    rows: dict[int, list[BallotDecision]] = {}
-    for row in session.scalars(
-        select(BallotDecision)
-        .join(CountedBallot, CountedBallot.id == BallotDecision.ballot_id)
-        .where(CountedBallot.count_id == count.id)
-        .order_by(BallotDecision.id)
-    ):
-        rows.setdefault(row.ballot_id, []).append(row)
+    rows = decisions_by_ballot(session, count)
     keys = {
         i: (where, i, images[i], rows[i][-1].id if i in rows else 0, count.two_person_rule)
         for i in ballot_ids
@@ -230,6 +203,19 @@ def evaluate(session: Session, count: Count) -> Evaluation:
                     _STATES[keys[ballot.id]] = state
     states = [(i, known[i]) for i in ballot_ids]
     return Evaluation(states, ballot_ids[-1] if ballot_ids else None)
+
+
+def decisions_by_ballot(session: Session, count: Count) -> dict[int, list[BallotDecision]]:
+    """Every decision row of the count's ballots, by ballot, in recorded order."""
+    rows: dict[int, list[BallotDecision]] = {}
+    for row in session.scalars(
+        select(BallotDecision)
+        .join(CountedBallot, CountedBallot.id == BallotDecision.ballot_id)
+        .where(CountedBallot.count_id == count.id)
+        .order_by(BallotDecision.id)
+    ):
+        rows.setdefault(row.ballot_id, []).append(row)
+    return rows
 
 
 def decisions_of(session: Session, ballot_id: int) -> list[BallotDecision]:
@@ -391,15 +377,3 @@ def reopen_ballot(
     if not note:
         raise CongressError("reopen_note", "Say why the ballot is re-opened")
     return _record(session, ballot, "reopen", None, None, {}, note, actor)
-
-
-def decisions_by_ballot(session: Session, count: Count) -> dict[int, list[BallotDecision]]:
-    rows: dict[int, list[BallotDecision]] = {}
-    for row in session.scalars(
-        select(BallotDecision)
-        .join(CountedBallot, CountedBallot.id == BallotDecision.ballot_id)
-        .where(CountedBallot.count_id == count.id)
-        .order_by(BallotDecision.id)
-    ):
-        rows.setdefault(row.ballot_id, []).append(row)
-    return rows
