@@ -78,6 +78,7 @@ def scan_command(
     from ballots.elections import get_election
     from congress.errors import CongressError
 
+    contexts = intake.ContextCache(1)  # every file is of the same round
     db = state.database()
     with db.session() as session:
         count_id = counts.find_count(session, get_election(session, election_id)).id
@@ -85,7 +86,7 @@ def scan_command(
     for path in _files(paths):
         try:
             answer = intake.receive(
-                db, count_id, path.read_bytes(), path.name, CLI_ACTOR, station
+                db, count_id, path.read_bytes(), path.name, CLI_ACTOR, station, contexts=contexts
             ).to_dict()
         except CongressError as exc:
             if exc.code == "count_closed":

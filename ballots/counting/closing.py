@@ -24,7 +24,7 @@ from ballots.counting.results import (
     running_tally,
     tally_rules,
 )
-from ballots.counting.review import decision_row, decisions_by_ballot, evaluate
+from ballots.counting.review import StateCache, decision_row, decisions_by_ballot, evaluate
 from ballots.elections import get_election
 from ballots.models import BallotRound, Count, CountedBallot, Election
 from congress import audit
@@ -34,10 +34,16 @@ from congress.models import Congress, utcnow
 from congress.storage import FileStore, store_file
 
 
-def close_count(session: Session, count: Count, explanation: str, actor: str) -> dict[str, Any]:
+def close_count(
+    session: Session,
+    count: Count,
+    explanation: str,
+    actor: str,
+    states: StateCache | None = None,
+) -> dict[str, Any]:
     """Close and lock the count: nothing awaiting the committee, figures agreeing or explained."""
     ensure_open(count)
-    evaluation = evaluate(session, count)
+    evaluation = evaluate(session, count, states)
     figures_now = reconciliation(count, evaluation)
     if figures_now.awaiting_decision or figures_now.awaiting_confirmation:
         raise CongressError(
@@ -197,7 +203,7 @@ def bundle_input(
     )
 
 
-def count_report(session: Session, count: Count) -> Any:
+def count_report(session: Session, count: Count, states: StateCache | None = None) -> Any:
     """The plain data of the counting minutes and the ballot-entry log (ballots.proof.minutes)."""
     from ballots.proof.minutes import CountReport
 
@@ -206,7 +212,7 @@ def count_report(session: Session, count: Count) -> Any:
     assert election is not None and round_ is not None
     congress = session.get(Congress, election.congress_id)
     assert congress is not None
-    evaluation = dict(evaluate(session, count).ballots)
+    evaluation = dict(evaluate(session, count, states).ballots)
     ballots = sorted(
         session.scalars(select(CountedBallot).where(CountedBallot.count_id == count.id)),
         key=lambda b: b.image_sha256,

@@ -7,8 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -16,8 +15,11 @@ from ballots.counting import closing, counts, intake, review
 from ballots.counting.pages import (
     COUNT,
     VIEW,
+    caches_of,
     count_url,
     load_count,
+    off_loop,
+    off_loop_with_form,
     page_context,
     path_number,
     proof_available,
@@ -28,14 +30,15 @@ from congress import congresses
 from congress.errors import CongressError, NotFound
 from congress.models import Congress
 from congress.storage import FileStore
-from congress.web import actor, db_of, endpoint, form_of, principal, render, settings_of, t
+from congress.web import actor, db_of, endpoint, principal, render, settings_of, t
 
 log = logging.getLogger("ballots.counting.counts")
 MAX_UPLOAD_FILES = 20
 
 
 @endpoint(*VIEW)
-async def election_count(request: Request) -> Response:
+@off_loop
+def election_count(request: Request) -> Response:
     """The count of the election's current round, or the form that opens it."""
     slug = request.path_params["slug"]
     with db_of(request).session() as session:
@@ -80,8 +83,8 @@ def _lines(text: Any) -> list[str]:
 
 
 @endpoint(*COUNT)
-async def open_count(request: Request) -> Response:
-    form = await form_of(request)
+@off_loop_with_form
+def open_count(request: Request, form: FormData) -> Response:
     slug = request.path_params["slug"]
     tr = t(request)
     with db_of(request).write_session() as session:
@@ -126,19 +129,20 @@ def _recent(session: Session, count: Count, limit: int = 30) -> list[CountedBall
 def render_count(request: Request, status: int = 200, **extra: Any) -> Response:
     with db_of(request).session() as session:
         ctx, count = page_context(session, request, **extra)
-        evaluation = dict(review.evaluate(session, count).ballots)
+        evaluation = dict(review.evaluate(session, count, caches_of(request).states).ballots)
         ctx["recent"] = [(b, evaluation[b.id].state) for b in _recent(session, count)]
         return render(request, "ballots/count.html", ctx, status=status)
 
 
 @endpoint(*VIEW)
-async def count_page(request: Request) -> Response:
-    return await run_in_threadpool(render_count, request)
+@off_loop
+def count_page(request: Request) -> Response:
+    return render_count(request)
 
 
 @endpoint(*COUNT)
-async def figures(request: Request) -> Response:
-    form = await form_of(request)
+@off_loop_with_form
+def figures(request: Request, form: FormData) -> Response:
     tr = t(request)
     try:
         with db_of(request).write_session() as session:
@@ -158,9 +162,9 @@ async def figures(request: Request) -> Response:
 
 
 @endpoint(*COUNT)
-async def upload(request: Request) -> Response:
+@off_loop_with_form
+def upload(request: Request, form: FormData) -> Response:
     """Several scanned files at once; each file is one ballot and stands alone."""
-    form = await form_of(request)
     tr = t(request)
     files = [f for f in form.getlist("scans") if isinstance(f, UploadFile) and f.filename]
     if not files:
@@ -176,13 +180,14 @@ async def upload(request: Request) -> Response:
     with db_of(request).session() as session:
         load_count(session, request)  # the count belongs to this congress
     count_id = path_number(request.path_params["count_id"])
+    contexts = caches_of(request).contexts
     results: list[dict[str, Any]] = []
     for upload_file in files:
-        data = await upload_file.read()
+        data = upload_file.file.read()  # in the thread pool, as UploadFile.read() would
         name = upload_file.filename or "scan"
         try:
-            received = await run_in_threadpool(
-                intake.receive, db_of(request), count_id, data, name, actor(request), "web"
+            received = intake.receive(
+                db_of(request), count_id, data, name, actor(request), "web", contexts=contexts
             )
             results.append({"file": name, "ok": True, **received.to_dict()})
         except CongressError as exc:
@@ -191,17 +196,19 @@ async def upload(request: Request) -> Response:
 
 
 @endpoint(*COUNT)
-async def close(request: Request) -> Response:
-    form = await form_of(request)
+@off_loop_with_form
+def close(request: Request, form: FormData) -> Response:
     tr = t(request)
+    states = caches_of(request).states
     try:
         with db_of(request).write_session() as session:
             load_count(session, request)
             count = counts.lock(session, path_number(request.path_params["count_id"]))
-            closing.close_count(session, count, str(form.get("explanation", "")), actor(request))
+            explanation = str(form.get("explanation", ""))
+            closing.close_count(session, count, explanation, actor(request), states)
     except CongressError as exc:
         return render_count(request, exc.status, error=exc.translated(tr.gettext))
-    await run_in_threadpool(_seal_quietly, request)
+    _seal_quietly(request)
     return RedirectResponse(count_url(request), status_code=303)
 
 
@@ -218,13 +225,11 @@ def _seal_quietly(request: Request) -> None:
 
 
 @endpoint(*COUNT)
-async def seal(request: Request) -> Response:
-    await form_of(request)
+@off_loop_with_form
+def seal(request: Request, form: FormData) -> Response:
     tr = t(request)
     try:
-        await run_in_threadpool(
-            closing.seal_count, db_of(request), path_number(request.path_params["count_id"])
-        )
+        closing.seal_count(db_of(request), path_number(request.path_params["count_id"]))
     except CongressError as exc:
         return render_count(request, exc.status, error=exc.translated(tr.gettext))
     return RedirectResponse(count_url(request), status_code=303)
@@ -237,7 +242,7 @@ def _closed_report(request: Request) -> tuple[Any, Count]:
             raise CongressError(
                 "count_not_closed", "The minutes are made once the count is closed", status=409
             )
-        return closing.count_report(session, count), count
+        return closing.count_report(session, count, caches_of(request).states), count
 
 
 _EXPORTS = {
@@ -252,26 +257,22 @@ _EXPORTS = {
 
 
 @endpoint(*VIEW)
-async def export(request: Request) -> Response:
+@off_loop
+def export(request: Request) -> Response:
     """The counting minutes (PDF) and the ballot-entry log (CSV, XLSX, PDF) of a closed count."""
     name = request.path_params["name"]
     if name not in _EXPORTS or not proof_available():
         raise NotFound("not_found", "This page does not exist")
-    lang = t(request).lang
+    from ballots.proof import minutes
 
-    def build() -> tuple[bytes, int]:
-        from ballots.proof import minutes
-
-        report, count = _closed_report(request)
-        make = {
-            "minutes.pdf": minutes.minutes_pdf,
-            "entry-log.csv": minutes.entry_log_csv,
-            "entry-log.xlsx": minutes.entry_log_xlsx,
-            "entry-log.pdf": minutes.entry_log_pdf,
-        }[name]
-        return make(report, lang), count.id
-
-    data, count_id = await run_in_threadpool(build)
+    report, count = _closed_report(request)
+    make = {
+        "minutes.pdf": minutes.minutes_pdf,
+        "entry-log.csv": minutes.entry_log_csv,
+        "entry-log.xlsx": minutes.entry_log_xlsx,
+        "entry-log.pdf": minutes.entry_log_pdf,
+    }[name]
+    data, count_id = make(report, t(request).lang), count.id
     media, stem = _EXPORTS[name]
     filename = f"{stem}-{count_id}.{name.rsplit('.', 1)[1]}"
     return Response(
@@ -282,7 +283,8 @@ async def export(request: Request) -> Response:
 
 
 @endpoint(*VIEW)
-async def bundle(request: Request) -> Response:
+@off_loop
+def bundle(request: Request) -> Response:
     """The signed audit bundle (zip) made when the count closed."""
     with db_of(request).session() as session:
         _, count, _, _ = load_count(session, request)
@@ -300,8 +302,8 @@ async def bundle(request: Request) -> Response:
 
 
 @endpoint(*COUNT)
-async def reopen(request: Request) -> Response:
-    form = await form_of(request)
+@off_loop_with_form
+def reopen(request: Request, form: FormData) -> Response:
     tr = t(request)
     who = principal(request)
     try:

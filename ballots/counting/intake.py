@@ -7,7 +7,6 @@ changed.
 from __future__ import annotations
 
 import hashlib
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ballots.counting.counts import database_of, ensure_open, get_count, lock, printed_layout
-from ballots.elections import get_election
+from ballots.elections import get_election, read_context
 from ballots.models import BallotRound, Count, CountedBallot
+from congress.cache import BoundedCache
 from congress.db import Database
 from congress.errors import CongressError
 from congress.filetypes import media_type
@@ -25,14 +25,17 @@ from congress.storage import FileStore, store_file
 
 MAX_BALLOTS = 10_000
 MAX_FILE_NAME = 300
-_CONTEXTS: dict[tuple[Any, ...], Any] = {}
-_CONTEXT_LOCK = threading.Lock()
+# Reading contexts by what they are made of (see reading_context); 16 rounds at once is plenty.
+ContextCache = BoundedCache[tuple[Any, ...], Any]
+CONTEXTS_KEPT = 16
 
 
-def reading_context(session: Session, count: Count) -> Any:
-    """The reader's context for the count's round, cached: rendering the references is slow."""
-    from ballots.elections import read_context
+def reading_context(session: Session, count: Count, cache: ContextCache | None = None) -> Any:
+    """The reader's context for the count's round.
 
+    Rendering the references is slow: whoever reads many ballots (the app, a command) passes
+    the cache it owns.
+    """
     round_ = session.get(BallotRound, count.round_id)
     assert round_ is not None
     run, _ = printed_layout(round_)
@@ -49,13 +52,11 @@ def reading_context(session: Session, count: Count) -> Any:
         run.printed_at,
         congress.public_key,
     )
-    with _CONTEXT_LOCK:
-        cached = _CONTEXTS.get(key)
-        if cached is None:
-            if len(_CONTEXTS) > 16:
-                _CONTEXTS.clear()
-            cached = _CONTEXTS[key] = read_context(election, round_.number)
-        return cached
+
+    def make() -> Any:
+        return read_context(election, round_.number)
+
+    return make() if cache is None else cache.get_or_make(key, make)
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ def receive(
     actor: str,
     station: str = "",
     reading: Any = None,
+    contexts: ContextCache | None = None,
 ) -> Received:
     """Store and record one scanned ballot; the same image again is ignored and reported.
 
@@ -180,7 +182,7 @@ def receive(
         earlier = known_image(session, count.id, sha)
         if earlier is not None:
             return _answer(earlier, "image", False, name)
-        context = reading_context(session, count) if reading is None else None
+        context = reading_context(session, count, contexts) if reading is None else None
     reading = read_image(context, data, name) if reading is None else check_reading(reading, sha)
     store = FileStore(db.settings.files_dir)
     with db.write_session() as session:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ballots import tally as rules
 from ballots.counting.counts import printed_layout
-from ballots.counting.review import Evaluation, evaluate
+from ballots.counting.review import Evaluation, StateCache, evaluate
 from ballots.elections import ordered_candidates
 from ballots.models import BallotRound, Count, CountedBallot, Election
 from congress.models import Congress, Delegate, Sitting
@@ -132,9 +132,9 @@ def running_tally(
     return dict(result.to_dict())
 
 
-def status_json(session: Session, count: Count) -> dict[str, Any]:
+def status_json(session: Session, count: Count, states: StateCache | None = None) -> dict[str, Any]:
     """What the count page, the projector and the station API show."""
-    evaluation = evaluate(session, count)
+    evaluation = evaluate(session, count, states)
     round_ = session.get(BallotRound, count.round_id)
     assert round_ is not None
     last = None

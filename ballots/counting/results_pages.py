@@ -6,79 +6,76 @@ import asyncio
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from ballots.counting import counts, results, review
-from ballots.counting.pages import VIEW, count_url, load_count, page_context, path_number
-from ballots.models import CountedBallot
+from ballots.counting.pages import (
+    VIEW,
+    caches_of,
+    count_url,
+    load_count,
+    off_loop,
+    page_context,
+    path_number,
+)
+from ballots.models import BallotDecision, CountedBallot
 from ballots.tally import BASE_NAMES
 from congress.errors import NotFound
 from congress.web import db_of, endpoint, render
 
 
 @endpoint(*VIEW)
-async def results_page(request: Request) -> Response:
-    def build() -> Response:
-        with db_of(request).session() as session:
-            ctx, _ = page_context(session, request, public=False)
-            return render(request, "ballots/results.html", ctx)
-
-    return await run_in_threadpool(build)
+@off_loop
+def results_page(request: Request) -> Response:
+    with db_of(request).session() as session:
+        ctx, _ = page_context(session, request, public=False)
+        return render(request, "ballots/results.html", ctx)
 
 
 @endpoint(public=True)
-async def public_results(request: Request) -> Response:
+@off_loop
+def public_results(request: Request) -> Response:
     """Read-only results for anyone, once the count is closed (and never before)."""
-
-    def build() -> Response:
-        with db_of(request).session() as session:
-            congress, count, election, round_ = load_count(session, request)
-            if count.state != "closed" or count.result is None:
-                raise NotFound("not_found", "This page does not exist")
-            return render(
-                request,
-                "ballots/results.html",
-                {
-                    "congress": congress,
-                    "count": count,
-                    "election": election,
-                    "round": round_,
-                    "tally": count.result,
-                    "reasons": review.REASON_NAMES,
-                    "bases": BASE_NAMES,
-                    "public": True,
-                    "base": count_url(request),
-                },
-            )
-
-    return await run_in_threadpool(build)
+    with db_of(request).session() as session:
+        congress, count, election, round_ = load_count(session, request)
+        if count.state != "closed" or count.result is None:
+            raise NotFound("not_found", "This page does not exist")
+        return render(
+            request,
+            "ballots/results.html",
+            {
+                "congress": congress,
+                "count": count,
+                "election": election,
+                "round": round_,
+                "tally": count.result,
+                "reasons": review.REASON_NAMES,
+                "bases": BASE_NAMES,
+                "public": True,
+                "base": count_url(request),
+            },
+        )
 
 
 @endpoint(*VIEW)
-async def projector(request: Request) -> Response:
-    def build() -> Response:
-        with db_of(request).session() as session:
-            ctx, _ = page_context(session, request)
-            return render(request, "ballots/projector.html", ctx)
-
-    return await run_in_threadpool(build)
+@off_loop
+def projector(request: Request) -> Response:
+    with db_of(request).session() as session:
+        ctx, _ = page_context(session, request)
+        return render(request, "ballots/projector.html", ctx)
 
 
 def _status(request: Request) -> dict[str, Any]:
     with db_of(request).session() as session:
         _, count, _, _ = load_count(session, request)
-        return results.status_json(session, count)
+        return results.status_json(session, count, caches_of(request).states)
 
 
 def _version(request: Request) -> tuple[Any, ...]:
     """Cheap: changes whenever a ballot, a decision or the count's state changes."""
-    from sqlalchemy import func
-
-    from ballots.models import BallotDecision
-
     with db_of(request).session() as session:
         _, count, election, _ = load_count(session, request)
         ballots = session.execute(
@@ -128,10 +125,8 @@ async def events(request: Request) -> Response:
 
 
 @endpoint(*VIEW)
-async def api_count_by_id(request: Request) -> Response:
-    def build() -> dict[str, Any]:
-        with db_of(request).session() as session:
-            count = counts.get_count(session, path_number(request.path_params["count_id"]))
-            return results.status_json(session, count)
-
-    return JSONResponse(await run_in_threadpool(build))
+@off_loop
+def api_count_by_id(request: Request) -> Response:
+    with db_of(request).session() as session:
+        count = counts.get_count(session, path_number(request.path_params["count_id"]))
+        return JSONResponse(results.status_json(session, count, caches_of(request).states))

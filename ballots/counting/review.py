@@ -6,7 +6,6 @@ human decision, who, when and why all stay.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -18,6 +17,7 @@ from ballots import tally as rules
 from ballots.counting.counts import database_of, ensure_open, printed_layout
 from ballots.models import BallotDecision, BallotRound, Count, CountedBallot, Election
 from ballots.paper.layout import BallotLayout
+from congress.cache import BoundedCache
 from congress.errors import CongressError, Forbidden, NotFound
 from congress.i18n import N_
 from congress.models import utcnow
@@ -151,10 +151,11 @@ def _final(
     )
 
 
-# Outcomes by (ballot, last decision row, two-person rule): a reading never changes and a
-# ballot's state changes only with a new decision row, so a count is re-evaluated cheaply.
-_STATES: dict[tuple[Any, ...], BallotState] = {}
-_STATES_LOCK = threading.Lock()
+# Ballot states by (database, ballot, image, last decision row, two-person rule): a reading never
+# changes and a ballot's state changes only with a new decision row, so a count is re-evaluated
+# cheaply. The web app keeps one in its state; a count of 10,000 ballots fits many times.
+StateCache = BoundedCache[tuple[Any, ...], BallotState]
+STATES_KEPT = 200_000
 
 
 @dataclass
@@ -173,7 +174,8 @@ class Evaluation:
         return [s.outcome for _, s in self.ballots if s.state != "duplicate"]
 
 
-def evaluate(session: Session, count: Count) -> Evaluation:
+def evaluate(session: Session, count: Count, states: StateCache | None = None) -> Evaluation:
+    """Every ballot's state; `states` (owned by the caller) spares re-reading unchanged ones."""
     found = session.execute(
         select(CountedBallot.id, CountedBallot.image_sha256)
         .where(CountedBallot.count_id == count.id)
@@ -187,8 +189,12 @@ def evaluate(session: Session, count: Count) -> Evaluation:
         i: (where, i, images[i], rows[i][-1].id if i in rows else 0, count.two_person_rule)
         for i in ballot_ids
     }
-    with _STATES_LOCK:
-        known = {i: _STATES[keys[i]] for i in ballot_ids if keys[i] in _STATES}
+    known: dict[int, BallotState] = {}
+    if states is not None:
+        for i in ballot_ids:
+            state = states.get(keys[i])
+            if state is not None:
+                known[i] = state
     missing = [i for i in ballot_ids if i not in known]
     if missing:
         rr = round_rules(session, count)
@@ -197,12 +203,9 @@ def evaluate(session: Session, count: Count) -> Evaluation:
             for ballot in session.scalars(select(CountedBallot).where(CountedBallot.id.in_(chunk))):
                 state = ballot_state(ballot, rows.get(ballot.id, []), count.two_person_rule, rr)
                 known[ballot.id] = state
-                with _STATES_LOCK:
-                    if len(_STATES) > 200_000:
-                        _STATES.clear()
-                    _STATES[keys[ballot.id]] = state
-    states = [(i, known[i]) for i in ballot_ids]
-    return Evaluation(states, ballot_ids[-1] if ballot_ids else None)
+                if states is not None:
+                    states.put(keys[ballot.id], state)
+    return Evaluation([(i, known[i]) for i in ballot_ids], ballot_ids[-1] if ballot_ids else None)
 
 
 def decisions_by_ballot(session: Session, count: Count) -> dict[int, list[BallotDecision]]:

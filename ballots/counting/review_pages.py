@@ -5,47 +5,55 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ballots.counting import counts, review
-from ballots.counting.pages import COUNT, VIEW, count_url, load_count, page_context, path_number
+from ballots.counting.pages import (
+    COUNT,
+    VIEW,
+    caches_of,
+    count_url,
+    load_count,
+    off_loop,
+    off_loop_with_form,
+    page_context,
+    path_number,
+)
 from ballots.models import CountedBallot
 from congress.errors import CongressError
-from congress.web import actor, db_of, endpoint, form_of, render, t
+from congress.web import actor, db_of, endpoint, render, t
 
 
 @endpoint(*VIEW)
-async def review_page(request: Request) -> Response:
-    def build() -> Response:
-        with db_of(request).session() as session:
-            ctx, count = page_context(session, request)
-            evaluation = review.evaluate(session, count)
-            waiting = [
-                (i, s)
-                for i, s in evaluation.ballots
-                if s.state in ("needs_decision", "needs_confirmation")
-            ]
-            ballots = {
-                b.id: b
-                for b in session.scalars(
-                    select(CountedBallot).where(CountedBallot.id.in_([i for i, _ in waiting]))
+@off_loop
+def review_page(request: Request) -> Response:
+    with db_of(request).session() as session:
+        ctx, count = page_context(session, request)
+        evaluation = review.evaluate(session, count, caches_of(request).states)
+        waiting = [
+            (i, s)
+            for i, s in evaluation.ballots
+            if s.state in ("needs_decision", "needs_confirmation")
+        ]
+        ballots = {
+            b.id: b
+            for b in session.scalars(
+                select(CountedBallot).where(CountedBallot.id.in_([i for i, _ in waiting]))
+            )
+        }
+        duplicates = [
+            b
+            for b in session.scalars(
+                select(CountedBallot).where(
+                    CountedBallot.count_id == count.id, CountedBallot.duplicate_of.is_not(None)
                 )
-            }
-            duplicates = [
-                b
-                for b in session.scalars(
-                    select(CountedBallot).where(
-                        CountedBallot.count_id == count.id, CountedBallot.duplicate_of.is_not(None)
-                    )
-                )
-            ]
-            ctx["queue"] = [(ballots[i], s) for i, s in waiting]
-            ctx["duplicates"] = duplicates
-            return render(request, "ballots/review.html", ctx)
-
-    return await run_in_threadpool(build)
+            )
+        ]
+        ctx["queue"] = [(ballots[i], s) for i, s in waiting]
+        ctx["duplicates"] = duplicates
+        return render(request, "ballots/review.html", ctx)
 
 
 def _render_ballot(request: Request, status: int = 200, **extra: Any) -> Response:
@@ -72,16 +80,15 @@ def _render_ballot(request: Request, status: int = 200, **extra: Any) -> Respons
 
 
 @endpoint(*VIEW)
-async def ballot_page(request: Request) -> Response:
-    return await run_in_threadpool(_render_ballot, request)
+@off_loop
+def ballot_page(request: Request) -> Response:
+    return _render_ballot(request)
 
 
-async def _ballot_action(request: Request, kind: str) -> Response:
-    form = await form_of(request)
+def _ballot_action(request: Request, form: FormData, kind: str) -> Response:
     tr = t(request)
     ballot_id = path_number(request.path_params["ballot_id"])
-
-    def run() -> None:
+    try:
         with db_of(request).write_session() as session:
             load_count(session, request)
             count = counts.lock(session, path_number(request.path_params["count_id"]))
@@ -107,12 +114,8 @@ async def _ballot_action(request: Request, kind: str) -> Response:
                 review.confirm(session, count, ballot_id, who, note)
             else:
                 review.reopen_ballot(session, count, ballot_id, note, who)
-
-    try:
-        await run_in_threadpool(run)
     except CongressError as exc:
-        message, status = exc.translated(tr.gettext), exc.status
-        return await run_in_threadpool(lambda: _render_ballot(request, status, error=message))
+        return _render_ballot(request, exc.status, error=exc.translated(tr.gettext))
     target = (
         f"{count_url(request)}/review"
         if kind != "reopen"
@@ -122,15 +125,18 @@ async def _ballot_action(request: Request, kind: str) -> Response:
 
 
 @endpoint(*COUNT)
-async def decide(request: Request) -> Response:
-    return await _ballot_action(request, "decide")
+@off_loop_with_form
+def decide(request: Request, form: FormData) -> Response:
+    return _ballot_action(request, form, "decide")
 
 
 @endpoint(*COUNT)
-async def confirm(request: Request) -> Response:
-    return await _ballot_action(request, "confirm")
+@off_loop_with_form
+def confirm(request: Request, form: FormData) -> Response:
+    return _ballot_action(request, form, "confirm")
 
 
 @endpoint(*COUNT)
-async def reopen_ballot(request: Request) -> Response:
-    return await _ballot_action(request, "reopen")
+@off_loop_with_form
+def reopen_ballot(request: Request, form: FormData) -> Response:
+    return _ballot_action(request, form, "reopen")

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ballots.counting import counts, intake
-from ballots.counting.pages import COUNT, path_number
+from ballots.counting.pages import COUNT, caches_of, off_loop, path_number
 from ballots.elections import current_round, get_election, spec_for
 from congress.errors import CongressError
 from congress.models import Congress
@@ -20,6 +20,7 @@ from congress.web import actor, db_of, endpoint, form_of
 
 
 def _station(request: Request) -> dict[str, Any]:
+    contexts = caches_of(request).contexts
     with db_of(request).session() as session:
         election = get_election(session, path_number(request.path_params["election_id"]))
         congress = session.get(Congress, election.congress_id)
@@ -28,7 +29,7 @@ def _station(request: Request) -> dict[str, Any]:
         count = counts.count_of_round(session, round_)
         _, layout = counts.printed_layout(round_)
         spec = spec_for(election, round_, congress)
-        context = intake.reading_context(session, count) if count is not None else None
+        context = intake.reading_context(session, count, contexts) if count is not None else None
         from dataclasses import asdict
 
         from ballots.reading.reader import ReadingSettings
@@ -53,9 +54,9 @@ def _station(request: Request) -> dict[str, Any]:
 
 
 @endpoint(*COUNT)
-async def api_station(request: Request) -> Response:
-    data = await run_in_threadpool(_station, request)
-    return JSONResponse(data, headers={"cache-control": "no-store"})
+@off_loop
+def api_station(request: Request) -> Response:
+    return JSONResponse(_station(request), headers={"cache-control": "no-store"})
 
 
 @endpoint(*COUNT)
@@ -98,6 +99,7 @@ async def api_ballot(request: Request) -> Response:
         actor(request),
         station,
         reading,
+        caches_of(request).contexts,
     )
     body = received.to_dict()
     return JSONResponse(body, status_code=201 if received.created else 200)
