@@ -24,12 +24,15 @@ from PIL import Image
 from sqlalchemy import select
 
 from ballots import tally
-from ballots.counting import counts as counting
+from ballots.counting import counts
+from ballots.counting.closing import close_count, count_report, seal_count
+from ballots.counting.results import attendance_figures
+from ballots.counting.review import confirm, decide, evaluate, get_ballot, round_rules
 from ballots.elections import Rules, create_election, get_election, import_candidates, print_ballots
 from ballots.models import IssuedSerial
 from ballots.paper.raster import iter_pdf_pages
-from ballots.proof.bundle import verify_bundle
 from ballots.proof.minutes import minutes_pdf
+from ballots.proof.verify import verify_bundle
 from ballots.reading.synth import draw_marks, draw_seal, scanner_degrade
 from congress.capabilities import DemoStage, DemoStep, DemoStory
 from congress.demo_data import full_name
@@ -178,16 +181,16 @@ def review(db: Any, count_id: int, intents_by_serial: dict[str, dict[str, str]])
     voter meant, another confirms. Returns the number of ballots decided."""
     decided = 0
     with db.write_session() as session:
-        count = counting.get_count(session, count_id)
-        evaluation = counting.evaluate(session, count)
+        count = counts.get_count(session, count_id)
+        evaluation = evaluate(session, count)
         waiting = [i for i, state in evaluation.ballots if state.state == "needs_decision"]
     for ballot_id in waiting:
         with db.write_session() as session:
-            count = counting.get_count(session, count_id)
-            ballot = counting.get_ballot(session, count, ballot_id)
+            count = counts.get_count(session, count_id)
+            ballot = get_ballot(session, count, ballot_id)
             meant = intents_by_serial.get(ballot.serial or "")
             if meant is None:
-                counting.decide(
+                decide(
                     session, count, ballot_id, status="invalid", reason="other", marks={},
                     note="Phiếu không đọc được số sê-ri; Ban Kiểm phiếu đối chiếu bản giấy",
                     actor=DECIDER,
@@ -200,7 +203,7 @@ def review(db: Any, count_id: int, intents_by_serial: dict[str, dict[str, str]])
                 }
                 # Read as the voter meant it, the ballot may still break a rule (too few names
                 # struck): then the committee declares it invalid for that reason.
-                rr = counting.round_rules(session, count)
+                rr = round_rules(session, count)
                 outcome = tally.final_outcome(
                     rr.layout,
                     ballot.reading,
@@ -209,18 +212,18 @@ def review(db: Any, count_id: int, intents_by_serial: dict[str, dict[str, str]])
                     rr.nobody_elected_invalid,
                 )
                 if outcome.status == "invalid":
-                    counting.decide(
+                    decide(
                         session, count, ballot_id, status="invalid", reason=outcome.reasons[0],
                         marks={}, note="Đối chiếu phiếu giấy", actor=DECIDER,
                     )  # fmt: skip
                 else:
-                    counting.decide(
+                    decide(
                         session, count, ballot_id, status="valid", reason=None, marks=doubtful,
                         note="Đối chiếu phiếu giấy: ý chí của cử tri rõ ràng", actor=DECIDER,
                     )  # fmt: skip
         with db.write_session() as session:
-            count = counting.get_count(session, count_id)
-            counting.confirm(session, count, ballot_id, CONFIRMER, "Đồng ý")
+            count = counts.get_count(session, count_id)
+            confirm(session, count, ballot_id, CONFIRMER, "Đồng ý")
         decided += 1
     return decided
 
@@ -250,7 +253,7 @@ class DemoElection:
                 rules=Rules(threshold_base="summoned"),
             )
             import_candidates(session, election, _candidates(random.Random(story.seed + 5)), "demo")
-            _, present = counting.attendance_figures(session, election)
+            _, present = attendance_figures(session, election)
             printed = print_ballots(settings, session, election, max(1, present), DECIDER)
             election_id = election.id
         (home / "demo-ballots.pdf").write_bytes(printed.pdf)
@@ -275,7 +278,7 @@ class DemoElection:
 
         with db.write_session() as session:
             election = get_election(session, election_id)
-            count = counting.open_count(
+            count = counts.open_count(
                 session,
                 election,
                 members=MEMBERS,
@@ -292,14 +295,12 @@ class DemoElection:
         count_id = self.count_id
         decided = review(db, count_id, self.intents)
         with db.write_session() as session:
-            count = counting.get_count(session, count_id)
-            result = counting.close_count(session, count, "", DECIDER)
-        root = counting.seal_count(db, count_id)
+            count = counts.get_count(session, count_id)
+            result = close_count(session, count, "", DECIDER)
+        root = seal_count(db, count_id)
         with db.session() as session:
-            count = counting.get_count(session, count_id)
-            (home / "demo-minutes.pdf").write_bytes(
-                minutes_pdf(counting.count_report(session, count))
-            )
+            count = counts.get_count(session, count_id)
+            (home / "demo-minutes.pdf").write_bytes(minutes_pdf(count_report(session, count)))
             bundle = FileStore(settings.files_dir).path(count.bundle_sha256 or "")
             slug = story.congress(session).slug
         shutil.copyfile(bundle, home / "demo-bundle.zip")

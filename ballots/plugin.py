@@ -17,6 +17,12 @@ def _routes(settings: Any) -> list[Any]:
     return routes()
 
 
+def _startup(app: Any) -> None:
+    from ballots.counting.pages import CountingCaches
+
+    app.state.counting_caches = CountingCaches()
+
+
 def _commands() -> list[Any]:
     from ballots.cli import ballots, elections
     from ballots.counting.cli import count
@@ -42,5 +48,6 @@ def capability() -> Capability:
         commands=_commands,
         templates=HERE / "templates",
         nav=(NavItem("Elections", "/c/{slug}/elections", ("organizer", "counting", "observer")),),
+        on_startup=_startup,
         demo=_demo,
     )

@@ -223,13 +223,13 @@ def main() -> None:
             f"prepared {len(pngs)} scans ({size:.0f} KiB PNG each, {DPI} dpi, {CANDIDATES} names, "
             f"{SEATS} seats) in {time.perf_counter() - started:.0f} s"
         )
-        from ballots.counting import counts as counting
+        from ballots.counting import counts
         from ballots.models import Election
         from congress.db import Database
 
         db = Database(settings)
         with db.session() as session:
-            count = counting.open_count(
+            count = counts.open_count(
                 session,
                 session.get(Election, election_id),  # type: ignore[arg-type]
                 members=["Nguyễn Văn Một", "Trần Thị Hai", "Lê Văn Ba"],

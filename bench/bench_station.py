@@ -29,7 +29,7 @@ import numpy as np
 from live import live_server  # bench/live.py, beside this script
 from sqlalchemy import select
 
-from ballots.counting import counts as counting
+from ballots.counting import counts
 from ballots.elections import Rules, create_election, get_election, import_candidates
 from ballots.elections import print_ballots as print_run
 from ballots.models import CountedBallot
@@ -72,7 +72,7 @@ def prepare(settings: Settings, ballots: int) -> tuple[int, str, bytes, object]:
         ]
         import_candidates(session, election, "\n".join(rows).encode(), "bench")
         printed = print_run(settings, session, election, ballots, "bench")
-        counting.open_count(
+        counts.open_count(
             session, election, members=["A", "B"], issued=ballots, collected=ballots, actor="bench"
         )
         _, token = auth.create_token(session, "station", ["counting"], "bench")
@@ -124,7 +124,7 @@ def check(
 ) -> bool:
     db = Database(settings)
     with db.session() as session:
-        count = counting.find_count(session, get_election(session, election_id))
+        count = counts.find_count(session, get_election(session, election_id))
         stored = list(
             session.scalars(
                 select(CountedBallot.image_sha256).where(CountedBallot.count_id == count.id)

@@ -19,6 +19,8 @@ from congress import audit
 from congress.errors import Conflict, CongressError
 from congress.models import ROLES, ApiToken, StaffUser, utcnow
 
+MAX_TOKEN_NAME = 80  # the column's size
+
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of "no such user" equal to "wrong password".
 _DUMMY_HASH = _hasher.hash("not a real password")
@@ -108,6 +110,14 @@ def token_digest(token: str) -> str:
 
 def create_token(session: Session, name: str, roles: list[str], actor: str) -> tuple[ApiToken, str]:
     """A new bearer token; the secret is returned once and only its digest is kept."""
+    # The name becomes the actor ("token:NAME") recorded on what the token does: bounded here,
+    # so no record has to cut it.
+    if len(name) > MAX_TOKEN_NAME:
+        raise CongressError(
+            "bad_token_name",
+            "A token name has at most %(max)s characters",
+            max=MAX_TOKEN_NAME,
+        )
     secret = "cgt_" + secrets.token_urlsafe(32)
     record = ApiToken(
         name=name,

@@ -288,33 +288,33 @@ class LocalCounting:
         self.actor = actor
 
     def _count_id(self) -> int:
-        from ballots.counting import counts as counting
+        from ballots.counting import counts
         from ballots.elections import get_election
 
         with self.db.session() as session:
-            count = counting.find_count(session, get_election(session, self.election))
-            counting.ensure_open(count)
+            count = counts.find_count(session, get_election(session, self.election))
+            counts.ensure_open(count)
             return int(count.id)
 
     def reading_context(self) -> Any:
-        from ballots.counting import counts as counting
-        from ballots.elections import get_election
+        from ballots.counting import counts, intake
+        from ballots.elections import current_round, get_election
 
         with self.db.session() as session:
             election = get_election(session, self.election)
-            round_ = counting.current_round(election)
-            count = counting.count_of_round(session, round_)
+            round_ = current_round(election)
+            count = counts.count_of_round(session, round_)
             if count is None:
                 from ballots.elections import read_context
 
                 return read_context(election, round_.number)
-            return counting.reading_context(session, count)
+            return intake.reading_context(session, count)
 
     def send(self, data: bytes, name: str, reading: str, station: str) -> Sent:
-        from ballots.counting import counts as counting
+        from ballots.counting import intake
 
         try:
-            received = counting.receive(
+            received = intake.receive(
                 self.db, self._count_id(), data, name, self.actor, station, json.loads(reading)
             )
         except CongressError as exc:

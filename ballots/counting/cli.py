@@ -34,11 +34,11 @@ def open_command(
     no_two_person: bool,
 ) -> None:
     """Open the count of the election's current round."""
-    from ballots.counting import counts as counting
+    from ballots.counting import counts
     from ballots.elections import get_election
 
     with state.database().session() as session:
-        opened = counting.open_count(
+        opened = counts.open_count(
             session,
             get_election(session, election_id),
             members=list(members),
@@ -74,18 +74,19 @@ def scan_command(
 
     Each file stands alone: one that cannot be read is reported and the others are counted.
     """
-    from ballots.counting import counts as counting
+    from ballots.counting import counts, intake
     from ballots.elections import get_election
     from congress.errors import CongressError
 
+    contexts = intake.ContextCache(1)  # every file is of the same round
     db = state.database()
     with db.session() as session:
-        count_id = counting.find_count(session, get_election(session, election_id)).id
+        count_id = counts.find_count(session, get_election(session, election_id)).id
     failed = 0
     for path in _files(paths):
         try:
-            answer = counting.receive(
-                db, count_id, path.read_bytes(), path.name, CLI_ACTOR, station
+            answer = intake.receive(
+                db, count_id, path.read_bytes(), path.name, CLI_ACTOR, station, contexts=contexts
             ).to_dict()
         except CongressError as exc:
             if exc.code == "count_closed":
@@ -117,12 +118,12 @@ def status_command(
     state: CliState, election_id: int, round_number: int | None, as_json: bool
 ) -> None:
     """Reconciliation and running totals."""
-    from ballots.counting import counts as counting
+    from ballots.counting import counts, results
     from ballots.elections import get_election
 
     with state.database().session() as session:
-        found = counting.find_count(session, get_election(session, election_id), round_number)
-        data = counting.status_json(session, found)
+        found = counts.find_count(session, get_election(session, election_id), round_number)
+        data = results.status_json(session, found)
     if as_json:
         emit_json(data)
         return
@@ -145,14 +146,14 @@ def status_command(
 @handle_errors
 def close_command(state: CliState, election_id: int, explanation: str) -> None:
     """Close and lock the count, then write its signed audit bundle (root hash printed)."""
-    from ballots.counting import counts as counting
+    from ballots.counting import closing, counts
     from ballots.elections import get_election
 
     db = state.database()
     with db.write_session() as session:
-        found = counting.find_count(session, get_election(session, election_id))
-        locked = counting.lock(session, found.id)
-        counting.close_count(session, locked, explanation, CLI_ACTOR)
+        found = counts.find_count(session, get_election(session, election_id))
+        locked = counts.lock(session, found.id)
+        closing.close_count(session, locked, explanation, CLI_ACTOR)
         count_id = locked.id
-    root = counting.seal_count(db, count_id)
+    root = closing.seal_count(db, count_id)
     click.echo(f"count {count_id} closed; audit bundle root {root}")

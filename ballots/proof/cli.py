@@ -39,7 +39,7 @@ def register(group: click.Group) -> None:
 @handle_errors
 def export_command(state: CliState, election_id: int, round_number: int | None, out: Path) -> None:
     """Write the audit bundle of a count: images, layout, settings, records, tally, signed."""
-    from ballots.counting.counts import bundle_input
+    from ballots.counting.closing import bundle_input
     from ballots.elections import get_election
     from ballots.proof.bundle import write_bundle
     from congress import audit
@@ -96,7 +96,7 @@ def verify_command(
 
     Exit code 0 when everything matches, 1 on any difference or when the bundle cannot be read.
     """
-    from ballots.proof.bundle import verify_bundle
+    from ballots.proof.verify import verify_bundle
 
     tr = translator(lang or normalize_language(os.environ.get("CONGRESS_LANGUAGE")) or "vi")
     try:
@@ -142,11 +142,11 @@ def verify_command(
 def _public_key(text: str) -> Ed25519PublicKey:
     import binascii
 
-    from ballots.proof.bundle import _b64decode
+    from ballots.proof.format import decode_b64
     from congress.keys import public_key_from_bytes
 
     try:
-        return public_key_from_bytes(_b64decode(text))
+        return public_key_from_bytes(decode_b64(text))
     except (binascii.Error, ValueError) as exc:
         raise CongressError(
             "bad_public_key", "%(key)s is not an Ed25519 public key in base64", key=text

@@ -12,6 +12,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from congress.filetypes import sniff
+
 DEFAULT_PDF_DPI = 200  # scanners write PDFs of images; 200 dpi keeps strokes and the QR legible
 
 
@@ -106,9 +108,10 @@ def _tiff_pages(data: bytes) -> list[np.ndarray]:
 
 def decode_pages(data: bytes, name: str = "", pdf_dpi: int = DEFAULT_PDF_DPI) -> list[np.ndarray]:
     """Every page in the bytes of one file, whatever its format (sniffed from the content)."""
-    if data.startswith(b"%PDF"):
+    kind = sniff(data)
+    if kind == "pdf":
         return _pdf_pages(data, pdf_dpi)
-    if data[:4] in (b"II*\x00", b"MM\x00*"):
+    if kind == "tiff":
         return _tiff_pages(data)
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None:

@@ -13,20 +13,9 @@ import cv2
 import numpy as np
 import pytest
 
-from ballots.proof.bundle import (
-    MANIFEST,
-    SIGNATURE,
-    BundleBallot,
-    BundleInput,
-    VerifyReport,
-    canonical_json,
-    merkle_root,
-    read_bundle,
-    seal,
-    verify_bundle,
-    write_bundle,
-    write_files,
-)
+from ballots.proof.bundle import BundleBallot, BundleInput, seal, write_bundle, write_files
+from ballots.proof.format import MANIFEST, SIGNATURE, canonical_json, merkle_root, read_bundle
+from ballots.proof.verify import VerifyReport, verify_bundle
 from ballots.reading.imageio import load_bytes
 from ballots.reading.reader import (
     ElectionRules,

@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from ballots.counting import counts as svc
+from ballots.counting import closing, counts, intake, review
 from ballots.models import Count, Election
 from congress.db import Database
 from congress.settings import Settings
@@ -17,7 +17,7 @@ from tests.congress.test_cli import run
 
 def _write(db: Database, count_id: int, fn: Any) -> Any:
     with db.write_session() as session:
-        return fn(session, svc.lock(session, count_id))
+        return fn(session, counts.lock(session, count_id))
 
 
 def test_export_a_closed_count_and_verify_it(
@@ -29,7 +29,7 @@ def test_export_a_closed_count_and_verify_it(
     assert nothing.exit_code == 1 and len(nothing.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "x").exists()
     with db.session() as session:
-        count_id = svc.open_count(
+        count_id = counts.open_count(
             session,
             session.get(Election, printed.election_id),  # type: ignore[arg-type]
             members=["Nguyễn Văn Một", "Trần Thị Hai"],
@@ -48,17 +48,17 @@ def test_export_a_closed_count_and_verify_it(
         ],
     )
     received = [
-        svc.receive(db, count_id, image, f"scan-{n}.png", "ana", "may-1")
+        intake.receive(db, count_id, image, f"scan-{n}.png", "ana", "may-1")
         for n, image in enumerate(images, 1)
     ]
     assert [r.status for r in received] == ["valid", "valid", "valid", "review"]
     doubtful = received[3].ballot_id
-    _write(db, count_id, lambda s, c: svc.decide(
+    _write(db, count_id, lambda s, c: review.decide(
         s, c, doubtful, status="valid", reason=None, marks={c2: "marked"},
         note="khoanh tròn tên", actor="ana"))  # fmt: skip
-    _write(db, count_id, lambda s, c: svc.confirm(s, c, doubtful, "binh"))
-    result = _write(db, count_id, lambda s, c: svc.close_count(s, c, "", "ana"))
-    root = svc.seal_count(db, count_id)
+    _write(db, count_id, lambda s, c: review.confirm(s, c, doubtful, "binh"))
+    result = _write(db, count_id, lambda s, c: closing.close_count(s, c, "", "ana"))
+    root = closing.seal_count(db, count_id)
     assert [c["votes"] for c in result["candidates"]] == [1, 2, 2, 3]
     with db.session() as session:
         assert session.get(Count, count_id).root_hash == root  # type: ignore[union-attr]

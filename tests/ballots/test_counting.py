@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from ballots.counting import counts as svc
+from ballots.counting import closing, counts, intake, results, review
 from ballots.models import BallotDecision, Count, CountedBallot, Election
 from congress.db import Database
 from congress.errors import CongressError
@@ -19,7 +19,7 @@ from tests.ballots.count_helpers import fake_image, printed_election, reading
 
 def _open(db: Database, election_id: int, issued: int = 6, collected: int = 6) -> int:
     with db.session() as session:
-        count = svc.open_count(
+        count = counts.open_count(
             session,
             session.get(Election, election_id),  # type: ignore[arg-type]
             members=["Nguyễn Văn Một", "Trần Thị Hai", " "],
@@ -50,7 +50,7 @@ def _serials(db: Database, election_id: int) -> list[str]:
 
 def _write(db: Database, count_id: int, fn: Any) -> Any:
     with db.write_session() as session:
-        return fn(session, svc.lock(session, count_id))
+        return fn(session, counts.lock(session, count_id))
 
 
 def test_duplicates_two_person_rule_reconciliation_and_lock(
@@ -63,19 +63,19 @@ def test_duplicates_two_person_rule_reconciliation_and_lock(
         assert session.get(Count, count_id).members == ["Nguyễn Văn Một", "Trần Thị Hai"]  # type: ignore[union-attr]
 
     first = fake_image("one")
-    r1 = svc.receive(
+    r1 = intake.receive(
         db, count_id, first, "a.png", "ana", "st1",
         reading(printed, serials[0], {"c003.strike", "c004.strike"}, image=first),
     )  # fmt: skip
     assert (r1.status, r1.duplicate, r1.created) == ("valid", None, True)
     files = _rows(db, StoredFile)
     # The same image again: ignored and reported, nothing new stored (reading or not).
-    again = svc.receive(db, count_id, first, "a-again.png", "ana")
+    again = intake.receive(db, count_id, first, "a-again.png", "ana")
     assert (again.ballot_id, again.duplicate, again.created) == (r1.ballot_id, "image", False)
     assert (_rows(db, CountedBallot), _rows(db, StoredFile)) == (1, files)
     # Another image of the same serial: recorded, flagged, left out of the tally.
     copy = fake_image("copy")
-    r2 = svc.receive(
+    r2 = intake.receive(
         db, count_id, copy, "b.png", "ana", "st1",
         reading(printed, serials[0], {"c001.strike", "c002.strike"}, image=copy),
     )  # fmt: skip
@@ -83,19 +83,19 @@ def test_duplicates_two_person_rule_reconciliation_and_lock(
     # A station's reading of another image is refused, and nothing is stored.
     other = fake_image("other")
     with pytest.raises(CongressError) as mismatch:
-        svc.receive(
+        intake.receive(
             db, count_id, other, "c.png", "ana", "st1",
             reading(printed, serials[1], set(), image=first),
         )  # fmt: skip
     assert mismatch.value.code == "reading_mismatch" and mismatch.value.status == 422
     # Not an image at all (no reading sent): a clear refusal, nothing stored.
     with pytest.raises(CongressError) as garbage:
-        svc.receive(db, count_id, b"not an image", "x.png", "ana")
+        intake.receive(db, count_id, b"not an image", "x.png", "ana")
     assert garbage.value.code == "unreadable_file"
     assert _rows(db, CountedBallot) == 2
     # A doubtful ballot: c001 ambiguous, c002 and c003 struck.
     doubt = fake_image("doubt")
-    r3 = svc.receive(
+    r3 = intake.receive(
         db, count_id, doubt, "d.png", "ana", "st1",
         reading(printed, serials[1], {"c002.strike", "c003.strike"}, image=doubt,
                 status="review", reasons=("ambiguous_mark",), ambiguous={"c001.strike"}),
@@ -103,11 +103,11 @@ def test_duplicates_two_person_rule_reconciliation_and_lock(
     with db.session() as session:
         count = session.get(Count, count_id)
         assert count is not None
-        rec = svc.reconciliation(count, svc.evaluate(session, count))
+        rec = results.reconciliation(count, review.evaluate(session, count))
     assert (rec.scanned, rec.counted, rec.duplicates, rec.awaiting_decision) == (2, 1, 1, 1)
 
     def decide(**kw: Any) -> Any:
-        return lambda s, c: svc.decide(s, c, r3.ballot_id, **kw)
+        return lambda s, c: review.decide(s, c, r3.ballot_id, **kw)
 
     with pytest.raises(CongressError) as missing:
         _write(db, count_id, decide(status="valid", reason=None, marks={}, note="", actor="ana"))
@@ -142,17 +142,19 @@ def test_duplicates_two_person_rule_reconciliation_and_lock(
         ),
     )
     with pytest.raises(CongressError) as same:
-        _write(db, count_id, lambda s, c: svc.confirm(s, c, r3.ballot_id, "ana"))
+        _write(db, count_id, lambda s, c: review.confirm(s, c, r3.ballot_id, "ana"))
     assert same.value.code == "same_member"
     with pytest.raises(CongressError) as awaiting:
-        _write(db, count_id, lambda s, c: svc.close_count(s, c, "x", "ana"))
+        _write(db, count_id, lambda s, c: closing.close_count(s, c, "x", "ana"))
     assert awaiting.value.code == "ballots_awaiting"
-    _write(db, count_id, lambda s, c: svc.confirm(s, c, r3.ballot_id, "binh"))
+    _write(db, count_id, lambda s, c: review.confirm(s, c, r3.ballot_id, "binh"))
     # Issued 6, collected 6, scanned 2, counted 2: closing needs an explanation.
     with pytest.raises(CongressError) as mismatch_close:
-        _write(db, count_id, lambda s, c: svc.close_count(s, c, "  ", "ana"))
+        _write(db, count_id, lambda s, c: closing.close_count(s, c, "  ", "ana"))
     assert mismatch_close.value.code == "reconciliation_mismatch"
-    result = _write(db, count_id, lambda s, c: svc.close_count(s, c, "4 phiếu chưa quét", "ana"))
+    result = _write(
+        db, count_id, lambda s, c: closing.close_count(s, c, "4 phiếu chưa quét", "ana")
+    )
     assert result["ballots"] == {
         "counted": 2,
         "valid": 2,
@@ -164,28 +166,28 @@ def test_duplicates_two_person_rule_reconciliation_and_lock(
     assert votes == {"c001": 2, "c002": 1, "c003": 0, "c004": 1}  # the copy is not counted
     # Closed: every write refused with a clear error, nothing changes.
     for attempt in (
-        lambda: svc.receive(db, count_id, fake_image("late"), "late.png", "ana"),
+        lambda: intake.receive(db, count_id, fake_image("late"), "late.png", "ana"),
         lambda: _write(
-            db, count_id, lambda s, c: svc.reopen_ballot(s, c, r1.ballot_id, "x", "ana")
+            db, count_id, lambda s, c: review.reopen_ballot(s, c, r1.ballot_id, "x", "ana")
         ),
     ):
         with pytest.raises(CongressError) as closed:
             attempt()
         assert closed.value.code == "count_closed" and closed.value.status == 409
     with pytest.raises(CongressError) as not_admin:
-        _write(db, count_id, lambda s, c: svc.reopen_count(s, c, "sai sót", "ana", False))
+        _write(db, count_id, lambda s, c: closing.reopen_count(s, c, "sai sót", "ana", False))
     assert not_admin.value.code == "admin_only"
-    _write(db, count_id, lambda s, c: svc.reopen_count(s, c, "sai sót", "admin", True))
+    _write(db, count_id, lambda s, c: closing.reopen_count(s, c, "sai sót", "admin", True))
     with db.session() as session:
         assert session.get(Count, count_id).state == "open"  # type: ignore[union-attr]
         actions = list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
     assert actions[-3:] == ["count.opened", "count.closed", "count.reopened"]
     # A ballot re-opened goes back to review; the record keeps every act.
-    _write(db, count_id, lambda s, c: svc.reopen_ballot(s, c, r1.ballot_id, "xem lại", "binh"))
+    _write(db, count_id, lambda s, c: review.reopen_ballot(s, c, r1.ballot_id, "xem lại", "binh"))
     with db.session() as session:
         count = session.get(Count, count_id)
         assert count is not None
-        states = dict(svc.evaluate(session, count).ballots)
+        states = dict(review.evaluate(session, count).ballots)
         assert states[r1.ballot_id].state == "needs_decision"
         kinds = list(session.scalars(select(BallotDecision.kind).order_by(BallotDecision.id)))
     assert kinds == ["decide", "confirm", "reopen"]
@@ -233,7 +235,7 @@ def test_tie_at_the_last_seat_and_every_threshold_base(
     for i, keep in enumerate(standing):
         image = fake_image(f"tie-{i}")
         struck = {t for t in printed.targets if t.split(".")[0] not in keep}
-        svc.receive(
+        intake.receive(
             db, count_id, image, f"{i}.png", "ana", "",
             reading(printed, serials[i], struck, image=image),
         )  # fmt: skip
@@ -251,7 +253,7 @@ def test_tie_at_the_last_seat_and_every_threshold_base(
         with db.session() as session:
             count = session.get(Count, count_id)
             assert count is not None
-            result = svc.running_tally(session, count)
+            result = results.running_tally(session, count)
         assert result["bases"]["threshold"] == {"name": base, "value": value}
         assert result["figures"]["present"] == 5 and result["figures"]["absent"] == summoned - 5
         passing = value < 4 * 2
@@ -288,9 +290,9 @@ def test_concurrent_stations_count_a_serial_once(
     count_id = _open(db, printed.election_id)
     images = [fake_image(f"race-{i}") for i in range(6)]
 
-    def send(i: int) -> svc.Received:
+    def send(i: int) -> intake.Received:
         data = images[i % 3]  # each image twice: the image rule races too
-        return svc.receive(
+        return intake.receive(
             db, count_id, data, f"{i}.png", f"station-{i}", "",
             reading(printed, serial, {"c003.strike", "c004.strike"}, image=data),
         )  # fmt: skip
@@ -309,5 +311,5 @@ def test_concurrent_stations_count_a_serial_once(
     with db.session() as session:
         count = session.get(Count, count_id)
         assert count is not None
-        rec = svc.reconciliation(count, svc.evaluate(session, count))
+        rec = results.reconciliation(count, review.evaluate(session, count))
     assert (rec.scanned, rec.duplicates) == (1, 2)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from ballots.counting import counts as svc
+from ballots.counting import counts
 from ballots.models import Election
 from congress.db import Database
 from congress.settings import Settings
@@ -48,7 +48,7 @@ def test_review_by_two_members_with_the_projector_live(
         path.write_bytes(data)
         paths.append(str(path))
     with db.session() as session:
-        count_id = svc.open_count(
+        count_id = counts.open_count(
             session,
             session.get(Election, printed.election_id),  # type: ignore[arg-type]
             members=["Nguyễn Văn Một", "Trần Thị Hai"],

@@ -213,11 +213,11 @@ def test_station_api(app: Any, db: Database, settings: Settings, register: dict[
             f"/api/elections/{eid}/station", headers={"authorization": f"Bearer {watcher}"}
         )
         assert forbidden.status_code == 403
-    from ballots.counting import counts as svc
+    from ballots.counting import counts
     from ballots.models import Election
 
     with db.session() as session:
-        svc.open_count(
+        counts.open_count(
             session,
             session.get(Election, eid),  # type: ignore[arg-type]
             members=["A", "B"],
@@ -263,7 +263,7 @@ def test_closed_count_is_sealed_and_its_bundle_verifies(
     """Real scans, closed through the page: the signed bundle is stored and recounts the same."""
     import zipfile
 
-    from ballots.proof.bundle import verify_bundle
+    from ballots.proof.verify import verify_bundle
 
     printed = printed_election(db, settings, ballots=2)
     images = scans(printed, [_strike(3, 4), _strike(1, 2)])

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from congress import auth, congresses
 from congress.db import Database
+from congress.errors import CongressError
+from congress.i18n import translator
 from tests.conftest import csrf_from, login
 
 
@@ -110,6 +113,16 @@ def test_station_bearer_token(client: TestClient, db: Database) -> None:
     assert client.get("/api/me", headers=headers).json()["name"] == "token:gate-1"
     bad = client.get("/api/congresses", headers={"authorization": "Bearer cgt_not-a-token"})
     assert bad.status_code == 401 and bad.json()["error"]["code"] == "unauthenticated"
+
+
+def test_a_token_name_too_long_to_record_is_refused(db: Database) -> None:
+    """The name is the actor of what the token does ("token:NAME"): refused, never cut."""
+    with db.session() as session:
+        auth.create_token(session, "t" * auth.MAX_TOKEN_NAME, ["counting"], "test")
+        with pytest.raises(CongressError) as refused:
+            auth.create_token(session, "t" * (auth.MAX_TOKEN_NAME + 1), ["counting"], "test")
+    assert refused.value.code == "bad_token_name"
+    assert "80" in refused.value.translated(translator("vi").gettext)
 
 
 def test_api_errors_are_json_in_the_request_language(client: TestClient, db: Database) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
-from ballots.counting import counts as counting
+from ballots.counting import counts
 from ballots.elections import get_election
 from ballots.models import CountedBallot
 from congress import auth
@@ -31,7 +31,7 @@ def counted_election(db: Database, settings: Settings, ballots: int) -> Printed:
     printed = printed_election(db, settings, ballots=ballots)
     with db.write_session() as session:
         election = get_election(session, printed.election_id)
-        counting.open_count(
+        counts.open_count(
             session,
             election,
             members=["Nguyễn Văn Kiểm", "Trần Thị Phiếu"],
@@ -84,7 +84,7 @@ def station(
 def stored(db: Database, election: int) -> list[str]:
     """Image SHA-256 of every ballot the server recorded for the election's count."""
     with db.session() as session:
-        count = counting.find_count(session, get_election(session, election))
+        count = counts.find_count(session, get_election(session, election))
         return list(
             session.scalars(
                 select(CountedBallot.image_sha256).where(CountedBallot.count_id == count.id)

@@ -16,7 +16,8 @@ import pypdfium2 as pdfium
 from sqlalchemy import func, select
 
 from badges.service import issue_token
-from ballots.counting import counts as counting
+from ballots.counting import counts
+from ballots.counting.results import attendance_figures
 from ballots.demo import fill_ballots, review
 from ballots.elections import Rules, create_election, import_candidates, print_ballots
 from ballots.models import CountedBallot, IssuedSerial
@@ -115,10 +116,10 @@ def test_a_whole_congress_on_postgresql(pg_schema: str, tmp_path: Path) -> None:
                 session, election, ("Họ và tên\n" + "\n".join(CANDIDATES)).encode(), "t"
             )
             # Attendance counts full delegates; alternates are admitted but not counted.
-            summoned, present = counting.attendance_figures(session, election)
+            summoned, present = attendance_figures(session, election)
             assert (summoned, present) == (sum(full), sum(full[:PRESENT]))
             printed = print_ballots(settings, session, election, present, "kiemphieu1")
-            count = counting.open_count(
+            count = counts.open_count(
                 session, election, members=["Nguyễn Thị Kiểm", "Trần Văn Phiếu"],
                 issued=present, collected=present, actor="kiemphieu1",
             )  # fmt: skip

@@ -1,0 +1,231 @@
+"""Scans in: receive, read and store one scanned ballot.
+
+Every scanned image is stored unaltered under its SHA-256 and read once; the reading is never
+changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ballots.counting.counts import database_of, ensure_open, get_count, lock, printed_layout
+from ballots.elections import get_election, read_context
+from ballots.models import BallotRound, Count, CountedBallot
+from congress.cache import BoundedCache
+from congress.db import Database
+from congress.errors import CongressError
+from congress.filetypes import media_type
+from congress.models import Congress, utcnow
+from congress.storage import FileStore, store_file
+
+MAX_BALLOTS = 10_000
+MAX_FILE_NAME = 300
+# Reading contexts by what they are made of (see reading_context); 16 rounds at once is plenty.
+ContextCache = BoundedCache[tuple[Any, ...], Any]
+CONTEXTS_KEPT = 16
+
+
+def reading_context(session: Session, count: Count, cache: ContextCache | None = None) -> Any:
+    """The reader's context for the count's round.
+
+    Rendering the references is slow: whoever reads many ballots (the app, a command) passes
+    the cache it owns.
+    """
+    round_ = session.get(BallotRound, count.round_id)
+    assert round_ is not None
+    run, _ = printed_layout(round_)
+    election = get_election(session, round_.election_id)
+    congress = session.get(Congress, election.congress_id)
+    assert congress is not None
+    # Ids repeat across databases (and a deleted congress's ids come back on SQLite): the key
+    # holds what the context is made of.
+    key = (
+        database_of(session),
+        round_.election_id,
+        round_.number,
+        run.id,
+        run.printed_at,
+        congress.public_key,
+    )
+
+    def make() -> Any:
+        return read_context(election, round_.number)
+
+    return make() if cache is None else cache.get_or_make(key, make)
+
+
+@dataclass(frozen=True)
+class Received:
+    """The answer for one scanned file."""
+
+    ballot_id: int
+    file: str
+    serial: str | None
+    status: str
+    reasons: list[str]
+    duplicate: str | None  # None | "serial" | "image"
+    created: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ballot_id": self.ballot_id,
+            "file": self.file,
+            "serial": self.serial,
+            "status": self.status,
+            "reasons": self.reasons,
+            "duplicate": self.duplicate,
+        }
+
+
+_READING_KEYS = {"file", "image_sha256", "serial", "status", "reasons", "pages", "targets"}
+_STATUSES = ("valid", "invalid", "review", "rejected")
+
+
+def check_reading(reading: Any, sha256: str) -> dict[str, Any]:
+    """A station's reading must be the reader's JSON of exactly this image."""
+    if not isinstance(reading, dict) or not set(reading) >= _READING_KEYS:
+        raise CongressError(
+            "bad_reading", "The reading is not a ballot reading (JSON of the reader)", status=422
+        )
+    if reading["image_sha256"] != sha256:
+        raise CongressError(
+            "reading_mismatch",
+            "The reading is of another image (its SHA-256 differs from the upload's)",
+            status=422,
+        )
+    serial = reading["serial"]
+    if (
+        reading["status"] not in _STATUSES
+        or not isinstance(reading["reasons"], list)
+        or not all(isinstance(r, str) for r in reading["reasons"])
+        or not (serial is None or (isinstance(serial, str) and len(serial) <= 32))
+        or not isinstance(reading["targets"], list)
+    ):
+        raise CongressError(
+            "bad_reading", "The reading is not a ballot reading (JSON of the reader)", status=422
+        )
+    return reading
+
+
+def read_image(context: Any, data: bytes, name: str) -> dict[str, Any]:
+    """Decode and read one file as one ballot (all its pages); CPU-heavy, run it off the loop."""
+    from ballots.reading.imageio import ImageFileError, load_bytes
+    from ballots.reading.reader import read_ballot
+
+    try:
+        scanned = load_bytes(data, name)
+    except (ImageFileError, ValueError, OSError) as exc:
+        raise CongressError(
+            "unreadable_file",
+            "%(file)s is not an image or PDF that can be read",
+            status=422,
+            file=name,
+        ) from exc
+    if not scanned.pages:
+        raise CongressError(
+            "unreadable_file",
+            "%(file)s is not an image or PDF that can be read",
+            status=422,
+            file=name,
+        )
+    reading = read_ballot(list(scanned.pages), context, file=name, sha256=scanned.sha256)
+    return reading.to_dict()
+
+
+def known_image(session: Session, count_id: int, sha256: str) -> CountedBallot | None:
+    return session.scalar(
+        select(CountedBallot).where(
+            CountedBallot.count_id == count_id, CountedBallot.image_sha256 == sha256
+        )
+    )
+
+
+def _answer(
+    ballot: CountedBallot, duplicate: str | None, created: bool, file: str | None = None
+) -> Received:
+    return Received(
+        ballot.id,
+        file or ballot.file_name,
+        ballot.serial,
+        ballot.machine_status,
+        list(ballot.reading.get("reasons", [])),
+        duplicate,
+        created,
+    )
+
+
+def receive(
+    db: Database,
+    count_id: int,
+    data: bytes,
+    name: str,
+    actor: str,
+    station: str = "",
+    reading: Any = None,
+    contexts: ContextCache | None = None,
+) -> Received:
+    """Store and record one scanned ballot; the same image again is ignored and reported.
+
+    The image is read here unless the station sent its reading. Nothing is written when the
+    file cannot be read, the reading does not match, or the count is closed.
+    """
+    name = (name or "scan").replace("/", "_").replace("\\", "_")[-MAX_FILE_NAME:]
+    sha = hashlib.sha256(data).hexdigest()
+    with db.session() as session:
+        count = get_count(session, count_id)
+        ensure_open(count)
+        earlier = known_image(session, count.id, sha)
+        if earlier is not None:
+            return _answer(earlier, "image", False, name)
+        context = reading_context(session, count, contexts) if reading is None else None
+    reading = read_image(context, data, name) if reading is None else check_reading(reading, sha)
+    store = FileStore(db.settings.files_dir)
+    with db.write_session() as session:
+        count = lock(session, count_id)
+        ensure_open(count)
+        earlier = known_image(session, count.id, sha)
+        if earlier is not None:
+            return _answer(earlier, "image", False, name)
+        total = session.scalar(
+            select(func.count())
+            .select_from(CountedBallot)
+            .where(CountedBallot.count_id == count.id)
+        )
+        if (total or 0) >= MAX_BALLOTS:
+            raise CongressError(
+                "too_many_ballots", "A count takes at most %(max)s ballots", max=MAX_BALLOTS
+            )
+        serial = reading.get("serial")
+        first = None
+        if serial:
+            first = session.scalar(
+                select(CountedBallot.id)
+                .where(
+                    CountedBallot.count_id == count.id,
+                    CountedBallot.serial == serial,
+                    CountedBallot.duplicate_of.is_(None),
+                )
+                .order_by(CountedBallot.id)
+                .limit(1)
+            )
+        store_file(session, store, data, media_type(data), name)
+        ballot = CountedBallot(
+            count_id=count.id,
+            image_sha256=sha,
+            file_name=name,
+            serial=serial,
+            reading=reading,
+            machine_status=str(reading["status"]),
+            duplicate_of=first,
+            station=station.strip()[:80],
+            received_by=actor,
+            received_at=utcnow(),
+        )
+        session.add(ballot)
+        session.flush()
+        return _answer(ballot, "serial" if first is not None else None, True)

@@ -1,0 +1,132 @@
+"""What every counting page shares: the count named by the path, the roles, the template context."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ballots.counting import counts, results, review
+from ballots.counting.intake import CONTEXTS_KEPT, ContextCache
+from ballots.counting.review import STATES_KEPT, StateCache
+from ballots.models import BallotRound, Count, Election
+from ballots.tally import BASE_NAMES
+from congress import congresses
+from congress.cache import BoundedCache
+from congress.errors import NotFound
+from congress.models import Congress
+from congress.web import form_of, principal
+
+COUNT = ("counting",)
+VIEW = ("counting", "organizer", "observer")
+
+# (database, count, image) -> (annotated JPEG, {target id: PNG crop}): a reviewer goes back and
+# forth between a few ballots; 48 of them are a few megabytes.
+ImageCache = BoundedCache[tuple[str, int, str], tuple[bytes, dict[str, bytes]]]
+IMAGES_KEPT = 48
+
+
+@dataclass
+class CountingCaches:
+    """What the counting pages keep between requests.
+
+    The app holds one in its state (the ballots capability's on_startup makes it), so the values
+    live as long as the app and never leak into another app or a test's database.
+    """
+
+    contexts: ContextCache = field(default_factory=lambda: ContextCache(CONTEXTS_KEPT))
+    states: StateCache = field(default_factory=lambda: StateCache(STATES_KEPT))
+    images: ImageCache = field(default_factory=lambda: ImageCache(IMAGES_KEPT))
+
+
+def caches_of(request: Request) -> CountingCaches:
+    return cast(CountingCaches, request.app.state.counting_caches)
+
+
+def off_loop(page: Callable[[Request], Response]) -> Callable[[Request], Awaitable[Response]]:
+    """An endpoint whose work (database, files, images) runs in Starlette's thread pool.
+
+    On the event loop, one slow query or image would stall every other request.
+    """
+
+    @functools.wraps(page)
+    async def run(request: Request) -> Response:
+        return await run_in_threadpool(page, request)
+
+    return run
+
+
+def off_loop_with_form(
+    action: Callable[[Request, FormData], Response],
+) -> Callable[[Request], Awaitable[Response]]:
+    """off_loop for a posted form: the form is read from the network on the loop, then the
+    action runs in the thread pool with it."""
+
+    @functools.wraps(action)
+    async def run(request: Request) -> Response:
+        form = await form_of(request)
+        return await run_in_threadpool(action, request, form)
+
+    return run
+
+
+def path_number(value: Any) -> int:
+    try:
+        return int(str(value))
+    except ValueError as exc:
+        raise NotFound("not_found", "This page does not exist") from exc
+
+
+def load_count(session: Session, request: Request) -> tuple[Congress, Count, Election, BallotRound]:
+    congress = congresses.get_congress(session, request.path_params["slug"])
+    count = counts.get_count(session, path_number(request.path_params["count_id"]), congress)
+    election = session.get(Election, count.election_id)
+    round_ = session.get(BallotRound, count.round_id)
+    assert election is not None and round_ is not None
+    return congress, count, election, round_
+
+
+def count_url(request: Request) -> str:
+    return f"/c/{request.path_params['slug']}/counts/{request.path_params['count_id']}"
+
+
+def page_context(session: Session, request: Request, **extra: Any) -> tuple[dict[str, Any], Count]:
+    congress, count, election, round_ = load_count(session, request)
+    status = results.status_json(session, count, caches_of(request).states)
+    who = principal(request)
+    return {
+        "congress": congress,
+        "count": count,
+        "election": election,
+        "round": round_,
+        "status": status,
+        "rec": status["reconciliation"],
+        "tally": status["tally"],
+        "base": count_url(request),
+        "reasons": review.REASON_NAMES,
+        "notes": review.NOTE_NAMES,
+        "invalid_reasons": review.INVALID_REASONS,
+        "statuses": review.STATUS_NAMES,
+        "kinds": review.DECISION_NAMES,
+        "bases": BASE_NAMES,
+        "states": review.BALLOT_STATES,
+        "can_count": bool(who and who.has(*COUNT)),
+        "is_admin": bool(who and "admin" in who.roles),
+        "minutes_ready": proof_available(),
+        "uploads": None,
+        "public": False,
+        **extra,
+    }, count
+
+
+def proof_available() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("ballots.proof.minutes") is not None

@@ -1,0 +1,132 @@
+"""The results as they stand: results page, projector, live events, public results, the status JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from ballots.counting import counts, results, review
+from ballots.counting.pages import (
+    VIEW,
+    caches_of,
+    count_url,
+    load_count,
+    off_loop,
+    page_context,
+    path_number,
+)
+from ballots.models import BallotDecision, CountedBallot
+from ballots.tally import BASE_NAMES
+from congress.errors import NotFound
+from congress.web import db_of, endpoint, render
+
+
+@endpoint(*VIEW)
+@off_loop
+def results_page(request: Request) -> Response:
+    with db_of(request).session() as session:
+        ctx, _ = page_context(session, request, public=False)
+        return render(request, "ballots/results.html", ctx)
+
+
+@endpoint(public=True)
+@off_loop
+def public_results(request: Request) -> Response:
+    """Read-only results for anyone, once the count is closed (and never before)."""
+    with db_of(request).session() as session:
+        congress, count, election, round_ = load_count(session, request)
+        if count.state != "closed" or count.result is None:
+            raise NotFound("not_found", "This page does not exist")
+        return render(
+            request,
+            "ballots/results.html",
+            {
+                "congress": congress,
+                "count": count,
+                "election": election,
+                "round": round_,
+                "tally": count.result,
+                "reasons": review.REASON_NAMES,
+                "bases": BASE_NAMES,
+                "public": True,
+                "base": count_url(request),
+            },
+        )
+
+
+@endpoint(*VIEW)
+@off_loop
+def projector(request: Request) -> Response:
+    with db_of(request).session() as session:
+        ctx, _ = page_context(session, request)
+        return render(request, "ballots/projector.html", ctx)
+
+
+def _status(request: Request) -> dict[str, Any]:
+    with db_of(request).session() as session:
+        _, count, _, _ = load_count(session, request)
+        return results.status_json(session, count, caches_of(request).states)
+
+
+def _version(request: Request) -> tuple[Any, ...]:
+    """Cheap: changes whenever a ballot, a decision or the count's state changes."""
+    with db_of(request).session() as session:
+        _, count, election, _ = load_count(session, request)
+        ballots = session.execute(
+            select(func.count(CountedBallot.id), func.max(CountedBallot.id)).where(
+                CountedBallot.count_id == count.id
+            )
+        ).one()
+        decisions = session.scalar(
+            select(func.max(BallotDecision.id))
+            .join(CountedBallot, CountedBallot.id == BallotDecision.ballot_id)
+            .where(CountedBallot.count_id == count.id)
+        )
+        present = results.attendance_figures(session, election)
+        return (
+            tuple(ballots),
+            decisions,
+            count.state,
+            count.issued,
+            count.collected,
+            count.root_hash,
+            present,
+        )
+
+
+@endpoint(*VIEW)
+async def events(request: Request) -> Response:
+    """Server-sent events: the count's status each time it changes."""
+    await run_in_threadpool(_version, request)  # an unknown count is refused now
+
+    async def stream() -> Any:
+        last = None
+        while not await request.is_disconnected():
+            version = await run_in_threadpool(_version, request)
+            if version != last:
+                last = version
+                data = await run_in_threadpool(_status, request)
+                yield f"event: count\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+            else:
+                yield ": still here\n\n"
+            await asyncio.sleep(0.5)
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+    )
+
+
+@endpoint(*VIEW)
+@off_loop
+def api_count_by_id(request: Request) -> Response:
+    with db_of(request).session() as session:
+        count = counts.get_count(session, path_number(request.path_params["count_id"]))
+        return JSONResponse(results.status_json(session, count, caches_of(request).states))

@@ -1,0 +1,105 @@
+"""The tally-station API: what a station needs to read ballots, and one scanned ballot in."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ballots.counting import counts, intake
+from ballots.counting.pages import COUNT, caches_of, off_loop, path_number
+from ballots.elections import current_round, get_election, spec_for
+from congress.errors import CongressError
+from congress.models import Congress
+from congress.web import actor, db_of, endpoint, form_of
+
+
+def _station(request: Request) -> dict[str, Any]:
+    contexts = caches_of(request).contexts
+    with db_of(request).session() as session:
+        election = get_election(session, path_number(request.path_params["election_id"]))
+        congress = session.get(Congress, election.congress_id)
+        assert congress is not None
+        round_ = current_round(election)
+        count = counts.count_of_round(session, round_)
+        _, layout = counts.printed_layout(round_)
+        spec = spec_for(election, round_, congress)
+        context = intake.reading_context(session, count, contexts) if count is not None else None
+        from dataclasses import asdict
+
+        from ballots.reading.reader import ReadingSettings
+
+        key = congress.public_key or ""
+        raw = base64.b64decode(key) if key else b""
+        return {
+            "election_id": election.id,
+            "round": round_.number,
+            "form": election.form,
+            "layout": layout.to_dict(),
+            "spec": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(spec).items()},
+            "public_key": base64.urlsafe_b64encode(raw).decode().rstrip("="),
+            "rules": {
+                "seats": round_.seats,
+                "nobody_elected_invalid": election.nobody_elected_invalid,
+                "seal_required": election.seal_required,
+            },
+            "settings": (context.settings if context else ReadingSettings()).to_dict(),
+            "count": {"id": count.id, "state": count.state} if count is not None else None,
+        }
+
+
+@endpoint(*COUNT)
+@off_loop
+def api_station(request: Request) -> Response:
+    return JSONResponse(_station(request), headers={"cache-control": "no-store"})
+
+
+@endpoint(*COUNT)
+async def api_ballot(request: Request) -> Response:
+    """One scanned ballot from a station (or a script): idempotent by the image's SHA-256."""
+    form = await form_of(request)
+    image = form.get("image")
+    if not isinstance(image, UploadFile):
+        raise CongressError("no_image", "Send the scanned file as the field image", status=422)
+    data = await image.read()
+    if not data:
+        raise CongressError("no_image", "Send the scanned file as the field image", status=422)
+    reading: Any = None
+    raw = form.get("reading")
+    if raw not in (None, ""):
+        try:
+            reading = json.loads(str(raw))
+        except ValueError as exc:
+            raise CongressError(
+                "bad_reading",
+                "The reading is not a ballot reading (JSON of the reader)",
+                status=422,
+            ) from exc
+    station = str(form.get("station", "") or "")
+
+    def find() -> int:
+        with db_of(request).session() as session:
+            election = get_election(session, path_number(request.path_params["election_id"]))
+            count = counts.find_count(session, election)
+            counts.ensure_open(count)
+            return count.id
+
+    count_id = await run_in_threadpool(find)
+    received = await run_in_threadpool(
+        intake.receive,
+        db_of(request),
+        count_id,
+        data,
+        image.filename or "scan",
+        actor(request),
+        station,
+        reading,
+        caches_of(request).contexts,
+    )
+    body = received.to_dict()
+    return JSONResponse(body, status_code=201 if received.created else 200)
