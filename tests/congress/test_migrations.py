@@ -17,6 +17,8 @@ from sqlalchemy import Engine, inspect, select, text
 
 from badges.service import check_badge
 from ballots.counting import counts
+from ballots.counting.results import running_tally
+from ballots.counting.review import decisions_of, evaluate
 from ballots.elections import ordered_candidates
 from ballots.models import CountedBallot, Election, IssuedSerial
 from congress import auth, congresses
@@ -290,7 +292,7 @@ def test_upgrade_of_a_database_made_by_older_code(blank_settings: Settings) -> N
             6,
             4,
         )
-        evaluation = counts.evaluate(session, count)
+        evaluation = evaluate(session, count)
         assert [state.outcome.status for _, state in evaluation.ballots] == [
             "valid",
             "valid",
@@ -299,7 +301,7 @@ def test_upgrade_of_a_database_made_by_older_code(blank_settings: Settings) -> N
         ]
         assert [state.state for _, state in evaluation.ballots] == ["counted"] * 4
         doubtful = evaluation.ballots[2][0]
-        assert [(d.kind, d.actor, d.marks) for d in counts.decisions_of(session, doubtful)] == [
+        assert [(d.kind, d.actor, d.marks) for d in decisions_of(session, doubtful)] == [
             ("decide", "kiemphieu1", {"c001.strike": "unmarked"}),
             ("confirm", "kiemphieu2", {"c001.strike": "unmarked"}),
         ]
@@ -307,7 +309,7 @@ def test_upgrade_of_a_database_made_by_older_code(blank_settings: Settings) -> N
         assert len(issued) == 6
         assert {session.get(CountedBallot, i).serial for i, _ in evaluation.ballots} <= issued  # type: ignore[union-attr]
         assert count.result is not None and count.result["elected"] == ["c002", "c001"]
-        assert counts.running_tally(session, count, evaluation)["elected"] == ["c002", "c001"]
+        assert running_tally(session, count, evaluation)["elected"] == ["c002", "c001"]
     # The evidence stays append-only after the upgrade.
     with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_events"))
