@@ -8,7 +8,14 @@ from typing import Any
 import click
 
 from congress import congresses
-from congress.cli import CLI_ACTOR, CliState, emit_json, handle_errors, pass_state
+from congress.cli_frame import (
+    CLI_ACTOR,
+    CliState,
+    congress_option,
+    emit_json,
+    json_option,
+    with_state,
+)
 from congress.errors import CongressError
 from congress.i18n import translator
 
@@ -57,9 +64,8 @@ def _verdict_json(answer: Any, gettext: Any, lang: str) -> dict[str, Any]:
 @click.option(
     "--congress", "slug", default=None, help="The congress at this gate (default: the token's)."
 )
-@click.option("--json", "as_json", is_flag=True)
-@pass_state
-@handle_errors
+@json_option
+@with_state
 def verify_command(state: CliState, token: str, slug: str | None, as_json: bool) -> None:
     """Check a scanned badge: valid, replaced, revoked, unknown, forged, other_congress."""
     from badges.service import check_badge
@@ -96,15 +102,14 @@ def verify_command(state: CliState, token: str, slug: str | None, as_json: bool)
 
 
 @badges.command("pdf")
-@click.option("--congress", "slug", required=True)
+@congress_option
 @click.option("--layout", type=LAYOUT_CHOICE, default="a4-8up", show_default=True)
 @click.option("--delegation", default=None, help="Only this delegation (its exact name).")
 @click.option(
     "--delegates", "codes", default="", help="Only these delegate codes, comma-separated."
 )
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@pass_state
-@handle_errors
+@with_state
 def pdf_command(
     state: CliState, slug: str, layout: str, delegation: str | None, codes: str, out: Path
 ) -> None:
@@ -115,7 +120,7 @@ def pdf_command(
 
     from badges.cards import print_badges, select_delegates
 
-    tr = translator(state.settings.default_language)
+    tr = state.translator()
     buffer = io.BytesIO()
     with state.database().session() as session:
         congress = congresses.get_congress(session, slug)
@@ -153,10 +158,9 @@ def _change(state: CliState, slug: str, code: str, reason: str, action: str) -> 
 
 @badges.command("reissue")
 @click.argument("code")
-@click.option("--congress", "slug", required=True)
+@congress_option
 @click.option("--reason", default="")
-@pass_state
-@handle_errors
+@with_state
 def reissue_command(state: CliState, code: str, slug: str, reason: str) -> None:
     """Give a delegate a new badge: older versions are refused from now on."""
     _change(state, slug, code, reason, "reissue")
@@ -164,26 +168,24 @@ def reissue_command(state: CliState, code: str, slug: str, reason: str) -> None:
 
 @badges.command("revoke")
 @click.argument("code")
-@click.option("--congress", "slug", required=True)
+@congress_option
 @click.option("--reason", default="")
-@pass_state
-@handle_errors
+@with_state
 def revoke_command(state: CliState, code: str, slug: str, reason: str) -> None:
     """Refuse every badge of a delegate."""
     _change(state, slug, code, reason, "revoke")
 
 
 @badges.command("links")
-@click.option("--congress", "slug", required=True)
+@congress_option
 @click.option("--delegation", default=None)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@pass_state
-@handle_errors
+@with_state
 def links_command(state: CliState, slug: str, delegation: str | None, out: Path) -> None:
     """Every delegate's soft-badge link as CSV (at CONGRESS_PUBLIC_URL)."""
     from badges.cards import badge_links, links_csv, select_delegates
 
-    tr = translator(state.settings.default_language)
+    tr = state.translator()
     with state.database().session() as session:
         congress = congresses.get_congress(session, slug)
         links = badge_links(

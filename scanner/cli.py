@@ -7,8 +7,19 @@ from pathlib import Path
 import click
 
 from congress import congresses
-from congress.cli import CLI_ACTOR, CliState, emit_json, handle_errors, pass_state
-from congress.i18n import translator
+from congress.cli_frame import (
+    CLI_ACTOR,
+    CliState,
+    congress_option,
+    election_option,
+    emit_json,
+    fail,
+    lang_option,
+    output_translator,
+    sitting_option,
+    with_state,
+)
+from congress.errors import CongressError
 
 
 @click.group("checkin")
@@ -28,38 +39,35 @@ def _doors(state: CliState, slug: str, number: int, open_: bool) -> None:
 
 
 @checkin.command("open")
-@click.option("--congress", "slug", required=True)
-@click.option("--sitting", "number", required=True, type=int)
-@pass_state
-@handle_errors
+@congress_option
+@sitting_option
+@with_state
 def open_command(state: CliState, slug: str, number: int) -> None:
     """Open the doors of a sitting: gates admit delegates to it."""
     _doors(state, slug, number, True)
 
 
 @checkin.command("close")
-@click.option("--congress", "slug", required=True)
-@click.option("--sitting", "number", required=True, type=int)
-@pass_state
-@handle_errors
+@congress_option
+@sitting_option
+@with_state
 def close_command(state: CliState, slug: str, number: int) -> None:
     """Close the doors of a sitting (admissions made are kept)."""
     _doors(state, slug, number, False)
 
 
 @checkin.command("report")
-@click.option("--congress", "slug", required=True)
-@click.option("--sitting", "number", required=True, type=int)
+@congress_option
+@sitting_option
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "xlsx", "pdf"]), default="json")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
-@pass_state
-@handle_errors
+@with_state
 def report_command(state: CliState, slug: str, number: int, fmt: str, out: Path | None) -> None:
     """Attendance of a sitting: summoned, present, absent per delegation, and the quorum."""
     from scanner import attendance as att
     from scanner.checkin import get_sitting
 
-    tr = translator(state.settings.default_language)
+    tr = state.translator()
     with state.database().session() as session:
         congress = congresses.get_congress(session, slug)
         sitting = get_sitting(session, congress, number)
@@ -77,14 +85,6 @@ def report_command(state: CliState, slug: str, number: int, fmt: str, out: Path 
     click.echo(f"{report.present}/{report.summoned} present: {out}")
 
 
-def _language_of(lang: str | None) -> str:
-    import os
-
-    from congress.i18n import normalize_language
-
-    return normalize_language(lang or os.environ.get("CONGRESS_LANGUAGE")) or "vi"
-
-
 @click.command("gate")
 @click.option(
     "--camera",
@@ -100,8 +100,8 @@ def _language_of(lang: str | None) -> str:
     required=True,
     help="API token with the checkin role (or set CONGRESS_TOKEN).",
 )
-@click.option("--congress", "slug", required=True, help="The congress's short name (slug).")
-@click.option("--sitting", "number", required=True, type=int, help="The sitting's number.")
+@congress_option
+@sitting_option
 @click.option("--gate", "gate_name", default=None, help="This gate's name (default: camera@host).")
 @click.option("--headless", is_flag=True, help="Print verdicts as lines instead of a window.")
 @click.option(
@@ -118,7 +118,7 @@ def _language_of(lang: str | None) -> str:
     default=None,
     help="The gate's state file (register copy, offline queue).",
 )
-@click.option("--lang", default=None, help="Language of the verdicts: vi or en.")
+@lang_option
 @click.option("--size", default="1280x720", show_default=True, help="Camera resolution.")
 def gate_command(
     source: str,
@@ -136,9 +136,6 @@ def gate_command(
     """A webcam at the door: read badge QRs, check delegates in, show the verdict large."""
     import socket
 
-    from congress.cli import fail
-    from congress.errors import CongressError
-    from congress.i18n import translator
     from scanner.camera_gate import (
         CameraGate,
         CameraGateSettings,
@@ -150,7 +147,7 @@ def gate_command(
         run,
     )
 
-    tr = translator(_language_of(lang))
+    tr = output_translator(lang)
     try:
         width, height = (int(v) for v in size.lower().split("x"))
     except ValueError:
@@ -212,7 +209,7 @@ def gate_command(
     help="API token with the counting role (or set CONGRESS_TOKEN).",
 )
 @click.option("--local", is_flag=True, help="Count into this laptop's database (no server).")
-@click.option("--election", "election_id", required=True, type=int, help="The election's number.")
+@election_option
 @click.option(
     "--watch",
     "watch",
@@ -245,7 +242,7 @@ def gate_command(
     show_default=True,
     help="Longest wait between attempts while the server does not answer.",
 )
-@click.option("--lang", default=None, help="Language of the messages: vi or en.")
+@lang_option
 @click.pass_context
 def station_command(
     ctx: click.Context,
@@ -265,9 +262,6 @@ def station_command(
     import socket
     import sys
 
-    from congress.cli import CLI_ACTOR, CliState, fail
-    from congress.errors import CongressError
-    from congress.i18n import translator
     from scanner.station import (
         Counting,
         Journal,
@@ -280,7 +274,7 @@ def station_command(
         StationSettings,
     )
 
-    tr = translator(_language_of(lang))
+    tr = output_translator(lang)
     if local == bool(server):
         raise click.UsageError("give either --server URL (with --token) or --local")
     if server and not token:
