@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
+from sqlalchemy import ColumnElement, String
 
+from ballots.models import CountedBallot
 from congress import congresses
 from congress.cli_frame import (
     CLI_ACTOR,
@@ -20,6 +24,29 @@ from congress.cli_frame import (
     with_state,
 )
 from congress.errors import CongressError
+from scanner.models import Scan
+
+
+def _width(column: ColumnElement[Any]) -> int:
+    """How many characters the column a name is stored in holds."""
+    kind = column.type
+    assert isinstance(kind, String) and kind.length is not None
+    return kind.length
+
+
+GATE_NAME_LENGTH = _width(Scan.__table__.c.gate)
+STATION_NAME_LENGTH = _width(CountedBallot.__table__.c.station)
+
+
+def _at_most(length: int) -> Callable[[click.Context, click.Parameter, str | None], str | None]:
+    """Refuses a name given longer than its column, rather than storing a cut one."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is not None and len(value) > length:
+            raise click.BadParameter(f"at most {length} characters, not {len(value)}")
+        return value
+
+    return check
 
 
 @click.group("checkin")
@@ -102,7 +129,13 @@ def report_command(state: CliState, slug: str, number: int, fmt: str, out: Path 
 )
 @congress_option
 @sitting_option
-@click.option("--gate", "gate_name", default=None, help="This gate's name (default: camera@host).")
+@click.option(
+    "--gate",
+    "gate_name",
+    default=None,
+    callback=_at_most(GATE_NAME_LENGTH),
+    help=f"This gate's name, up to {GATE_NAME_LENGTH} characters (default: camera@host).",
+)
 @click.option("--headless", is_flag=True, help="Print verdicts as lines instead of a window.")
 @click.option(
     "--debounce",
@@ -153,7 +186,8 @@ def gate_command(
     except ValueError:
         raise click.BadParameter("WIDTHxHEIGHT, e.g. 1280x720", param_hint="--size") from None
     settings = CameraGateSettings(debounce_seconds=debounce)
-    name = (gate_name or f"camera@{socket.gethostname()}")[:60]
+    # A name nobody chose may be cut to fit: a long host name must not stop the gate.
+    name = gate_name or f"camera@{socket.gethostname()}"[:GATE_NAME_LENGTH]
     store = GateStore(state_path or Path(f"congress-gate-{slug}.sqlite"))
     gate = CameraGate(
         server=server,
@@ -224,7 +258,13 @@ def gate_command(
     default=None,
     help="The station's journal (default: DIR/.congress-station.sqlite).",
 )
-@click.option("--name", "station_name", default=None, help="This station's name (default: host).")
+@click.option(
+    "--name",
+    "station_name",
+    default=None,
+    callback=_at_most(STATION_NAME_LENGTH),
+    help=f"This station's name, up to {STATION_NAME_LENGTH} characters (default: host).",
+)
 @click.option(
     "--settle",
     type=float,
@@ -284,7 +324,8 @@ def station_command(
     settings = StationSettings(
         settle_seconds=settle, max_retry_seconds=max_retry, retry_seconds=min(2.0, max_retry)
     )
-    name = (station_name or socket.gethostname())[:80]
+    # A name nobody chose may be cut to fit: a long host name must not stop the station.
+    name = station_name or socket.gethostname()[:STATION_NAME_LENGTH]
     journal = Journal(journal_path or watch / ".congress-station.sqlite")
     counting: Counting
     try:

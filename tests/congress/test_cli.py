@@ -250,3 +250,19 @@ def test_build_cli_mounts_the_core_and_every_capability_afresh() -> None:
     ballots = first.commands["ballots"]
     assert isinstance(ballots, click.Group)
     assert {"count", "export", "verify", "print", "read"} <= set(ballots.commands)
+
+
+def test_a_gate_or_station_name_too_long_is_refused_not_cut(tmp_path: Path) -> None:
+    gate = CliRunner().invoke(
+        build_cli(),
+        ["gate", "--server", "http://127.0.0.1:9", "--token", "t", "--congress", "x",
+         "--sitting", "1", "--gate", "G" * 61, "--headless"],
+    )  # fmt: skip
+    assert gate.exit_code == 2
+    assert "at most 60 characters" in gate.stderr
+    station = CliRunner().invoke(
+        build_cli(),
+        ["station", "--local", "--election", "1", "--watch", str(tmp_path), "--name", "S" * 81],
+    )
+    assert station.exit_code == 2
+    assert "at most 80 characters" in station.stderr
