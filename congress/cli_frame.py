@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -65,22 +66,33 @@ def fail(message: str) -> NoReturn:
     sys.exit(1)
 
 
+@contextmanager
+def refusals(gettext: Callable[[str], str], *told: type[Exception]) -> Iterator[None]:
+    """One line on stderr and a non-zero exit for every refusal; never a traceback.
+
+    A `CongressError` is translated (its report's lines first), an `OSError` names its file, and
+    the `told` errors (a gate's, a station's) already say what the operator is to read."""
+    try:
+        yield
+    except CongressError as exc:
+        report = getattr(exc, "report", None)
+        if report is not None:
+            print_report(report, gettext)
+        fail(exc.translated(gettext))
+    except OSError as exc:
+        fail(f"{exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": "))
+    except told as exc:
+        fail(str(exc))
+
+
 def handle_errors(fn: F) -> F:
-    """One line on stderr and a non-zero exit for every refusal; never a traceback."""
+    """The command's refusals as one line each, in the congress's language."""
 
     @wraps(fn)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         state: CliState | None = click.get_current_context().find_object(CliState)
-        gettext = state.gettext if state else (lambda s: s)
-        try:
+        with refusals(state.gettext if state else (lambda s: s)):
             return fn(*args, **kwargs)
-        except CongressError as exc:
-            report = getattr(exc, "report", None)
-            if report is not None:
-                print_report(report, gettext)
-            fail(exc.translated(gettext))
-        except OSError as exc:
-            fail(f"{exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": "))
 
     return wrapped  # type: ignore[return-value]
 

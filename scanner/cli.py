@@ -20,10 +20,10 @@ from congress.cli_frame import (
     fail,
     lang_option,
     output_translator,
+    refusals,
     sitting_option,
     with_state,
 )
-from congress.errors import CongressError
 from scanner.models import Scan
 
 
@@ -200,35 +200,34 @@ def gate_command(
         settings=settings,
     )
     try:
-        fresh = gate.load_register()
-        if not fresh:
-            click.echo(tr.gettext("No network: scans are kept and sent later"))
-        gate.sync()
-        capture, is_file = open_camera(source, (width, height))
-        window = not headless and has_display()
-        if window:
-            import cv2
+        with refusals(tr.gettext, GateError):
+            fresh = gate.load_register()
+            if not fresh:
+                click.echo(tr.gettext("No network: scans are kept and sent later"))
+            gate.sync()
+            capture, is_file = open_camera(source, (width, height))
+            window = not headless and has_display()
+            if window:
+                import cv2
 
+                try:
+                    cv2.namedWindow("congress gate", cv2.WINDOW_NORMAL)
+                except cv2.error:
+                    window = False  # an OpenCV built without a GUI (opencv-python-headless)
+                    click.echo(
+                        tr.gettext("No window can be shown here: verdicts are printed as lines")
+                    )
+            screen = Screen(window, settings, click.echo)
             try:
-                cv2.namedWindow("congress gate", cv2.WINDOW_NORMAL)
-            except cv2.error:
-                window = False  # an OpenCV built without a GUI (opencv-python-headless)
-                click.echo(tr.gettext("No window can be shown here: verdicts are printed as lines"))
-        screen = Screen(window, settings, click.echo)
-        try:
-            run(gate, capture, is_file, screen, settings)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            capture.release()
-        gate.sync()
-        left = store.queue_length(slug)
-        summary = ", ".join(f"{code} {n}" for code, n in sorted(gate.counts.items()))
-        click.echo(f"{summary or '0'}; {tr.gettext('waiting to be sent')}: {left}")
-    except GateError as exc:
-        fail(str(exc))
-    except CongressError as exc:
-        fail(exc.translated(tr.gettext))
+                run(gate, capture, is_file, screen, settings)
+            except KeyboardInterrupt:
+                pass
+            finally:
+                capture.release()
+            gate.sync()
+            left = store.queue_length(slug)
+            summary = ", ".join(f"{code} {n}" for code, n in sorted(gate.counts.items()))
+            click.echo(f"{summary or '0'}; {tr.gettext('waiting to be sent')}: {left}")
     finally:
         gate.close()
         store.close()
@@ -328,7 +327,7 @@ def station_command(
     name = station_name or socket.gethostname()[:STATION_NAME_LENGTH]
     journal = Journal(journal_path or watch / ".congress-station.sqlite")
     counting: Counting
-    try:
+    with refusals(tr.gettext):
         if local:
             state = ctx.find_object(CliState)
             assert state is not None
@@ -336,23 +335,18 @@ def station_command(
         else:
             assert server is not None and token is not None
             counting = ServerCounting(server, token, election_id, journal, tr, settings)
-    except CongressError as exc:
-        fail(exc.translated(tr.gettext))
     progress: LineProgress = (
         RichProgress(tr) if sys.stdout.isatty() else LineProgress(click.echo, tr, 5.0)
     )
     station = Station(watch, counting, journal, name, tr, progress, settings)
     try:
-        station.run(until_idle=until_idle)
-    except KeyboardInterrupt:
-        pass
-    except StationError as exc:
-        progress.close()
-        fail(str(exc))
-    except CongressError as exc:
-        progress.close()
-        fail(exc.translated(tr.gettext))
+        with refusals(tr.gettext, StationError):
+            try:
+                station.run(until_idle=until_idle)
+            except KeyboardInterrupt:
+                pass
+            finally:
+                progress.close()  # before any refusal is printed, or the display hides it
     finally:
         counting.close()
-    progress.close()
     journal.close()

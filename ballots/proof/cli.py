@@ -13,9 +13,9 @@ from congress.cli_frame import (
     CLI_ACTOR,
     CliState,
     election_option,
-    fail,
     lang_option,
     output_translator,
+    refusals,
     round_option,
     with_state,
 )
@@ -94,11 +94,9 @@ def verify_command(
     from ballots.proof.bundle import verify_bundle
 
     tr = output_translator(lang)
-    try:
+    with refusals(tr.gettext):
         key = _public_key(public_key) if public_key else None
         report = verify_bundle(path, key, workers or os.cpu_count() or 1)
-    except CongressError as exc:
-        fail(exc.translated(tr.gettext))
     if as_json:
         click.echo(
             json.dumps(
