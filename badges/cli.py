@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import click
+from rich.progress import Progress
 
+from badges.service import change_badge, check_badge
+from badges.token import BadgeTokenError, parse_badge
 from congress import congresses
 from congress.cli_frame import (
     CLI_ACTOR,
@@ -18,6 +22,10 @@ from congress.cli_frame import (
 )
 from congress.errors import CongressError
 from congress.i18n import translator
+from congress.models import Congress
+
+# Commands that print PDFs or read images import that code when they run, so that
+# `congress --help` and every other command start without the PDF and image libraries.
 
 LAYOUT_CHOICE = click.Choice(["a6", "cr80", "a4-4up", "a4-8up"])
 
@@ -68,10 +76,6 @@ def _verdict_json(answer: Any, gettext: Any, lang: str) -> dict[str, Any]:
 @with_state
 def verify_command(state: CliState, token: str, slug: str | None, as_json: bool) -> None:
     """Check a scanned badge: valid, replaced, revoked, unknown, forged, other_congress."""
-    from badges.service import check_badge
-    from badges.token import BadgeTokenError, parse_badge
-    from congress.models import Congress
-
     lang = state.settings.default_language
     with state.database().session() as session:
         if slug:
@@ -114,10 +118,6 @@ def pdf_command(
     state: CliState, slug: str, layout: str, delegation: str | None, codes: str, out: Path
 ) -> None:
     """Print badges as one PDF (A6, CR80 cards, or A4 sheets with crop marks)."""
-    import io
-
-    from rich.progress import Progress
-
     from badges.cards import print_badges, select_delegates
 
     tr = state.translator()
@@ -145,8 +145,6 @@ def pdf_command(
 
 
 def _change(state: CliState, slug: str, code: str, reason: str, action: str) -> None:
-    from badges.service import change_badge
-
     with state.database().session() as session:
         congress = congresses.get_congress(session, slug)
         delegate, version = change_badge(session, congress, code, action, CLI_ACTOR, reason)

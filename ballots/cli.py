@@ -6,7 +6,10 @@ import json
 from pathlib import Path
 
 import click
+from rich.progress import Progress
+from sqlalchemy import select
 
+from ballots.models import Election, PrintRun
 from congress import congresses
 from congress.cli_frame import (
     CLI_ACTOR,
@@ -18,6 +21,10 @@ from congress.cli_frame import (
     round_option,
     with_state,
 )
+from congress.errors import CongressError, NotFound
+
+# The elections module brings the ballot printer (PDF) and `read` the image reader: each command
+# imports them when it runs, so that `congress --help` and the other commands start fast.
 
 
 @click.group("elections")
@@ -120,10 +127,7 @@ def create_command(
 @with_state
 def list_command(state: CliState, slug: str | None, as_json: bool) -> None:
     """List elections (of one congress, or all)."""
-    from sqlalchemy import select
-
     from ballots.elections import election_json
-    from ballots.models import Election
 
     with state.database().session() as session:
         stmt = select(Election).order_by(Election.id)
@@ -209,8 +213,6 @@ def print_command(
     state: CliState, election_id: int, count: int, out: Path, layout_out: Path | None
 ) -> None:
     """Print ballots of the election's current round as one PDF."""
-    from rich.progress import Progress
-
     from ballots.elections import get_election, print_ballots
 
     with Progress(transient=True) as progress:
@@ -250,8 +252,6 @@ def void_command(state: CliState, election_id: int, run_id: int, reason: str) ->
 def layout_command(state: CliState, election_id: int, run_id: int) -> None:
     """The layout JSON a print run was printed with (what the reader and a recount use)."""
     from ballots.elections import get_election
-    from ballots.models import PrintRun
-    from congress.errors import NotFound
 
     with state.database().session() as session:
         election = get_election(session, election_id)
@@ -286,12 +286,10 @@ def read_command(
 ) -> None:
     """Read scanned ballots (PNG, JPEG, TIFF, PDF); prints readings, writes nothing to the database."""
     import cv2
-    from rich.progress import Progress
 
     from ballots.elections import get_election, read_context
     from ballots.reading.imageio import ImageFileError, load_file
     from ballots.reading.reader import annotate, read_files
-    from congress.errors import CongressError
 
     with state.database().session() as session:
         context = read_context(get_election(session, election_id), round_number)

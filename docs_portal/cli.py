@@ -18,7 +18,11 @@ from congress.cli_frame import (
 )
 from congress.errors import CongressError
 from congress.storage import FileStore
-from docs_portal.models import GROUPS, VISIBILITIES
+from docs_portal import documents as service
+from docs_portal.models import GROUPS, VISIBILITIES, Document
+
+# Commands that draw the poster import that code when they run, so that
+# `congress --help` and every other command start without the PDF and image libraries.
 
 
 @click.group("docs")
@@ -67,9 +71,6 @@ def upload_command(
     as_json: bool,
 ) -> None:
     """Upload FILE (PDF; DOCX/ODT converted with LibreOffice) as a document or a new version."""
-    from docs_portal import documents as service
-    from docs_portal.models import Document
-
     prepared = service.prepare_upload(state.settings, _read(file), file.name)
     store = FileStore(state.settings.files_dir)
     with state.database().write_session() as session:
@@ -117,8 +118,6 @@ def upload_command(
 @with_state
 def list_command(state: CliState, slug: str, as_json: bool) -> None:
     """Every document in reading order, with its current version."""
-    from docs_portal.documents import documents_of
-
     with state.database().session() as session:
         congress = congresses.get_congress(session, slug)
         rows = [
@@ -131,7 +130,7 @@ def list_command(state: CliState, slug: str, as_json: bool) -> None:
                 "version": d.current.number,
                 "pages": d.current.pages,
             }
-            for d in documents_of(session, congress)
+            for d in service.documents_of(session, congress)
             if d.versions
         ]
     if as_json:

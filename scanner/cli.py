@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,23 @@ from congress.cli_frame import (
     sitting_option,
     with_state,
 )
+from scanner import attendance as att
+from scanner.checkin import get_sitting, set_doors
 from scanner.models import Scan
+from scanner.station import (
+    Counting,
+    Journal,
+    LineProgress,
+    LocalCounting,
+    RichProgress,
+    ServerCounting,
+    Station,
+    StationError,
+    StationSettings,
+)
+
+# The camera gate brings the image libraries: it is imported when its command runs, so that
+# `congress --help` and the other commands start fast.
 
 
 def _width(column: ColumnElement[Any]) -> int:
@@ -55,8 +73,6 @@ def checkin() -> None:
 
 
 def _doors(state: CliState, slug: str, number: int, open_: bool) -> None:
-    from scanner.checkin import get_sitting, set_doors
-
     with state.database().write_session() as session:
         congress = congresses.get_congress(session, slug)
         sitting = get_sitting(session, congress, number)
@@ -91,9 +107,6 @@ def close_command(state: CliState, slug: str, number: int) -> None:
 @with_state
 def report_command(state: CliState, slug: str, number: int, fmt: str, out: Path | None) -> None:
     """Attendance of a sitting: summoned, present, absent per delegation, and the quorum."""
-    from scanner import attendance as att
-    from scanner.checkin import get_sitting
-
     tr = state.translator()
     with state.database().session() as session:
         congress = congresses.get_congress(session, slug)
@@ -167,8 +180,6 @@ def gate_command(
     size: str,
 ) -> None:
     """A webcam at the door: read badge QRs, check delegates in, show the verdict large."""
-    import socket
-
     from scanner.camera_gate import (
         CameraGate,
         CameraGateSettings,
@@ -298,21 +309,6 @@ def station_command(
     lang: str | None,
 ) -> None:
     """Read the ballots a scanner saves into a folder and count each exactly once."""
-    import socket
-    import sys
-
-    from scanner.station import (
-        Counting,
-        Journal,
-        LineProgress,
-        LocalCounting,
-        RichProgress,
-        ServerCounting,
-        Station,
-        StationError,
-        StationSettings,
-    )
-
     tr = output_translator(lang)
     if local == bool(server):
         raise click.UsageError("give either --server URL (with --token) or --local")

@@ -16,6 +16,10 @@ from congress.cli_frame import (
     round_option,
     with_state,
 )
+from congress.errors import CongressError
+
+# The counting service brings the ballot reader and the PDF printer: each command imports it
+# when it runs, so that `congress --help` and the other commands start fast.
 
 SCAN_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf"}
 
@@ -82,7 +86,6 @@ def scan_command(
     """
     from ballots.counting import counts as counting
     from ballots.elections import get_election
-    from congress.errors import CongressError
 
     db = state.database()
     with db.session() as session:

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from congress import audit
 from congress.cli_frame import (
     CLI_ACTOR,
     CliState,
@@ -20,6 +21,11 @@ from congress.cli_frame import (
     with_state,
 )
 from congress.errors import CongressError
+from congress.models import Congress
+from congress.signing import signing_key
+
+# The bundle's writer and verifier bring the ballot reader: the commands import them when they
+# run, so that `congress --help` and the other commands start fast.
 
 
 @click.command("export")
@@ -37,9 +43,6 @@ def export_command(state: CliState, election_id: int, round_number: int | None, 
     from ballots.counting.counts import bundle_input
     from ballots.elections import get_election
     from ballots.proof.bundle import write_bundle
-    from congress import audit
-    from congress.models import Congress
-    from congress.signing import signing_key
 
     with state.database().session() as session:
         election = get_election(session, election_id)
