@@ -16,8 +16,10 @@ from congress.cli_frame import (
     CLI_ACTOR,
     CliState,
     congress_option,
+    delegation_option,
     emit_json,
     json_option,
+    out_option,
     with_state,
 )
 from congress.errors import CongressError
@@ -108,11 +110,11 @@ def verify_command(state: CliState, token: str, slug: str | None, as_json: bool)
 @badges.command("pdf")
 @congress_option
 @click.option("--layout", type=LAYOUT_CHOICE, default="a4-8up", show_default=True)
-@click.option("--delegation", default=None, help="Only this delegation (its exact name).")
+@delegation_option
 @click.option(
     "--delegates", "codes", default="", help="Only these delegate codes, comma-separated."
 )
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@out_option
 @with_state
 def pdf_command(
     state: CliState, slug: str, layout: str, delegation: str | None, codes: str, out: Path
@@ -176,8 +178,8 @@ def revoke_command(state: CliState, code: str, slug: str, reason: str) -> None:
 
 @badges.command("links")
 @congress_option
-@click.option("--delegation", default=None)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@delegation_option
+@out_option
 @with_state
 def links_command(state: CliState, slug: str, delegation: str | None, out: Path) -> None:
     """Every delegate's soft-badge link as CSV (at CONGRESS_PUBLIC_URL)."""

@@ -18,6 +18,7 @@ from congress.cli_frame import (
     election_option,
     emit_json,
     json_option,
+    out_option,
     round_option,
     with_state,
 )
@@ -200,7 +201,7 @@ def ballots() -> None:
 @ballots.command("print")
 @election_option
 @click.option("--count", type=int, required=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@out_option
 @click.option(
     "--layout",
     "layout_out",

@@ -16,6 +16,7 @@ from congress.cli_frame import (
     CLI_ACTOR,
     CliState,
     congress_option,
+    delegation_option,
     emit_json,
     fail,
     json_option,
@@ -219,7 +220,7 @@ def delegates_photos(state: CliState, path: Path, slug: str) -> None:
 @delegates.command("list")
 @congress_option
 @click.option("--search", "text", default="")
-@click.option("--delegation", default=None, help="Delegation name.")
+@delegation_option
 @click.option("--kind", type=click.Choice(["full", "alternate"]))
 @json_option
 @with_state

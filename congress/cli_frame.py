@@ -163,6 +163,15 @@ round_option = click.option(
     default=None,
     help="The ballot round (default: the election's current round).",
 )
+delegation_option = click.option(
+    "--delegation", default=None, help="Only this delegation (its exact name)."
+)
+out_option = click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The file to write.",
+)
 json_option = click.option("--json", "as_json", is_flag=True, help="The answer as JSON.")
 lang_option = click.option(
     "--lang",

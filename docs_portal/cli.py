@@ -14,6 +14,7 @@ from congress.cli_frame import (
     congress_option,
     emit_json,
     json_option,
+    out_option,
     with_state,
 )
 from congress.errors import CongressError
@@ -146,7 +147,7 @@ def list_command(state: CliState, slug: str, as_json: bool) -> None:
 @docs.command("poster")
 @congress_option
 @click.option("--size", type=click.Choice(["a4", "a3"]), default="a4", show_default=True)
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@out_option
 @with_state
 def poster_command(state: CliState, slug: str, size: str, out: Path) -> None:
     """The QR poster that opens the documents portal."""

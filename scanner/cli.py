@@ -6,7 +6,7 @@ import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from sqlalchemy import ColumnElement, String
@@ -43,6 +43,8 @@ from scanner.station import (
 
 # The camera gate brings the image libraries: it is imported when its command runs, so that
 # `congress --help` and the other commands start fast.
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _width(column: ColumnElement[Any]) -> int:
@@ -125,6 +127,20 @@ def report_command(state: CliState, slug: str, number: int, fmt: str, out: Path 
     click.echo(f"{report.present}/{report.summoned} present: {out}")
 
 
+def _server_options(role: str, required: bool) -> Callable[[F], F]:
+    """--server and --token: the congress server a device talks to, and its token for `role`."""
+    server = click.option(
+        "--server", required=required, help="The congress server, e.g. http://10.0.0.2:8000"
+    )
+    token = click.option(
+        "--token",
+        envvar="CONGRESS_TOKEN",
+        required=required,
+        help=f"API token with the {role} role (or set CONGRESS_TOKEN).",
+    )
+    return lambda fn: server(token(fn))
+
+
 @click.command("gate")
 @click.option(
     "--camera",
@@ -133,13 +149,7 @@ def report_command(state: CliState, slug: str, number: int, fmt: str, out: Path 
     show_default=True,
     help="Webcam device index, or a video file to play through the gate.",
 )
-@click.option("--server", required=True, help="The congress server, e.g. http://10.0.0.2:8000")
-@click.option(
-    "--token",
-    envvar="CONGRESS_TOKEN",
-    required=True,
-    help="API token with the checkin role (or set CONGRESS_TOKEN).",
-)
+@_server_options("checkin", required=True)
 @congress_option
 @sitting_option
 @click.option(
@@ -245,13 +255,7 @@ def gate_command(
 
 
 @click.command("station")
-@click.option("--server", default=None, help="The congress server, e.g. http://10.0.0.2:8000")
-@click.option(
-    "--token",
-    envvar="CONGRESS_TOKEN",
-    default=None,
-    help="API token with the counting role (or set CONGRESS_TOKEN).",
-)
+@_server_options("counting", required=False)
 @click.option("--local", is_flag=True, help="Count into this laptop's database (no server).")
 @election_option
 @click.option(
