@@ -217,6 +217,10 @@ CLI_MODULES = (
     "ballots.counting.cli",
     "ballots.proof.cli",
     "scanner.cli",
+    "badges.plugin",
+    "docs_portal.plugin",
+    "ballots.plugin",
+    "scanner.plugin",
 )
 
 
@@ -226,18 +230,23 @@ def test_every_cli_module_imports_first_in_a_fresh_interpreter() -> None:
     import subprocess
     import sys
 
+    orders = [(module,) for module in CLI_MODULES] + [tuple(reversed(CLI_MODULES))]
     started = {
-        module: subprocess.Popen(
-            [sys.executable, "-c", f"import {module}; import congress.cli"],
+        order: subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                f"import {', '.join(order)}, congress.cli; congress.cli.build_cli()",
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for module in CLI_MODULES
+        for order in orders
     }
-    for module, process in started.items():
+    for order, process in started.items():
         _, err = process.communicate(timeout=120)
-        assert process.returncode == 0, f"import {module}: {err}"
+        assert process.returncode == 0, f"import {', '.join(order)}: {err}"
 
 
 def test_build_cli_mounts_the_core_and_every_capability_afresh() -> None:
