@@ -85,24 +85,19 @@ def refusals(gettext: Callable[[str], str], *told: type[Exception]) -> Iterator[
         fail(str(exc))
 
 
-def handle_errors(fn: F) -> F:
-    """The command's refusals as one line each, in the congress's language."""
-
-    @wraps(fn)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        state: CliState | None = click.get_current_context().find_object(CliState)
-        with refusals(state.gettext if state else (lambda s: s)):
-            return fn(*args, **kwargs)
-
-    return wrapped  # type: ignore[return-value]
-
-
-pass_state = click.make_pass_decorator(CliState)
+_pass_state = click.make_pass_decorator(CliState)
 
 
 def with_state(fn: F) -> F:
-    """The command gets the run's `CliState` first, and every refusal becomes one line."""
-    return pass_state(handle_errors(fn))  # type: ignore[return-value]
+    """The command gets the run's `CliState` first; its refusals are one line each, in the
+    congress's language."""
+
+    @wraps(fn)
+    def refusing(state: CliState, *args: Any, **kwargs: Any) -> Any:
+        with refusals(state.gettext):
+            return fn(state, *args, **kwargs)
+
+    return _pass_state(refusing)  # type: ignore[return-value]
 
 
 def print_report(report: Any, gettext: Callable[[str], str]) -> None:
