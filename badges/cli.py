@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import click
+from rich.progress import Progress
 
+from badges.service import change_badge, check_badge
+from badges.token import BadgeTokenError, parse_badge
 from congress import congresses
-from congress.cli import CLI_ACTOR, CliState, emit_json, handle_errors, pass_state
+from congress.cli_frame import (
+    CLI_ACTOR,
+    CliState,
+    congress_option,
+    delegation_option,
+    emit_json,
+    json_option,
+    out_option,
+    with_state,
+)
 from congress.errors import CongressError
 from congress.i18n import translator
+from congress.models import Congress
+
+# Commands that print PDFs or read images import that code when they run, so that
+# `congress --help` and every other command start without the PDF and image libraries.
 
 LAYOUT_CHOICE = click.Choice(["a6", "cr80", "a4-4up", "a4-8up"])
 
@@ -57,15 +74,10 @@ def _verdict_json(answer: Any, gettext: Any, lang: str) -> dict[str, Any]:
 @click.option(
     "--congress", "slug", default=None, help="The congress at this gate (default: the token's)."
 )
-@click.option("--json", "as_json", is_flag=True)
-@pass_state
-@handle_errors
+@json_option
+@with_state
 def verify_command(state: CliState, token: str, slug: str | None, as_json: bool) -> None:
     """Check a scanned badge: valid, replaced, revoked, unknown, forged, other_congress."""
-    from badges.service import check_badge
-    from badges.token import BadgeTokenError, parse_badge
-    from congress.models import Congress
-
     lang = state.settings.default_language
     with state.database().session() as session:
         if slug:
@@ -96,26 +108,21 @@ def verify_command(state: CliState, token: str, slug: str | None, as_json: bool)
 
 
 @badges.command("pdf")
-@click.option("--congress", "slug", required=True)
+@congress_option
 @click.option("--layout", type=LAYOUT_CHOICE, default="a4-8up", show_default=True)
-@click.option("--delegation", default=None, help="Only this delegation (its exact name).")
+@delegation_option
 @click.option(
     "--delegates", "codes", default="", help="Only these delegate codes, comma-separated."
 )
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@pass_state
-@handle_errors
+@out_option
+@with_state
 def pdf_command(
     state: CliState, slug: str, layout: str, delegation: str | None, codes: str, out: Path
 ) -> None:
     """Print badges as one PDF (A6, CR80 cards, or A4 sheets with crop marks)."""
-    import io
-
-    from rich.progress import Progress
-
     from badges.cards import print_badges, select_delegates
 
-    tr = translator(state.settings.default_language)
+    tr = state.translator()
     buffer = io.BytesIO()
     with state.database().session() as session:
         congress = congresses.get_congress(session, slug)
@@ -140,8 +147,6 @@ def pdf_command(
 
 
 def _change(state: CliState, slug: str, code: str, reason: str, action: str) -> None:
-    from badges.service import change_badge
-
     with state.database().session() as session:
         congress = congresses.get_congress(session, slug)
         delegate, version = change_badge(session, congress, code, action, CLI_ACTOR, reason)
@@ -153,10 +158,9 @@ def _change(state: CliState, slug: str, code: str, reason: str, action: str) -> 
 
 @badges.command("reissue")
 @click.argument("code")
-@click.option("--congress", "slug", required=True)
+@congress_option
 @click.option("--reason", default="")
-@pass_state
-@handle_errors
+@with_state
 def reissue_command(state: CliState, code: str, slug: str, reason: str) -> None:
     """Give a delegate a new badge: older versions are refused from now on."""
     _change(state, slug, code, reason, "reissue")
@@ -164,26 +168,24 @@ def reissue_command(state: CliState, code: str, slug: str, reason: str) -> None:
 
 @badges.command("revoke")
 @click.argument("code")
-@click.option("--congress", "slug", required=True)
+@congress_option
 @click.option("--reason", default="")
-@pass_state
-@handle_errors
+@with_state
 def revoke_command(state: CliState, code: str, slug: str, reason: str) -> None:
     """Refuse every badge of a delegate."""
     _change(state, slug, code, reason, "revoke")
 
 
 @badges.command("links")
-@click.option("--congress", "slug", required=True)
-@click.option("--delegation", default=None)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@pass_state
-@handle_errors
+@congress_option
+@delegation_option
+@out_option
+@with_state
 def links_command(state: CliState, slug: str, delegation: str | None, out: Path) -> None:
     """Every delegate's soft-badge link as CSV (at CONGRESS_PUBLIC_URL)."""
     from badges.cards import badge_links, links_csv, select_delegates
 
-    tr = translator(state.settings.default_language)
+    tr = state.translator()
     with state.database().session() as session:
         congress = congresses.get_congress(session, slug)
         links = badge_links(

@@ -6,9 +6,26 @@ import json
 from pathlib import Path
 
 import click
+from rich.progress import Progress
+from sqlalchemy import select
 
+from ballots.models import Election, PrintRun
 from congress import congresses
-from congress.cli import CLI_ACTOR, CliState, emit_json, handle_errors, pass_state
+from congress.cli_frame import (
+    CLI_ACTOR,
+    CliState,
+    congress_option,
+    election_option,
+    emit_json,
+    json_option,
+    out_option,
+    round_option,
+    with_state,
+)
+from congress.errors import CongressError, NotFound
+
+# The elections module brings the ballot printer (PDF) and `read` the image reader: each command
+# imports them when it runs, so that `congress --help` and the other commands start fast.
 
 
 @click.group("elections")
@@ -17,7 +34,7 @@ def elections() -> None:
 
 
 @elections.command("create")
-@click.option("--congress", "slug", required=True)
+@congress_option
 @click.option("--title", required=True)
 @click.option(
     "--form", type=click.Choice(["strike", "agree", "yesno", "confidence"]), required=True
@@ -50,9 +67,8 @@ def elections() -> None:
 @click.option("--no-seal", is_flag=True, help="The red seal is not required on ballots.")
 @click.option("--nobody-valid", is_flag=True, help="A ballot electing nobody stays valid.")
 @click.option("--manual-order", is_flag=True, help="Keep the file's order (column Thứ tự).")
-@click.option("--json", "as_json", is_flag=True)
-@pass_state
-@handle_errors
+@json_option
+@with_state
 def create_command(
     state: CliState,
     slug: str,
@@ -108,15 +124,11 @@ def create_command(
 
 @elections.command("list")
 @click.option("--congress", "slug", default=None)
-@click.option("--json", "as_json", is_flag=True)
-@pass_state
-@handle_errors
+@json_option
+@with_state
 def list_command(state: CliState, slug: str | None, as_json: bool) -> None:
     """List elections (of one congress, or all)."""
-    from sqlalchemy import select
-
     from ballots.elections import election_json
-    from ballots.models import Election
 
     with state.database().session() as session:
         stmt = select(Election).order_by(Election.id)
@@ -135,9 +147,8 @@ def list_command(state: CliState, slug: str | None, as_json: bool) -> None:
 
 @elections.command("show")
 @click.argument("election_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
-@pass_state
-@handle_errors
+@json_option
+@with_state
 def show_command(state: CliState, election_id: int, as_json: bool) -> None:
     """An election: rules, candidates in ballot order, print runs."""
     from ballots.elections import election_json, get_election
@@ -166,8 +177,7 @@ def show_command(state: CliState, election_id: int, as_json: bool) -> None:
     help="Ids of the remaining candidates, comma-separated (see `elections show`).",
 )
 @click.option("--seats", type=int, required=True)
-@pass_state
-@handle_errors
+@with_state
 def new_round_command(state: CliState, election_id: int, candidate_ids: str, seats: int) -> None:
     """A further round with the remaining candidates for the seats still open."""
     from ballots.elections import get_election, new_round
@@ -189,9 +199,9 @@ def ballots() -> None:
 
 
 @ballots.command("print")
-@click.option("--election", "election_id", type=int, required=True)
+@election_option
 @click.option("--count", type=int, required=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@out_option
 @click.option(
     "--layout",
     "layout_out",
@@ -199,14 +209,11 @@ def ballots() -> None:
     default=None,
     help="Also write the layout JSON (targets, QR and marks).",
 )
-@pass_state
-@handle_errors
+@with_state
 def print_command(
     state: CliState, election_id: int, count: int, out: Path, layout_out: Path | None
 ) -> None:
     """Print ballots of the election's current round as one PDF."""
-    from rich.progress import Progress
-
     from ballots.elections import get_election, print_ballots
 
     with Progress(transient=True) as progress:
@@ -226,11 +233,10 @@ def print_command(
 
 
 @ballots.command("void")
-@click.option("--election", "election_id", type=int, required=True)
+@election_option
 @click.option("--run", "run_id", type=int, required=True)
 @click.option("--reason", required=True)
-@pass_state
-@handle_errors
+@with_state
 def void_command(state: CliState, election_id: int, run_id: int, reason: str) -> None:
     """Void a printed batch (recorded); the candidate list may change again."""
     from ballots.elections import get_election, void_run
@@ -241,15 +247,12 @@ def void_command(state: CliState, election_id: int, run_id: int, reason: str) ->
 
 
 @ballots.command("layout")
-@click.option("--election", "election_id", type=int, required=True)
+@election_option
 @click.option("--run", "run_id", type=int, required=True)
-@pass_state
-@handle_errors
+@with_state
 def layout_command(state: CliState, election_id: int, run_id: int) -> None:
     """The layout JSON a print run was printed with (what the reader and a recount use)."""
     from ballots.elections import get_election
-    from ballots.models import PrintRun
-    from congress.errors import NotFound
 
     with state.database().session() as session:
         election = get_election(session, election_id)
@@ -260,14 +263,8 @@ def layout_command(state: CliState, election_id: int, run_id: int) -> None:
 
 
 @ballots.command("read")
-@click.option("--election", "election_id", type=int, required=True)
-@click.option(
-    "--round",
-    "round_number",
-    type=int,
-    default=None,
-    help="The ballot round (default: the election's current round).",
-)
+@election_option
+@round_option
 @click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
@@ -279,8 +276,7 @@ def layout_command(state: CliState, election_id: int, run_id: int) -> None:
     default=None,
     help="Write each scan with its targets outlined and scored here.",
 )
-@pass_state
-@handle_errors
+@with_state
 def read_command(
     state: CliState,
     election_id: int,
@@ -291,12 +287,10 @@ def read_command(
 ) -> None:
     """Read scanned ballots (PNG, JPEG, TIFF, PDF); prints readings, writes nothing to the database."""
     import cv2
-    from rich.progress import Progress
 
     from ballots.elections import get_election, read_context
     from ballots.reading.imageio import ImageFileError, load_file
     from ballots.reading.reader import annotate, read_files
-    from congress.errors import CongressError
 
     with state.database().session() as session:
         context = read_context(get_election(session, election_id), round_number)

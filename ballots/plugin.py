@@ -26,10 +26,11 @@ def _startup(app: Any) -> None:
 def _commands() -> list[Any]:
     from ballots.cli import ballots, elections
     from ballots.counting.cli import count
-    from ballots.proof.cli import register
+    from ballots.proof.cli import export_command, verify_command
 
-    ballots.add_command(count)
-    register(ballots)
+    # The count and the proof live in their own sub-packages; their commands sit under `ballots`.
+    for command in (count, export_command, verify_command):
+        ballots.add_command(command)
     return [elections, ballots]
 
 

@@ -8,10 +8,22 @@ from pathlib import Path
 import click
 
 from congress import congresses
-from congress.cli import CLI_ACTOR, CliState, emit_json, handle_errors, pass_state
+from congress.cli_frame import (
+    CLI_ACTOR,
+    CliState,
+    congress_option,
+    emit_json,
+    json_option,
+    out_option,
+    with_state,
+)
 from congress.errors import CongressError
 from congress.storage import FileStore
-from docs_portal.models import GROUPS, VISIBILITIES
+from docs_portal import documents as service
+from docs_portal.models import GROUPS, VISIBILITIES, Document
+
+# Commands that draw the poster import that code when they run, so that
+# `congress --help` and every other command start without the PDF and image libraries.
 
 
 @click.group("docs")
@@ -28,7 +40,7 @@ def _read(path: Path) -> bytes:
 
 @docs.command("upload")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--congress", "slug", required=True)
+@congress_option
 @click.option("--title", required=True)
 @click.option("--group", type=click.Choice(GROUPS), default="other", show_default=True)
 @click.option("--order", "position", type=int, default=0, show_default=True)
@@ -42,9 +54,8 @@ def _read(path: Path) -> bytes:
 @click.option(
     "--replace", "document_id", type=int, default=None, help="Upload as a new version of ID."
 )
-@click.option("--json", "as_json", is_flag=True)
-@pass_state
-@handle_errors
+@json_option
+@with_state
 def upload_command(
     state: CliState,
     file: Path,
@@ -61,9 +72,6 @@ def upload_command(
     as_json: bool,
 ) -> None:
     """Upload FILE (PDF; DOCX/ODT converted with LibreOffice) as a document or a new version."""
-    from docs_portal import documents as service
-    from docs_portal.models import Document
-
     prepared = service.prepare_upload(state.settings, _read(file), file.name)
     store = FileStore(state.settings.files_dir)
     with state.database().write_session() as session:
@@ -106,14 +114,11 @@ def upload_command(
 
 
 @docs.command("list")
-@click.option("--congress", "slug", required=True)
-@click.option("--json", "as_json", is_flag=True)
-@pass_state
-@handle_errors
+@congress_option
+@json_option
+@with_state
 def list_command(state: CliState, slug: str, as_json: bool) -> None:
     """Every document in reading order, with its current version."""
-    from docs_portal.documents import documents_of
-
     with state.database().session() as session:
         congress = congresses.get_congress(session, slug)
         rows = [
@@ -126,7 +131,7 @@ def list_command(state: CliState, slug: str, as_json: bool) -> None:
                 "version": d.current.number,
                 "pages": d.current.pages,
             }
-            for d in documents_of(session, congress)
+            for d in service.documents_of(session, congress)
             if d.versions
         ]
     if as_json:
@@ -140,11 +145,10 @@ def list_command(state: CliState, slug: str, as_json: bool) -> None:
 
 
 @docs.command("poster")
-@click.option("--congress", "slug", required=True)
+@congress_option
 @click.option("--size", type=click.Choice(["a4", "a3"]), default="a4", show_default=True)
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
-@pass_state
-@handle_errors
+@out_option
+@with_state
 def poster_command(state: CliState, slug: str, size: str, out: Path) -> None:
     """The QR poster that opens the documents portal."""
     from docs_portal.poster import render_poster

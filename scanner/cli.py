@@ -2,13 +2,72 @@
 
 from __future__ import annotations
 
+import socket
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
+from sqlalchemy import ColumnElement, String
 
+from ballots.models import CountedBallot
 from congress import congresses
-from congress.cli import CLI_ACTOR, CliState, emit_json, handle_errors, pass_state
-from congress.i18n import translator
+from congress.attendance import attendance
+from congress.cli_frame import (
+    CLI_ACTOR,
+    CliState,
+    congress_option,
+    election_option,
+    emit_json,
+    fail,
+    lang_option,
+    output_translator,
+    refusals,
+    sitting_option,
+    with_state,
+)
+from scanner import attendance as att
+from scanner.checkin import get_sitting, set_doors
+from scanner.models import Scan
+from scanner.station import (
+    Counting,
+    Journal,
+    LineProgress,
+    LocalCounting,
+    RichProgress,
+    ServerCounting,
+    Station,
+    StationError,
+    StationSettings,
+)
+
+# The camera gate brings the image libraries: it is imported when its command runs, so that
+# `congress --help` and the other commands start fast.
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _width(column: ColumnElement[Any]) -> int:
+    """How many characters the column a name is stored in holds."""
+    kind = column.type
+    assert isinstance(kind, String) and kind.length is not None
+    return kind.length
+
+
+GATE_NAME_LENGTH = _width(Scan.__table__.c.gate)
+STATION_NAME_LENGTH = _width(CountedBallot.__table__.c.station)
+
+
+def _at_most(length: int) -> Callable[[click.Context, click.Parameter, str | None], str | None]:
+    """Refuses a name given longer than its column, rather than storing a cut one."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is not None and len(value) > length:
+            raise click.BadParameter(f"at most {length} characters, not {len(value)}")
+        return value
+
+    return check
 
 
 @click.group("checkin")
@@ -17,8 +76,6 @@ def checkin() -> None:
 
 
 def _doors(state: CliState, slug: str, number: int, open_: bool) -> None:
-    from scanner.checkin import get_sitting, set_doors
-
     with state.database().write_session() as session:
         congress = congresses.get_congress(session, slug)
         sitting = get_sitting(session, congress, number)
@@ -28,39 +85,32 @@ def _doors(state: CliState, slug: str, number: int, open_: bool) -> None:
 
 
 @checkin.command("open")
-@click.option("--congress", "slug", required=True)
-@click.option("--sitting", "number", required=True, type=int)
-@pass_state
-@handle_errors
+@congress_option
+@sitting_option
+@with_state
 def open_command(state: CliState, slug: str, number: int) -> None:
     """Open the doors of a sitting: gates admit delegates to it."""
     _doors(state, slug, number, True)
 
 
 @checkin.command("close")
-@click.option("--congress", "slug", required=True)
-@click.option("--sitting", "number", required=True, type=int)
-@pass_state
-@handle_errors
+@congress_option
+@sitting_option
+@with_state
 def close_command(state: CliState, slug: str, number: int) -> None:
     """Close the doors of a sitting (admissions made are kept)."""
     _doors(state, slug, number, False)
 
 
 @checkin.command("report")
-@click.option("--congress", "slug", required=True)
-@click.option("--sitting", "number", required=True, type=int)
+@congress_option
+@sitting_option
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "xlsx", "pdf"]), default="json")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
-@pass_state
-@handle_errors
+@with_state
 def report_command(state: CliState, slug: str, number: int, fmt: str, out: Path | None) -> None:
     """Attendance of a sitting: summoned, present, absent per delegation, and the quorum."""
-    from congress.attendance import attendance
-    from scanner import attendance as att
-    from scanner.checkin import get_sitting
-
-    tr = translator(state.settings.default_language)
+    tr = state.translator()
     with state.database().session() as session:
         congress = congresses.get_congress(session, slug)
         sitting = get_sitting(session, congress, number)
@@ -78,12 +128,18 @@ def report_command(state: CliState, slug: str, number: int, fmt: str, out: Path 
     click.echo(f"{report.present}/{report.summoned} present: {out}")
 
 
-def _language_of(lang: str | None) -> str:
-    import os
-
-    from congress.i18n import normalize_language
-
-    return normalize_language(lang or os.environ.get("CONGRESS_LANGUAGE")) or "vi"
+def _server_options(role: str, required: bool) -> Callable[[F], F]:
+    """--server and --token: the congress server a device talks to, and its token for `role`."""
+    server = click.option(
+        "--server", required=required, help="The congress server, e.g. http://10.0.0.2:8000"
+    )
+    token = click.option(
+        "--token",
+        envvar="CONGRESS_TOKEN",
+        required=required,
+        help=f"API token with the {role} role (or set CONGRESS_TOKEN).",
+    )
+    return lambda fn: server(token(fn))
 
 
 @click.command("gate")
@@ -94,16 +150,16 @@ def _language_of(lang: str | None) -> str:
     show_default=True,
     help="Webcam device index, or a video file to play through the gate.",
 )
-@click.option("--server", required=True, help="The congress server, e.g. http://10.0.0.2:8000")
+@_server_options("checkin", required=True)
+@congress_option
+@sitting_option
 @click.option(
-    "--token",
-    envvar="CONGRESS_TOKEN",
-    required=True,
-    help="API token with the checkin role (or set CONGRESS_TOKEN).",
+    "--gate",
+    "gate_name",
+    default=None,
+    callback=_at_most(GATE_NAME_LENGTH),
+    help=f"This gate's name, up to {GATE_NAME_LENGTH} characters (default: camera@host).",
 )
-@click.option("--congress", "slug", required=True, help="The congress's short name (slug).")
-@click.option("--sitting", "number", required=True, type=int, help="The sitting's number.")
-@click.option("--gate", "gate_name", default=None, help="This gate's name (default: camera@host).")
 @click.option("--headless", is_flag=True, help="Print verdicts as lines instead of a window.")
 @click.option(
     "--debounce",
@@ -119,7 +175,7 @@ def _language_of(lang: str | None) -> str:
     default=None,
     help="The gate's state file (register copy, offline queue).",
 )
-@click.option("--lang", default=None, help="Language of the verdicts: vi or en.")
+@lang_option
 @click.option("--size", default="1280x720", show_default=True, help="Camera resolution.")
 def gate_command(
     source: str,
@@ -135,11 +191,6 @@ def gate_command(
     size: str,
 ) -> None:
     """A webcam at the door: read badge QRs, check delegates in, show the verdict large."""
-    import socket
-
-    from congress.cli import fail
-    from congress.errors import CongressError
-    from congress.i18n import translator
     from scanner.camera_gate import (
         CameraGate,
         CameraGateSettings,
@@ -151,13 +202,14 @@ def gate_command(
         run,
     )
 
-    tr = translator(_language_of(lang))
+    tr = output_translator(lang)
     try:
         width, height = (int(v) for v in size.lower().split("x"))
     except ValueError:
         raise click.BadParameter("WIDTHxHEIGHT, e.g. 1280x720", param_hint="--size") from None
     settings = CameraGateSettings(debounce_seconds=debounce)
-    name = (gate_name or f"camera@{socket.gethostname()}")[:60]
+    # A name nobody chose may be cut to fit: a long host name must not stop the gate.
+    name = gate_name or f"camera@{socket.gethostname()}"[:GATE_NAME_LENGTH]
     store = GateStore(state_path or Path(f"congress-gate-{slug}.sqlite"))
     gate = CameraGate(
         server=server,
@@ -170,50 +222,43 @@ def gate_command(
         settings=settings,
     )
     try:
-        fresh = gate.load_register()
-        if not fresh:
-            click.echo(tr.gettext("No network: scans are kept and sent later"))
-        gate.sync()
-        capture, is_file = open_camera(source, (width, height))
-        window = not headless and has_display()
-        if window:
-            import cv2
+        with refusals(tr.gettext, GateError):
+            fresh = gate.load_register()
+            if not fresh:
+                click.echo(tr.gettext("No network: scans are kept and sent later"))
+            gate.sync()
+            capture, is_file = open_camera(source, (width, height))
+            window = not headless and has_display()
+            if window:
+                import cv2
 
+                try:
+                    cv2.namedWindow("congress gate", cv2.WINDOW_NORMAL)
+                except cv2.error:
+                    window = False  # an OpenCV built without a GUI (opencv-python-headless)
+                    click.echo(
+                        tr.gettext("No window can be shown here: verdicts are printed as lines")
+                    )
+            screen = Screen(window, settings, click.echo)
             try:
-                cv2.namedWindow("congress gate", cv2.WINDOW_NORMAL)
-            except cv2.error:
-                window = False  # an OpenCV built without a GUI (opencv-python-headless)
-                click.echo(tr.gettext("No window can be shown here: verdicts are printed as lines"))
-        screen = Screen(window, settings, click.echo)
-        try:
-            run(gate, capture, is_file, screen, settings)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            capture.release()
-        gate.sync()
-        left = store.queue_length(slug)
-        summary = ", ".join(f"{code} {n}" for code, n in sorted(gate.counts.items()))
-        click.echo(f"{summary or '0'}; {tr.gettext('waiting to be sent')}: {left}")
-    except GateError as exc:
-        fail(str(exc))
-    except CongressError as exc:
-        fail(exc.translated(tr.gettext))
+                run(gate, capture, is_file, screen, settings)
+            except KeyboardInterrupt:
+                pass
+            finally:
+                capture.release()
+            gate.sync()
+            left = store.queue_length(slug)
+            summary = ", ".join(f"{code} {n}" for code, n in sorted(gate.counts.items()))
+            click.echo(f"{summary or '0'}; {tr.gettext('waiting to be sent')}: {left}")
     finally:
         gate.close()
         store.close()
 
 
 @click.command("station")
-@click.option("--server", default=None, help="The congress server, e.g. http://10.0.0.2:8000")
-@click.option(
-    "--token",
-    envvar="CONGRESS_TOKEN",
-    default=None,
-    help="API token with the counting role (or set CONGRESS_TOKEN).",
-)
+@_server_options("counting", required=False)
 @click.option("--local", is_flag=True, help="Count into this laptop's database (no server).")
-@click.option("--election", "election_id", required=True, type=int, help="The election's number.")
+@election_option
 @click.option(
     "--watch",
     "watch",
@@ -228,7 +273,13 @@ def gate_command(
     default=None,
     help="The station's journal (default: DIR/.congress-station.sqlite).",
 )
-@click.option("--name", "station_name", default=None, help="This station's name (default: host).")
+@click.option(
+    "--name",
+    "station_name",
+    default=None,
+    callback=_at_most(STATION_NAME_LENGTH),
+    help=f"This station's name, up to {STATION_NAME_LENGTH} characters (default: host).",
+)
 @click.option(
     "--settle",
     type=float,
@@ -246,7 +297,7 @@ def gate_command(
     show_default=True,
     help="Longest wait between attempts while the server does not answer.",
 )
-@click.option("--lang", default=None, help="Language of the messages: vi or en.")
+@lang_option
 @click.pass_context
 def station_command(
     ctx: click.Context,
@@ -263,25 +314,7 @@ def station_command(
     lang: str | None,
 ) -> None:
     """Read the ballots a scanner saves into a folder and count each exactly once."""
-    import socket
-    import sys
-
-    from congress.cli import CLI_ACTOR, CliState, fail
-    from congress.errors import CongressError
-    from congress.i18n import translator
-    from scanner.station import (
-        Counting,
-        Journal,
-        LineProgress,
-        LocalCounting,
-        RichProgress,
-        ServerCounting,
-        Station,
-        StationError,
-        StationSettings,
-    )
-
-    tr = translator(_language_of(lang))
+    tr = output_translator(lang)
     if local == bool(server):
         raise click.UsageError("give either --server URL (with --token) or --local")
     if server and not token:
@@ -291,10 +324,11 @@ def station_command(
     settings = StationSettings(
         settle_seconds=settle, max_retry_seconds=max_retry, retry_seconds=min(2.0, max_retry)
     )
-    name = (station_name or socket.gethostname())[:80]
+    # A name nobody chose may be cut to fit: a long host name must not stop the station.
+    name = station_name or socket.gethostname()[:STATION_NAME_LENGTH]
     journal = Journal(journal_path or watch / ".congress-station.sqlite")
     counting: Counting
-    try:
+    with refusals(tr.gettext):
         if local:
             state = ctx.find_object(CliState)
             assert state is not None
@@ -302,23 +336,18 @@ def station_command(
         else:
             assert server is not None and token is not None
             counting = ServerCounting(server, token, election_id, journal, tr, settings)
-    except CongressError as exc:
-        fail(exc.translated(tr.gettext))
     progress: LineProgress = (
         RichProgress(tr) if sys.stdout.isatty() else LineProgress(click.echo, tr, 5.0)
     )
     station = Station(watch, counting, journal, name, tr, progress, settings)
     try:
-        station.run(until_idle=until_idle)
-    except KeyboardInterrupt:
-        pass
-    except StationError as exc:
-        progress.close()
-        fail(str(exc))
-    except CongressError as exc:
-        progress.close()
-        fail(exc.translated(tr.gettext))
+        with refusals(tr.gettext, StationError):
+            try:
+                station.run(until_idle=until_idle)
+            except KeyboardInterrupt:
+                pass
+            finally:
+                progress.close()  # before any refusal is printed, or the display hides it
     finally:
         counting.close()
-    progress.close()
     journal.close()

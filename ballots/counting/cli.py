@@ -7,7 +7,19 @@ from pathlib import Path
 
 import click
 
-from congress.cli import CLI_ACTOR, CliState, emit_json, handle_errors, pass_state
+from congress.cli_frame import (
+    CLI_ACTOR,
+    CliState,
+    election_option,
+    emit_json,
+    json_option,
+    round_option,
+    with_state,
+)
+from congress.errors import CongressError
+
+# The counting service brings the ballot reader and the PDF printer: each command imports it
+# when it runs, so that `congress --help` and the other commands start fast.
 
 SCAN_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf"}
 
@@ -18,13 +30,12 @@ def count() -> None:
 
 
 @count.command("open")
-@click.option("--election", "election_id", type=int, required=True)
+@election_option
 @click.option("--member", "members", multiple=True, required=True, help="Repeat per member.")
 @click.option("--issued", type=int, required=True)
 @click.option("--collected", type=int, required=True)
 @click.option("--no-two-person", is_flag=True, help="A decision counts without confirmation.")
-@pass_state
-@handle_errors
+@with_state
 def open_command(
     state: CliState,
     election_id: int,
@@ -61,12 +72,11 @@ def _files(paths: tuple[Path, ...]) -> list[Path]:
 
 
 @count.command("scan")
-@click.option("--election", "election_id", type=int, required=True)
+@election_option
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--station", default="cli", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON answer per file (JSON Lines).")
-@pass_state
-@handle_errors
+@with_state
 def scan_command(
     state: CliState, election_id: int, paths: tuple[Path, ...], station: str, as_json: bool
 ) -> None:
@@ -76,7 +86,6 @@ def scan_command(
     """
     from ballots.counting import counts, intake
     from ballots.elections import get_election
-    from congress.errors import CongressError
 
     contexts = intake.ContextCache(1)  # every file is of the same round
     db = state.database()
@@ -109,11 +118,10 @@ def scan_command(
 
 
 @count.command("status")
-@click.option("--election", "election_id", type=int, required=True)
-@click.option("--round", "round_number", type=int, default=None)
-@click.option("--json", "as_json", is_flag=True)
-@pass_state
-@handle_errors
+@election_option
+@round_option
+@json_option
+@with_state
 def status_command(
     state: CliState, election_id: int, round_number: int | None, as_json: bool
 ) -> None:
@@ -140,10 +148,9 @@ def status_command(
 
 
 @count.command("close")
-@click.option("--election", "election_id", type=int, required=True)
+@election_option
 @click.option("--explanation", default="", help="Why issued/collected/scanned/counted differ.")
-@pass_state
-@handle_errors
+@with_state
 def close_command(state: CliState, election_id: int, explanation: str) -> None:
     """Close and lock the count, then write its signed audit bundle (root hash printed)."""
     from ballots.counting import closing, counts

@@ -9,42 +9,40 @@ from pathlib import Path
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from congress.cli import CLI_ACTOR, CliState, fail, handle_errors, pass_state
+from congress import audit
+from congress.cli_frame import (
+    CLI_ACTOR,
+    CliState,
+    election_option,
+    lang_option,
+    output_translator,
+    refusals,
+    round_option,
+    with_state,
+)
 from congress.errors import CongressError
-from congress.i18n import normalize_language, translator
+from congress.models import Congress
+from congress.signing import signing_key
 
-
-def register(group: click.Group) -> None:
-    """Add the proof commands to the `congress ballots` group."""
-    group.add_command(export_command)
-    group.add_command(verify_command)
+# The bundle's writer and verifier bring the ballot reader: the commands import them when they
+# run, so that `congress --help` and the other commands start fast.
 
 
 @click.command("export")
-@click.option("--election", "election_id", type=int, required=True)
-@click.option(
-    "--round",
-    "round_number",
-    type=int,
-    default=None,
-    help="The ballot round (default: the election's current round).",
-)
+@election_option
+@round_option
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
     required=True,
     help="A new directory, or a file ending in .zip.",
 )
-@pass_state
-@handle_errors
+@with_state
 def export_command(state: CliState, election_id: int, round_number: int | None, out: Path) -> None:
     """Write the audit bundle of a count: images, layout, settings, records, tally, signed."""
     from ballots.counting.closing import bundle_input
     from ballots.elections import get_election
     from ballots.proof.bundle import write_bundle
-    from congress import audit
-    from congress.models import Congress
-    from congress.signing import signing_key
 
     with state.database().session() as session:
         election = get_election(session, election_id)
@@ -63,7 +61,7 @@ def export_command(state: CliState, election_id: int, round_number: int | None, 
             round=data.election.get("round"),
             ballots=len(data.ballots),
         )
-    tr = translator(state.settings.default_language)
+    tr = state.translator()
     click.echo(
         tr.gettext(
             "Audit bundle of %(count)s ballots written to %(path)s; Merkle root %(root)s",
@@ -81,7 +79,7 @@ def export_command(state: CliState, election_id: int, round_number: int | None, 
     default=None,
     help="The congress's public key (base64); without it the key in the bundle is reported.",
 )
-@click.option("--lang", type=click.Choice(["vi", "en"]), default=None, help="Output language.")
+@lang_option
 @click.option("--json", "as_json", is_flag=True, help="The findings as one JSON object.")
 @click.option(
     "--workers",
@@ -98,13 +96,10 @@ def verify_command(
     """
     from ballots.proof.verify import verify_bundle
 
-    tr = translator(lang or normalize_language(os.environ.get("CONGRESS_LANGUAGE")) or "vi")
-    try:
+    tr = output_translator(lang)
+    with refusals(tr.gettext):
         key = _public_key(public_key) if public_key else None
         report = verify_bundle(path, key, workers or os.cpu_count() or 1)
-    except CongressError as exc:
-        fail(exc.translated(tr.gettext))
-        return
     if as_json:
         click.echo(
             json.dumps(

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from ballots.proof.bundle import write_bundle
 from ballots.reading.synth import make_election
-from congress.cli import main
+from congress.cli import build_cli
 from tests.ballots.test_bundle import build_input
 
 
@@ -30,7 +30,9 @@ def _verify(tmp_path: Path, *args: str, lang: str | None = None):  # type: ignor
     env = {"CONGRESS_HOME": str(home), "CONGRESS_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/x"}
     if lang:
         env["CONGRESS_LANGUAGE"] = lang
-    result = CliRunner().invoke(main, ["ballots", "verify", *args], env=env, catch_exceptions=False)
+    result = CliRunner().invoke(
+        build_cli(), ["ballots", "verify", *args], env=env, catch_exceptions=False
+    )
     assert not home.exists()  # nothing was created: no data directory, no database
     return result
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 from click.testing import CliRunner
 
-from congress.cli import main
+from congress.cli import build_cli
 from congress.settings import Settings
 
 
@@ -20,7 +21,7 @@ def cli_env(settings: Settings) -> dict[str, str]:
 
 def run(settings: Settings, *args: str, input: str | None = None, lang: str = "en"):  # type: ignore[no-untyped-def]
     env = dict(cli_env(settings), CONGRESS_LANGUAGE=lang)
-    return CliRunner().invoke(main, list(args), env=env, input=input, catch_exceptions=False)
+    return CliRunner().invoke(build_cli(), list(args), env=env, input=input, catch_exceptions=False)
 
 
 def test_init_is_safe_to_run_again(blank_settings: Settings) -> None:
@@ -158,7 +159,7 @@ def test_data_directory_that_cannot_be_written(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     env = {"CONGRESS_HOME": str(blocker / "home"), "CONGRESS_LANGUAGE": "en"}
-    result = CliRunner().invoke(main, ["init"], env=env, catch_exceptions=False)
+    result = CliRunner().invoke(build_cli(), ["init"], env=env, catch_exceptions=False)
     assert result.exit_code == 1
     assert result.stderr.startswith("congress: The data directory")
     assert "cannot be written" in result.stderr
@@ -203,3 +204,74 @@ def test_python_dash_m_runs_the_command_with_every_capability(tmp_path: Path) ->
         listed = done.stdout.split("Commands:", 1)[1].splitlines()
         commands = {line.split()[0] for line in listed if line.startswith("  ")}
         assert {"badges", "ballots", "docs", "station", "gate", "demo"} <= commands, done.stdout
+
+
+CLI_MODULES = (
+    "congress.cli",
+    "congress.cli_frame",
+    "congress.cli_staff",
+    "congress.cli_congresses",
+    "badges.cli",
+    "docs_portal.cli",
+    "ballots.cli",
+    "ballots.counting.cli",
+    "ballots.proof.cli",
+    "scanner.cli",
+    "badges.plugin",
+    "docs_portal.plugin",
+    "ballots.plugin",
+    "scanner.plugin",
+)
+
+
+def test_every_cli_module_imports_first_in_a_fresh_interpreter() -> None:
+    # Building the command is a call (`build_cli`), not an import side effect: no module of the
+    # command may need another to have been imported before it (`ballots.proof.cli` once did).
+    import subprocess
+    import sys
+
+    orders = [(module,) for module in CLI_MODULES] + [tuple(reversed(CLI_MODULES))]
+    started = {
+        order: subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                f"import {', '.join(order)}, congress.cli; congress.cli.build_cli()",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for order in orders
+    }
+    for order, process in started.items():
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, f"import {', '.join(order)}: {err}"
+
+
+def test_build_cli_mounts_the_core_and_every_capability_afresh() -> None:
+    first, second = build_cli(), build_cli()
+    assert first is not second
+    assert set(first.commands) == set(second.commands) == {
+        "init", "serve", "users", "tokens", "congresses", "sittings", "delegates", "demo",
+        "badges", "docs", "checkin", "gate", "station", "elections", "ballots",
+    }  # fmt: skip
+    ballots = first.commands["ballots"]
+    assert isinstance(ballots, click.Group)
+    assert {"count", "export", "verify", "print", "read"} <= set(ballots.commands)
+
+
+def test_a_gate_or_station_name_too_long_is_refused_not_cut(tmp_path: Path) -> None:
+    gate = CliRunner().invoke(
+        build_cli(),
+        ["gate", "--server", "http://127.0.0.1:9", "--token", "t", "--congress", "x",
+         "--sitting", "1", "--gate", "G" * 61, "--headless"],
+    )  # fmt: skip
+    assert gate.exit_code == 2
+    assert "at most 60 characters" in gate.stderr
+    station = CliRunner().invoke(
+        build_cli(),
+        ["station", "--local", "--election", "1", "--watch", str(tmp_path), "--name", "S" * 81],
+    )
+    assert station.exit_code == 2
+    assert "at most 80 characters" in station.stderr

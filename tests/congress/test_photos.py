@@ -13,7 +13,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from badges.service import issue_token
-from congress.cli import main
+from congress.cli import build_cli
 from congress.db import Database
 from congress.models import Delegate
 from congress.settings import Settings
@@ -82,12 +82,12 @@ def test_photos_from_a_folder_on_the_command_line(
     (folder / "DB0003.jpg").write_bytes(_jpeg((10, 120, 10), (600, 800)))
     env = dict(cli_env(settings), CONGRESS_LANGUAGE="en")
     result = CliRunner().invoke(
-        main, ["delegates", "photos", str(folder), "--congress", register["slug"]], env=env
+        build_cli(), ["delegates", "photos", str(folder), "--congress", register["slug"]], env=env
     )
     assert result.exit_code == 0, result.output
     assert _photos(db)["DB0003"]
     (folder / "XX1.png").write_bytes(_jpeg((0, 0, 0)))
     refused = CliRunner().invoke(
-        main, ["delegates", "photos", str(folder), "--congress", register["slug"]], env=env
+        build_cli(), ["delegates", "photos", str(folder), "--congress", register["slug"]], env=env
     )
     assert refused.exit_code == 1 and "XX1.png" in refused.stderr

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from badges.service import revoke
 from congress import attendance as att
-from congress.cli import main
+from congress.cli import build_cli
 from congress.db import Database
 from congress.models import Congress, Delegate
 from congress.settings import Settings
@@ -111,15 +111,15 @@ def test_doors_from_the_page_and_the_cli(
     env = dict(cli_env(settings), CONGRESS_LANGUAGE="en")
     runner = CliRunner()
     closed = runner.invoke(
-        main, ["checkin", "close", "--congress", "dai-hoi-the", "--sitting", "1"], env=env
+        build_cli(), ["checkin", "close", "--congress", "dai-hoi-the", "--sitting", "1"], env=env
     )
     assert closed.exit_code == 0, closed.output
     assert client.get("/api/c/dai-hoi-the/gate/bootstrap").json()["sittings"][0]["open"] is False
     report = runner.invoke(
-        main, ["checkin", "report", "--congress", "dai-hoi-the", "--sitting", "1"], env=env
+        build_cli(), ["checkin", "report", "--congress", "dai-hoi-the", "--sitting", "1"], env=env
     )
     assert json.loads(report.stdout)["present"] == 0
     missing = runner.invoke(
-        main, ["checkin", "open", "--congress", "dai-hoi-the", "--sitting", "4"], env=env
+        build_cli(), ["checkin", "open", "--congress", "dai-hoi-the", "--sitting", "4"], env=env
     )
     assert missing.exit_code == 1 and "4" in missing.stderr

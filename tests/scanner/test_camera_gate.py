@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from badges.pdf import BadgeCard
 from congress import auth
-from congress.cli import main
+from congress.cli import build_cli
 from congress.db import Database
 from congress.settings import Settings
 from scanner.camera_frames import Framing, background, card_image, compose
@@ -74,7 +74,7 @@ def _gate(server: str, secret: str, video: Path, state: Path, *extra: str) -> An
     args = ["gate", "--camera", str(video), "--server", server, "--token", secret]
     args += ["--congress", "dai-hoi-the", "--sitting", "1", "--gate", "Cổng camera"]
     args += ["--headless", "--state", str(state), "--lang", "en", *extra]
-    return CliRunner().invoke(main, args, catch_exceptions=False)
+    return CliRunner().invoke(build_cli(), args, catch_exceptions=False)
 
 
 def _verdicts(output: str) -> list[tuple[str, str]]:
