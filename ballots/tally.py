@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ballots.paper.layout import CHOICES, BallotLayout
+from ballots.reasons import NOT_ISSUED, severe
 from congress.errors import CongressError
 from congress.i18n import N_
 
@@ -39,10 +40,6 @@ __all__ = [
 Choice = str
 BASES = ("summoned", "present", "issued", "collected", "valid")
 TIE_RULES = ("new_round", "older")
-# Reader reasons that make a ballot one the committee did not issue: invalid in the count.
-NOT_ISSUED = ("serial_forged", "wrong_election", "serial_seen")
-# Reasons a committee may give when it declares a ballot invalid, besides the reader's.
-DECISION_REASONS = ("improper_strike", "private_mark", "written_in", "other")
 # What each form counts as a vote for an item.
 VOTE_CHOICE: dict[str, str | None] = {
     "strike": "elect",
@@ -209,7 +206,7 @@ def final_outcome(
                 return BallotOutcome("review", (), {})
             return BallotOutcome("valid", (), _choices(layout, states))
         if status == "invalid":
-            return BallotOutcome("invalid", tuple(r for r in reasons if _severe(r)), {})
+            return BallotOutcome("invalid", tuple(r for r in reasons if severe(r)), {})
         if status == "rejected" and "page_unreadable" not in reasons:
             return BallotOutcome("invalid", tuple(r for r in reasons if r in NOT_ISSUED), {})
         return BallotOutcome("review", (), {})
@@ -233,12 +230,6 @@ def final_outcome(
     if reasons:
         return BallotOutcome("invalid", reasons, {})
     return BallotOutcome("valid", (), choices)
-
-
-def _severe(reason: str) -> bool:
-    from ballots.reading.reader import REASONS
-
-    return REASONS.get(reason, "invalid") in ("invalid", "rejected")
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from ballots.proof.format import (
     read_bundle,
     sha256_hex,
 )
+from ballots.reasons import worst
 from ballots.tally import (
     BallotOutcome,
     CandidateInfo,
@@ -146,18 +147,11 @@ def diff(
 
 def _comparable(reading: Mapping[str, Any]) -> dict[str, Any]:
     """A reading without the duplicate-serial verdict (it depends on the order of scanning)."""
-    from ballots.reading.reader import _STATUS_RANK, REASONS
-
     out = dict(reading)
     out.pop("reader_version", None)  # reported once for the bundle, not per ballot
     reasons = [r for r in reading.get("reasons") or [] if r != "serial_seen"]
-    status = "valid"
-    for reason in reasons:
-        level = REASONS.get(reason, "invalid")
-        if _STATUS_RANK[level] > _STATUS_RANK[status]:  # type: ignore[index]
-            status = level
     out["reasons"] = reasons
-    out["status"] = status
+    out["status"] = worst(reasons)
     return out
 
 
