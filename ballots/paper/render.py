@@ -9,11 +9,11 @@ Form XObject; each ballot page adds only its QR code and caption.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import Any, BinaryIO, Literal
 
 import numpy as np
 from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
@@ -122,6 +122,14 @@ class BallotSpec:
     seal_required: bool = True
     paper: Paper = "auto"
     instruction: str | None = None  # None: the standard instruction of the form
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields (the station API and the audit bundle's spec.json)."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BallotSpec:
+        return cls(**{**data, "items": tuple(data["items"])})
 
 
 # ---------------------------------------------------------------- the plan: primitives per page

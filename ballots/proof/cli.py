@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 import json
 import os
 from pathlib import Path
@@ -12,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from congress.cli import CLI_ACTOR, CliState, fail, handle_errors, pass_state
 from congress.errors import CongressError
 from congress.i18n import normalize_language, translator
+from congress.keys import public_key_from_text
 
 
 def register(group: click.Group) -> None:
@@ -140,13 +142,8 @@ def verify_command(
 
 
 def _public_key(text: str) -> Ed25519PublicKey:
-    import binascii
-
-    from ballots.proof.format import decode_b64
-    from congress.keys import public_key_from_bytes
-
     try:
-        return public_key_from_bytes(decode_b64(text))
+        return public_key_from_text(text)
     except (binascii.Error, ValueError) as exc:
         raise CongressError(
             "bad_public_key", "%(key)s is not an Ed25519 public key in base64", key=text

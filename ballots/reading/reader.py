@@ -6,7 +6,7 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
@@ -46,6 +46,9 @@ from ballots.reading.marks import (
 )
 from ballots.reading.settings import ReadingSettings
 from ballots.reasons import READER_REASONS, Status, worst
+
+if TYPE_CHECKING:
+    from ballots.paper.render import BallotSpec
 
 __all__ = [
     "READER_VERSION",
@@ -172,10 +175,10 @@ class ReadingContext:
 
 
 def reference_pages(
-    spec: Any, layout: BallotLayout, settings: ReadingSettings
+    spec: BallotSpec, layout: BallotLayout, settings: ReadingSettings
 ) -> dict[int, np.ndarray]:
-    """The printer's blank pages at the reader's working resolution (spec: render.BallotSpec),
-    carrying them at `touch_dpi` too (a ReferencePages)."""
+    """The printer's blank pages at the reader's working resolution, carrying them at
+    `touch_dpi` too (a ReferencePages)."""
     from ballots.paper.render import render_blank_page
 
     def render(dpi: float) -> dict[int, np.ndarray]:

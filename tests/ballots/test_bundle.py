@@ -53,12 +53,6 @@ ELECTION = {
 FIGURES = {"summoned": 10, "present": 8, "issued": 6, "collected": 6}
 
 
-def _spec_dict(election: SynthElection) -> dict[str, Any]:
-    data = dataclasses.asdict(election.spec)
-    data["items"] = list(data["items"])
-    return data
-
-
 def build_input(election: SynthElection) -> BundleInput:
     """Five printed ballots marked by hand-like strokes, plus a photocopy of the first serial.
 
@@ -134,7 +128,7 @@ def build_input(election: SynthElection) -> BundleInput:
             "public_key": public,
         },
         election=ELECTION,
-        spec=_spec_dict(election),
+        spec=election.spec.to_dict(),
         layout=layout.to_dict(),
         settings=settings.to_dict(),
         candidates=candidates,
