@@ -505,35 +505,11 @@ def tally(
     )
 
 
-# Names of the bases and reasons as people read them (minutes, pages, verify's output).
+# Names of the bases as people read them (minutes, pages, verify's output).
 BASE_NAMES: dict[str, str] = {
     "summoned": N_("delegates summoned"),
     "present": N_("delegates present"),
     "issued": N_("ballots issued"),
     "collected": N_("ballots collected"),
     "valid": N_("valid ballots"),
-}
-REASON_NAMES: dict[str, str] = {
-    "page_unreadable": N_("page unreadable"),
-    "serial_forged": N_("forged serial"),
-    "wrong_election": N_("ballot of another election"),
-    "serial_seen": N_("copy of a ballot already counted"),
-    "seal_missing": N_("no red seal"),
-    "more_than_seats": N_("more elected than seats"),
-    "nobody_elected": N_("nobody elected"),
-    "missing_page": N_("a page is missing"),
-    "seal_unverifiable": N_("seal cannot be checked on a grayscale scan"),
-    "low_resolution": N_("image too coarse to rule out a light mark"),
-    "ambiguous_mark": N_("doubtful mark"),
-    "private_mark": N_("private mark"),
-    "improper_strike": N_("name struck improperly"),
-    "written_in": N_("name added from outside the list"),
-    "other": N_("other reason"),
-}
-# What the reader's `note` on a target says (see docs/ballot-reading.md).
-NOTE_NAMES: dict[str, str] = {
-    "touch": N_("ink too small or faint to score"),
-    "around": N_("ink around the name"),
-    "fine": N_("strike confirmed at 200 dpi"),
-    "hidden": N_("strike not seen through the whole name"),
 }

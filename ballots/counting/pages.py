@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
-from ballots.counting import counts, results, review
+from ballots import reasons
+from ballots.counting import counts, results
 from ballots.models import BallotRound, Count, Election
 from ballots.tally import BASE_NAMES
 from congress import congresses
@@ -17,6 +20,30 @@ from congress.web import principal
 
 COUNT = ("counting",)
 VIEW = ("counting", "organizer", "observer")
+
+
+@dataclass(frozen=True)
+class Words:
+    """Every label (msgid) the counting pages show for a code, as one template value."""
+
+    reasons: Mapping[str, str]
+    committee_reasons: Mapping[str, str]  # the committee's choices, in the order offered
+    notes: Mapping[str, str]  # "fine" takes %(dpi)s
+    statuses: Mapping[str, str]
+    kinds: Mapping[str, str]  # of decision rows
+    states: Mapping[str, str]  # of a ballot in the count
+    bases: Mapping[str, str]
+
+
+WORDS = Words(
+    reasons=reasons.REASON_NAMES,
+    committee_reasons=reasons.COMMITTEE_REASONS,
+    notes=reasons.NOTE_NAMES,
+    statuses=reasons.STATUS_NAMES,
+    kinds=reasons.DECISION_NAMES,
+    states=reasons.STATES,
+    bases=BASE_NAMES,
+)
 
 
 def path_number(value: Any) -> int:
@@ -52,13 +79,7 @@ def page_context(session: Session, request: Request, **extra: Any) -> tuple[dict
         "rec": status["reconciliation"],
         "tally": status["tally"],
         "base": count_url(request),
-        "reasons": review.REASON_NAMES,
-        "notes": review.NOTE_NAMES,
-        "invalid_reasons": review.INVALID_REASONS,
-        "statuses": review.STATUS_NAMES,
-        "kinds": review.DECISION_NAMES,
-        "bases": BASE_NAMES,
-        "states": review.BALLOT_STATES,
+        "words": WORDS,
         "can_count": bool(who and who.has(*COUNT)),
         "is_admin": bool(who and "admin" in who.roles),
         "minutes_ready": proof_available(),

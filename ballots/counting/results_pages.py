@@ -11,10 +11,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from ballots.counting import counts, results, review
-from ballots.counting.pages import VIEW, count_url, load_count, page_context, path_number
+from ballots.counting import counts, results
+from ballots.counting.pages import (
+    VIEW,
+    WORDS,
+    count_url,
+    load_count,
+    page_context,
+    path_number,
+)
 from ballots.models import CountedBallot
-from ballots.tally import BASE_NAMES
 from congress.errors import NotFound
 from congress.web import db_of, endpoint, render
 
@@ -47,8 +53,7 @@ async def public_results(request: Request) -> Response:
                     "election": election,
                     "round": round_,
                     "tally": count.result,
-                    "reasons": review.REASON_NAMES,
-                    "bases": BASE_NAMES,
+                    "words": WORDS,
                     "public": True,
                     "base": count_url(request),
                 },
