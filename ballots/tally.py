@@ -1,6 +1,6 @@
 """The tally rules: each ballot's final outcome, then votes, percentages and who is elected.
 
-Pure functions over plain data (the reader's JSON, the committee's decisions, the election's
+Pure functions over plain data (the recorded reading, the committee's decisions, the election's
 rules), so the server, the minutes and an independent recount compute the same result.
 """
 
@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ballots.paper.layout import CHOICES, BallotLayout
+from ballots.reading.recorded import RecordedReading
 from ballots.reasons import NOT_ISSUED, severe
 from congress.errors import CongressError
 from congress.i18n import N_
@@ -144,7 +145,7 @@ def decision_from_rows(rows: Iterable[Mapping[str, Any]], two_person_rule: bool)
 
 def ballot_outcome(
     layout: BallotLayout,
-    reading: Mapping[str, Any],
+    reading: RecordedReading,
     rows: Iterable[Mapping[str, Any]],
     two_person_rule: bool,
     seats: int,
@@ -155,10 +156,6 @@ def ballot_outcome(
     if fold.pending is not None or (fold.reopened and fold.decision is None):
         return BallotOutcome("review", (), {})
     return final_outcome(layout, reading, fold.decision, seats, nobody_elected_invalid)
-
-
-def _states(reading: Mapping[str, Any]) -> dict[str, str]:
-    return {t["target"]: t["state"] for t in reading.get("targets") or []}
 
 
 def _choices(layout: BallotLayout, states: Mapping[str, str]) -> dict[str, Choice | None]:
@@ -191,17 +188,16 @@ def _seat_reasons(
 
 def final_outcome(
     layout: BallotLayout,
-    reading: Mapping[str, Any],
+    reading: RecordedReading,
     decision: Decision | None,
     seats: int,
     nobody_elected_invalid: bool,
 ) -> BallotOutcome:
     """A ballot's outcome in the count: the machine reading, overruled by the committee's decision."""
     if decision is None:
-        status = reading.get("status")
-        reasons = tuple(reading.get("reasons") or ())
+        status, reasons = reading.status, reading.reasons
         if status == "valid":
-            states = _states(reading)
+            states = reading.states
             if any(states.get(t.id) not in ("marked", "unmarked") for t in layout.targets()):
                 return BallotOutcome("review", (), {})
             return BallotOutcome("valid", (), _choices(layout, states))
@@ -222,7 +218,7 @@ def final_outcome(
             "The decision names targets not on this ballot: %(targets)s",
             targets=", ".join(unknown),
         )
-    states = {**_states(reading), **decision.marks}
+    states = {**reading.states, **decision.marks}
     if any(states.get(t) not in ("marked", "unmarked") for t in known):
         return BallotOutcome("review", (), {})
     choices = _choices(layout, states)

@@ -21,6 +21,7 @@ from ballots.reading.reader import (
     read_ballot,
     reference_pages,
 )
+from ballots.reading.recorded import RecordedReading
 from ballots.reading.synth import draw_marks, make_election, print_pages, serials_for
 from ballots.tally import CandidateInfo, CountFigures, TallyRules, ballot_outcome, tally
 
@@ -63,7 +64,10 @@ def main(count: int = 300, keep: str | None = None) -> None:
     candidates = [CandidateInfo(i.id, i.label) for i in layout.items]
     figures = {"summoned": count, "present": count, "issued": count, "collected": count}
     rules = TallyRules("strike", 20, "valid", "valid", "new_round")
-    outcomes = [ballot_outcome(layout, b.reading, [], True, 20, True) for b in ballots]
+    outcomes = [
+        ballot_outcome(layout, RecordedReading.from_dict(b.reading), [], True, 20, True)
+        for b in ballots
+    ]
     result = tally(rules, candidates, CountFigures(**figures), outcomes).to_dict()
     data = BundleInput(
         congress={"name": "Bench", "slug": "bench", "public_key": base64.b64encode(

@@ -99,7 +99,7 @@ def ballot_state(
     def outcome(with_decision: BallotDecision | None) -> rules.BallotOutcome:
         return rules.final_outcome(
             rr.layout,
-            ballot.reading,
+            ballot.recorded,
             as_decision(with_decision) if with_decision is not None else None,
             rr.seats,
             rr.nobody_elected_invalid,
@@ -115,7 +115,7 @@ def ballot_state(
     # The decision that counts, folded exactly as `congress ballots verify` folds it.
     counted = rules.decision_from_rows([decision_row(d) for d in decisions], two_person_rule)
     result = rules.final_outcome(
-        rr.layout, ballot.reading, counted, rr.seats, rr.nobody_elected_invalid
+        rr.layout, ballot.recorded, counted, rr.seats, rr.nobody_elected_invalid
     )
     state = "needs_decision" if result.status == "review" else "counted"
     return BallotState(state, result, decision, None)
@@ -290,7 +290,7 @@ def decide(
         reason = None
         outcome = rules.final_outcome(
             rr.layout,
-            ballot.reading,
+            ballot.recorded,
             rules.Decision("valid", None, clean, note),
             rr.seats,
             rr.nobody_elected_invalid,

@@ -24,6 +24,7 @@ from ballots.reading.reader import (
     read_ballot,
     reference_pages,
 )
+from ballots.reading.recorded import RecordedReading
 from ballots.reading.synth import SynthElection, draw_marks, make_election, print_pages
 from ballots.tally import (
     CandidateInfo,
@@ -108,7 +109,7 @@ def build_input(election: SynthElection) -> BundleInput:
         for n, item in enumerate(layout.items, 1)
     ]
     outcomes = [
-        ballot_outcome(layout, b.reading, b.decisions, True, 3, True)
+        ballot_outcome(layout, RecordedReading.from_dict(b.reading), b.decisions, True, 3, True)
         for b in ballots
         if not b.duplicate_of_serial
     ]
