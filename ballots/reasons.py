@@ -16,6 +16,8 @@ from congress.i18n import N_
 __all__ = [
     "COMMITTEE_REASONS",
     "DECISION_NAMES",
+    "DECISION_NAMES_IN_MINUTES",
+    "NOTE_NAMES",
     "NOT_ISSUED",
     "READER_REASONS",
     "REASONS",
@@ -23,11 +25,9 @@ __all__ = [
     "STATES",
     "STATUSES",
     "STATUS_NAMES",
+    "STATUS_NAMES_IN_MINUTES",
     "Reason",
     "Status",
-    "NOTE_NAMES",
-    "STATUS_NAMES_IN_MINUTES",
-    "DECISION_NAMES_IN_MINUTES",
     "severe",
     "status_of",
     "worst",
@@ -41,6 +41,8 @@ _RANK: dict[str, int] = {status: rank for rank, status in enumerate(STATUSES)}
 
 @dataclass(frozen=True)
 class Reason:
+    """One reason code: its label, what the reader does with it, whether the committee gives it."""
+
     code: str
     label: str  # msgid
     # The status the reader gives a ballot for it; None: the reader never gives it.
