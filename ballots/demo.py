@@ -196,17 +196,18 @@ def review(db: Any, count_id: int, intents_by_serial: dict[str, dict[str, str]])
                     actor=DECIDER,
                 )  # fmt: skip
             else:
+                reading = ballot.recorded
                 doubtful: dict[str, Literal["marked", "unmarked"]] = {
-                    t["target"]: "marked" if meant[t["target"]] == "marked" else "unmarked"
-                    for t in ballot.reading["targets"]
-                    if t["state"] == "ambiguous"
+                    t.target: "marked" if meant[t.target] == "marked" else "unmarked"
+                    for t in reading.targets
+                    if t.state == "ambiguous"
                 }
                 # Read as the voter meant it, the ballot may still break a rule (too few names
                 # struck): then the committee declares it invalid for that reason.
                 rr = round_rules(session, count)
                 outcome = tally.final_outcome(
                     rr.layout,
-                    ballot.reading,
+                    reading,
                     tally.Decision("valid", None, doubtful),
                     rr.seats,
                     rr.nobody_elected_invalid,

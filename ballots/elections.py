@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,10 +40,14 @@ from congress.delegate_import import (
     read_columns,
 )
 from congress.errors import CongressError, NotFound
+from congress.keys import public_key_bytes
 from congress.models import Congress, Sitting, utcnow
 from congress.settings import Settings
-from congress.signing import signing_key
+from congress.signing import public_key, signing_key
 from congress.vietnamese import fold, name_sort_string, nfc
+
+if TYPE_CHECKING:
+    from ballots.reading.reader import ReadingContext
 
 MAX_CANDIDATES = 250
 MAX_PRINT = 5000
@@ -521,18 +525,15 @@ def election_json(election: Election) -> dict[str, Any]:
     }
 
 
-def read_context(election: Election, round_number: int | None = None) -> Any:
+def read_context(election: Election, round_number: int | None = None) -> ReadingContext:
     """What the reader needs for a round: the printed layout, blank references, the key, rules.
 
     The layout is the one recorded with the round's print run, and it must equal the layout
     the candidates give now: a reading never uses a layout the ballots were not printed with.
     """
-    from ballots.reading.reader import (
-        ElectionRules,
-        ReadingContext,
-        ReadingSettings,
-        reference_pages,
-    )
+    # The reader brings OpenCV: loaded when a context is built, not with the election pages.
+    from ballots.reading.context import ContextDescription
+    from ballots.reading.reader import ElectionRules
 
     rounds = {r.number: r for r in election.rounds}
     round_ = rounds.get(round_number or current_round(election).number)
@@ -548,8 +549,6 @@ def read_context(election: Election, round_number: int | None = None) -> Any:
     session = object_session_of(election)
     congress = session.get(Congress, election.congress_id)
     assert congress is not None
-    from congress.signing import public_key
-
     key = public_key(congress)
     assert key is not None  # printing registered it
     spec = spec_for(election, round_, congress)
@@ -558,14 +557,8 @@ def read_context(election: Election, round_number: int | None = None) -> Any:
         raise CongressError(
             "layout_changed", "The ballot layout differs from the printed one; nothing was read"
         )
-    settings = ReadingSettings()
-    return ReadingContext(
-        layout,
-        reference_pages(spec, layout, settings),
-        key,
-        ElectionRules(round_.seats, election.nobody_elected_invalid, election.seal_required),
-        settings,
-    )
+    rules = ElectionRules(round_.seats, election.nobody_elected_invalid, election.seal_required)
+    return ContextDescription(spec, layout, public_key_bytes(key), rules).build()
 
 
 def object_session_of(instance: Any) -> Session:

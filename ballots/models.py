@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ballots.reading.recorded import RecordedReading
 from congress.models import Base, utcnow
 
 FORMS = ("strike", "agree", "yesno", "confidence")
@@ -204,6 +205,11 @@ class CountedBallot(Base):
     station: Mapped[str] = mapped_column(String(80), default="")
     received_by: Mapped[str] = mapped_column(String(120), default="")
     received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def recorded(self) -> RecordedReading:
+        """The machine reading, typed (it was validated when the ballot was received)."""
+        return RecordedReading.from_dict(self.reading)
 
 
 class BallotDecision(Base):

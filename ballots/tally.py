@@ -1,6 +1,6 @@
 """The tally rules: each ballot's final outcome, then votes, percentages and who is elected.
 
-Pure functions over plain data (the reader's JSON, the committee's decisions, the election's
+Pure functions over plain data (the recorded reading, the committee's decisions, the election's
 rules), so the server, the minutes and an independent recount compute the same result.
 """
 
@@ -14,6 +14,8 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ballots.paper.layout import CHOICES, BallotLayout
+from ballots.reading.recorded import RecordedReading
+from ballots.reasons import NOT_ISSUED, severe
 from congress.errors import CongressError
 from congress.i18n import N_
 
@@ -39,10 +41,6 @@ __all__ = [
 Choice = str
 BASES = ("summoned", "present", "issued", "collected", "valid")
 TIE_RULES = ("new_round", "older")
-# Reader reasons that make a ballot one the committee did not issue: invalid in the count.
-NOT_ISSUED = ("serial_forged", "wrong_election", "serial_seen")
-# Reasons a committee may give when it declares a ballot invalid, besides the reader's.
-DECISION_REASONS = ("improper_strike", "private_mark", "written_in", "other")
 # What each form counts as a vote for an item.
 VOTE_CHOICE: dict[str, str | None] = {
     "strike": "elect",
@@ -147,7 +145,7 @@ def decision_from_rows(rows: Iterable[Mapping[str, Any]], two_person_rule: bool)
 
 def ballot_outcome(
     layout: BallotLayout,
-    reading: Mapping[str, Any],
+    reading: RecordedReading,
     rows: Iterable[Mapping[str, Any]],
     two_person_rule: bool,
     seats: int,
@@ -158,10 +156,6 @@ def ballot_outcome(
     if fold.pending is not None or (fold.reopened and fold.decision is None):
         return BallotOutcome("review", (), {})
     return final_outcome(layout, reading, fold.decision, seats, nobody_elected_invalid)
-
-
-def _states(reading: Mapping[str, Any]) -> dict[str, str]:
-    return {t["target"]: t["state"] for t in reading.get("targets") or []}
 
 
 def _choices(layout: BallotLayout, states: Mapping[str, str]) -> dict[str, Choice | None]:
@@ -194,22 +188,21 @@ def _seat_reasons(
 
 def final_outcome(
     layout: BallotLayout,
-    reading: Mapping[str, Any],
+    reading: RecordedReading,
     decision: Decision | None,
     seats: int,
     nobody_elected_invalid: bool,
 ) -> BallotOutcome:
     """A ballot's outcome in the count: the machine reading, overruled by the committee's decision."""
     if decision is None:
-        status = reading.get("status")
-        reasons = tuple(reading.get("reasons") or ())
+        status, reasons = reading.status, reading.reasons
         if status == "valid":
-            states = _states(reading)
+            states = reading.states
             if any(states.get(t.id) not in ("marked", "unmarked") for t in layout.targets()):
                 return BallotOutcome("review", (), {})
             return BallotOutcome("valid", (), _choices(layout, states))
         if status == "invalid":
-            return BallotOutcome("invalid", tuple(r for r in reasons if _severe(r)), {})
+            return BallotOutcome("invalid", tuple(r for r in reasons if severe(r)), {})
         if status == "rejected" and "page_unreadable" not in reasons:
             return BallotOutcome("invalid", tuple(r for r in reasons if r in NOT_ISSUED), {})
         return BallotOutcome("review", (), {})
@@ -225,7 +218,7 @@ def final_outcome(
             "The decision names targets not on this ballot: %(targets)s",
             targets=", ".join(unknown),
         )
-    states = {**_states(reading), **decision.marks}
+    states = {**reading.states, **decision.marks}
     if any(states.get(t) not in ("marked", "unmarked") for t in known):
         return BallotOutcome("review", (), {})
     choices = _choices(layout, states)
@@ -233,12 +226,6 @@ def final_outcome(
     if reasons:
         return BallotOutcome("invalid", reasons, {})
     return BallotOutcome("valid", (), choices)
-
-
-def _severe(reason: str) -> bool:
-    from ballots.reading.reader import REASONS
-
-    return REASONS.get(reason, "invalid") in ("invalid", "rejected")
 
 
 @dataclass(frozen=True)
@@ -514,35 +501,11 @@ def tally(
     )
 
 
-# Names of the bases and reasons as people read them (minutes, pages, verify's output).
+# Names of the bases as people read them (minutes, pages, verify's output).
 BASE_NAMES: dict[str, str] = {
     "summoned": N_("delegates summoned"),
     "present": N_("delegates present"),
     "issued": N_("ballots issued"),
     "collected": N_("ballots collected"),
     "valid": N_("valid ballots"),
-}
-REASON_NAMES: dict[str, str] = {
-    "page_unreadable": N_("page unreadable"),
-    "serial_forged": N_("forged serial"),
-    "wrong_election": N_("ballot of another election"),
-    "serial_seen": N_("copy of a ballot already counted"),
-    "seal_missing": N_("no red seal"),
-    "more_than_seats": N_("more elected than seats"),
-    "nobody_elected": N_("nobody elected"),
-    "missing_page": N_("a page is missing"),
-    "seal_unverifiable": N_("seal cannot be checked on a grayscale scan"),
-    "low_resolution": N_("image too coarse to rule out a light mark"),
-    "ambiguous_mark": N_("doubtful mark"),
-    "private_mark": N_("private mark"),
-    "improper_strike": N_("name struck improperly"),
-    "written_in": N_("name added from outside the list"),
-    "other": N_("other reason"),
-}
-# What the reader's `note` on a target says (see docs/ballot-reading.md).
-NOTE_NAMES: dict[str, str] = {
-    "touch": N_("ink too small or faint to score"),
-    "around": N_("ink around the name"),
-    "fine": N_("strike confirmed at 200 dpi"),
-    "hidden": N_("strike not seen through the whole name"),
 }

@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from ballots import elections as svc
 from ballots.models import Election, PrintRun
+from ballots.tally import BASE_NAMES
 from congress import congresses
 from congress.delegate_import import ImportRefused
 from congress.errors import CongressError, NotFound
@@ -24,13 +25,6 @@ FORM_NAMES = {
     "agree": N_("Agree / disagree per candidate"),
     "yesno": N_("Yes / no question"),
     "confidence": N_("Confidence vote (three levels)"),
-}
-BASE_NAMES = {
-    "summoned": N_("delegates summoned"),
-    "present": N_("delegates present"),
-    "issued": N_("ballots issued"),
-    "collected": N_("ballots collected"),
-    "valid": N_("valid ballots"),
 }
 LABELS = {"forms": FORM_NAMES, "bases": BASE_NAMES}
 ORGANIZE = ("organizer",)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 import shutil
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from ballots.reading.reader import (
     read_ballot,
     reference_pages,
 )
+from ballots.reading.recorded import RecordedReading
 from ballots.reading.synth import draw_marks, make_election, print_pages, serials_for
 from ballots.tally import CandidateInfo, CountFigures, TallyRules, ballot_outcome, tally
 
@@ -64,17 +64,18 @@ def main(count: int = 300, keep: str | None = None) -> None:
     candidates = [CandidateInfo(i.id, i.label) for i in layout.items]
     figures = {"summoned": count, "present": count, "issued": count, "collected": count}
     rules = TallyRules("strike", 20, "valid", "valid", "new_round")
-    outcomes = [ballot_outcome(layout, b.reading, [], True, 20, True) for b in ballots]
+    outcomes = [
+        ballot_outcome(layout, RecordedReading.from_dict(b.reading), [], True, 20, True)
+        for b in ballots
+    ]
     result = tally(rules, candidates, CountFigures(**figures), outcomes).to_dict()
-    spec = dataclasses.asdict(election.spec)
-    spec["items"] = list(spec["items"])
     data = BundleInput(
         congress={"name": "Bench", "slug": "bench", "public_key": base64.b64encode(
             election.private_key.public_key().public_bytes_raw()).decode()},  # type: ignore[attr-defined]
         election={"id": 7, "round": 1, "title": election.spec.title, "form": "strike", "seats": 20,
                   "threshold_base": "valid", "percentage_base": "valid", "tie_rule": "new_round",
                   "nobody_elected_invalid": True, "seal_required": False},
-        spec=spec, layout=layout.to_dict(), settings=settings.to_dict(),
+        spec=election.spec.to_dict(), layout=layout.to_dict(), settings=settings.to_dict(),
         candidates=[{"item": c.item, "name": c.name, "birth_date": None} for c in candidates],
         figures=figures, count={"members": ["A", "B"], "two_person_rule": True},
         ballots=ballots, tally=result,

@@ -39,6 +39,20 @@ def public_key_b64(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
     return base64.b64encode(public_key_bytes(key)).decode("ascii")
 
 
+def b64decode_any(text: str) -> bytes:
+    """Base64 in either alphabet, padded or not: the database and audit bundles hold the
+    standard one, the station API sends the URL-safe one unpadded. binascii.Error if not."""
+    text = text.strip()
+    return base64.urlsafe_b64decode(
+        text.replace("+", "-").replace("/", "_") + "=" * (-len(text) % 4)
+    )
+
+
+def public_key_from_text(text: str) -> Ed25519PublicKey:
+    """A public key written in base64 (either alphabet); ValueError or binascii.Error if not."""
+    return public_key_from_bytes(b64decode_any(text))
+
+
 def verify(public: Ed25519PublicKey, signature: bytes, message: bytes) -> bool:
     try:
         public.verify(signature, message)

@@ -15,7 +15,6 @@ the server answers "already have it"; a file sent and journalled is moved.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import json
@@ -25,10 +24,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from congress.errors import CongressError, reply_message
 from congress.i18n import N_, Translator
+
+if TYPE_CHECKING:
+    from ballots.reading.reader import ReadingContext
 
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf")
 JOURNAL_NAME = ".congress-station.sqlite"
@@ -164,7 +166,7 @@ class Sent:
 
 
 class Counting(Protocol):
-    def reading_context(self) -> Any: ...
+    def reading_context(self) -> ReadingContext: ...
 
     def send(self, data: bytes, name: str, reading: str, station: str) -> Sent: ...
 
@@ -180,35 +182,6 @@ NO_CONFIG = N_(
     "Cannot reach the server and this station has no saved copy of the election's ballot "
     "layout: connect it once before counting"
 )
-
-
-def context_from_station(config: dict[str, Any]) -> Any:
-    """The reader's context from the station API's description of the election."""
-    from ballots.paper.design import BallotSpec
-    from ballots.paper.layout import BallotLayout
-    from ballots.reading.reader import ElectionRules, ReadingContext, reference_pages
-    from ballots.reading.settings import ReadingSettings
-    from congress.keys import public_key_from_bytes
-
-    layout = BallotLayout.from_dict(config["layout"])
-    spec_fields = dict(config["spec"])
-    spec_fields["items"] = tuple(spec_fields.get("items", ()))
-    spec = BallotSpec(**spec_fields)
-    settings = ReadingSettings.from_dict(config.get("settings") or {})
-    key = config["public_key"]
-    raw = base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
-    rules = config["rules"]
-    return ReadingContext(
-        layout=layout,
-        references=reference_pages(spec, layout, settings),
-        public_key=public_key_from_bytes(raw),
-        rules=ElectionRules(
-            seats=int(rules["seats"]),
-            nobody_elected_invalid=bool(rules["nobody_elected_invalid"]),
-            seal_required=bool(rules["seal_required"]),
-        ),
-        settings=settings,
-    )
 
 
 class ServerCounting:
@@ -234,7 +207,7 @@ class ServerCounting:
             timeout=httpx.Timeout(settings.request_timeout, connect=settings.connect_timeout),
         )
 
-    def reading_context(self) -> Any:
+    def reading_context(self) -> ReadingContext:
         import httpx
 
         key = f"station:{self.election}"
@@ -249,7 +222,10 @@ class ServerCounting:
         config = self.journal.config(key)
         if config is None:
             raise StationError(self.tr.gettext(NO_CONFIG))
-        return context_from_station(config)
+        # The reader brings OpenCV: loaded when the station starts reading, not with the CLI.
+        from ballots.reading.context import ContextDescription
+
+        return ContextDescription.from_dict(config).build()
 
     def send(self, data: bytes, name: str, reading: str, station: str) -> Sent:
         import httpx
@@ -296,7 +272,7 @@ class LocalCounting:
             counts.ensure_open(count)
             return int(count.id)
 
-    def reading_context(self) -> Any:
+    def reading_context(self) -> ReadingContext:
         from ballots.counting import counts, intake
         from ballots.elections import current_round, get_election
 
@@ -364,7 +340,7 @@ class Station:
         self.failed = watch / "failed"
         for folder in (self.work, self.done, self.failed):
             folder.mkdir(exist_ok=True)
-        self._context: Any = None
+        self._context: ReadingContext | None = None
         self._sizes: dict[str, tuple[int, int, float]] = {}
         self._retry_at = 0.0
         self._retry_wait = settings.retry_seconds
@@ -373,7 +349,7 @@ class Station:
         self.read_now = 0  # files read by this run, for the rate
 
     @property
-    def context(self) -> Any:
+    def context(self) -> ReadingContext:
         if self._context is None:
             self._context = self.counting.reading_context()
         return self._context

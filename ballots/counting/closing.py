@@ -129,8 +129,6 @@ def bundle_input(
 
     Ballots are in the order of their image hash: nothing tells the order they were scanned.
     """
-    from dataclasses import asdict
-
     from ballots.elections import spec_for
     from ballots.proof.bundle import BundleBallot, BundleInput
 
@@ -165,7 +163,7 @@ def bundle_input(
             "seal_required": election.seal_required,
             "round": round_.number,
         },
-        spec={k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec).items()},
+        spec=spec.to_dict(),
         layout=layout.to_dict(),
         settings=ReadingSettings().to_dict(),
         candidates=[
@@ -226,7 +224,7 @@ def count_report(session: Session, count: Count, states: StateCache | None = Non
                 "ballot": b.image_sha256[:12],
                 "serial": b.serial,
                 "machine_status": b.machine_status,
-                "reasons": list(b.reading.get("reasons", [])),
+                "reasons": list(b.recorded.reasons),
                 "targets": list(b.reading.get("targets", [])),
                 "decisions": [decision_row(d) for d in rows.get(b.id, [])],
                 "final_status": state.outcome.status,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ballots.counting.counts import database_of, ensure_open, get_count, lock, printed_layout
 from ballots.elections import get_election, read_context
 from ballots.models import BallotRound, Count, CountedBallot
+from ballots.reading.recorded import RecordedReading
 from congress.cache import BoundedCache
 from congress.db import Database
 from congress.errors import CongressError
@@ -23,14 +24,19 @@ from congress.filetypes import media_type
 from congress.models import Congress, utcnow
 from congress.storage import FileStore, store_file
 
+if TYPE_CHECKING:
+    from ballots.reading.reader import ReadingContext
+
 MAX_BALLOTS = 10_000
 MAX_FILE_NAME = 300
 # Reading contexts by what they are made of (see reading_context); 16 rounds at once is plenty.
-ContextCache = BoundedCache[tuple[Any, ...], Any]
+ContextCache = BoundedCache[tuple[Any, ...], "ReadingContext"]
 CONTEXTS_KEPT = 16
 
 
-def reading_context(session: Session, count: Count, cache: ContextCache | None = None) -> Any:
+def reading_context(
+    session: Session, count: Count, cache: ContextCache | None = None
+) -> ReadingContext:
     """The reader's context for the count's round.
 
     Rendering the references is slow: whoever reads many ballots (the app, a command) passes
@@ -53,7 +59,7 @@ def reading_context(session: Session, count: Count, cache: ContextCache | None =
         congress.public_key,
     )
 
-    def make() -> Any:
+    def make() -> ReadingContext:
         return read_context(election, round_.number)
 
     return make() if cache is None else cache.get_or_make(key, make)
@@ -82,37 +88,7 @@ class Received:
         }
 
 
-_READING_KEYS = {"file", "image_sha256", "serial", "status", "reasons", "pages", "targets"}
-_STATUSES = ("valid", "invalid", "review", "rejected")
-
-
-def check_reading(reading: Any, sha256: str) -> dict[str, Any]:
-    """A station's reading must be the reader's JSON of exactly this image."""
-    if not isinstance(reading, dict) or not set(reading) >= _READING_KEYS:
-        raise CongressError(
-            "bad_reading", "The reading is not a ballot reading (JSON of the reader)", status=422
-        )
-    if reading["image_sha256"] != sha256:
-        raise CongressError(
-            "reading_mismatch",
-            "The reading is of another image (its SHA-256 differs from the upload's)",
-            status=422,
-        )
-    serial = reading["serial"]
-    if (
-        reading["status"] not in _STATUSES
-        or not isinstance(reading["reasons"], list)
-        or not all(isinstance(r, str) for r in reading["reasons"])
-        or not (serial is None or (isinstance(serial, str) and len(serial) <= 32))
-        or not isinstance(reading["targets"], list)
-    ):
-        raise CongressError(
-            "bad_reading", "The reading is not a ballot reading (JSON of the reader)", status=422
-        )
-    return reading
-
-
-def read_image(context: Any, data: bytes, name: str) -> dict[str, Any]:
+def read_image(context: ReadingContext, data: bytes, name: str) -> RecordedReading:
     """Decode and read one file as one ballot (all its pages); CPU-heavy, run it off the loop."""
     from ballots.reading.imageio import ImageFileError, load_bytes
     from ballots.reading.reader import read_ballot
@@ -134,7 +110,7 @@ def read_image(context: Any, data: bytes, name: str) -> dict[str, Any]:
             file=name,
         )
     reading = read_ballot(list(scanned.pages), context, file=name, sha256=scanned.sha256)
-    return reading.to_dict()
+    return RecordedReading.from_dict(reading.to_dict())
 
 
 def known_image(session: Session, count_id: int, sha256: str) -> CountedBallot | None:
@@ -153,7 +129,7 @@ def _answer(
         file or ballot.file_name,
         ballot.serial,
         ballot.machine_status,
-        list(ballot.reading.get("reasons", [])),
+        list(ballot.recorded.reasons),
         duplicate,
         created,
     )
@@ -171,8 +147,9 @@ def receive(
 ) -> Received:
     """Store and record one scanned ballot; the same image again is ignored and reported.
 
-    The image is read here unless the station sent its reading. Nothing is written when the
-    file cannot be read, the reading does not match, or the count is closed.
+    The image is read here unless the station sent its reading (the reader's JSON, checked
+    here). Nothing is written when the file cannot be read, the reading does not match, or the
+    count is closed.
     """
     name = (name or "scan").replace("/", "_").replace("\\", "_")[-MAX_FILE_NAME:]
     sha = hashlib.sha256(data).hexdigest()
@@ -183,7 +160,11 @@ def receive(
         if earlier is not None:
             return _answer(earlier, "image", False, name)
         context = reading_context(session, count, contexts) if reading is None else None
-    reading = read_image(context, data, name) if reading is None else check_reading(reading, sha)
+    recorded = (
+        read_image(context, data, name)
+        if context is not None
+        else RecordedReading.from_dict(reading, sha)
+    )
     store = FileStore(db.settings.files_dir)
     with db.write_session() as session:
         count = lock(session, count_id)
@@ -200,7 +181,7 @@ def receive(
             raise CongressError(
                 "too_many_ballots", "A count takes at most %(max)s ballots", max=MAX_BALLOTS
             )
-        serial = reading.get("serial")
+        serial = recorded.serial
         first = None
         if serial:
             first = session.scalar(
@@ -219,8 +200,8 @@ def receive(
             image_sha256=sha,
             file_name=name,
             serial=serial,
-            reading=reading,
-            machine_status=str(reading["status"]),
+            reading=recorded.to_dict(),
+            machine_status=recorded.status,
             duplicate_of=first,
             station=station.strip()[:80],
             received_by=actor,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -13,7 +13,8 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ballots.counting import counts, results, review
+from ballots import reasons
+from ballots.counting import counts, results
 from ballots.counting.intake import CONTEXTS_KEPT, ContextCache
 from ballots.counting.review import STATES_KEPT, StateCache
 from ballots.models import BallotRound, Count, Election
@@ -77,6 +78,30 @@ def off_loop_with_form(
     return run
 
 
+@dataclass(frozen=True)
+class Words:
+    """Every label (msgid) the counting pages show for a code, as one template value."""
+
+    reasons: Mapping[str, str]
+    committee_reasons: Mapping[str, str]  # the committee's choices, in the order offered
+    notes: Mapping[str, str]  # "fine" takes %(dpi)s
+    statuses: Mapping[str, str]
+    kinds: Mapping[str, str]  # of decision rows
+    states: Mapping[str, str]  # of a ballot in the count
+    bases: Mapping[str, str]
+
+
+WORDS = Words(
+    reasons=reasons.REASON_NAMES,
+    committee_reasons=reasons.COMMITTEE_REASONS,
+    notes=reasons.NOTE_NAMES,
+    statuses=reasons.STATUS_NAMES,
+    kinds=reasons.DECISION_NAMES,
+    states=reasons.STATES,
+    bases=BASE_NAMES,
+)
+
+
 def path_number(value: Any) -> int:
     try:
         return int(str(value))
@@ -110,13 +135,7 @@ def page_context(session: Session, request: Request, **extra: Any) -> tuple[dict
         "rec": status["reconciliation"],
         "tally": status["tally"],
         "base": count_url(request),
-        "reasons": review.REASON_NAMES,
-        "notes": review.NOTE_NAMES,
-        "invalid_reasons": review.INVALID_REASONS,
-        "statuses": review.STATUS_NAMES,
-        "kinds": review.DECISION_NAMES,
-        "bases": BASE_NAMES,
-        "states": review.BALLOT_STATES,
+        "words": WORDS,
         "can_count": bool(who and who.has(*COUNT)),
         "is_admin": bool(who and "admin" in who.roles),
         "minutes_ready": proof_available(),

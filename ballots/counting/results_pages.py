@@ -11,9 +11,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from ballots.counting import counts, results, review
+from ballots.counting import counts, results
 from ballots.counting.pages import (
     VIEW,
+    WORDS,
     caches_of,
     count_url,
     load_count,
@@ -22,7 +23,6 @@ from ballots.counting.pages import (
     path_number,
 )
 from ballots.models import BallotDecision, CountedBallot
-from ballots.tally import BASE_NAMES
 from congress.errors import NotFound
 from congress.web import db_of, endpoint, render
 
@@ -52,8 +52,7 @@ def public_results(request: Request) -> Response:
                 "election": election,
                 "round": round_,
                 "tally": count.result,
-                "reasons": review.REASON_NAMES,
-                "bases": BASE_NAMES,
+                "words": WORDS,
                 "public": True,
                 "base": count_url(request),
             },

@@ -17,62 +17,12 @@ from ballots import tally as rules
 from ballots.counting.counts import database_of, ensure_open, printed_layout
 from ballots.models import BallotDecision, BallotRound, Count, CountedBallot, Election
 from ballots.paper.layout import BallotLayout
+from ballots.reasons import COMMITTEE_REASONS
 from congress.cache import BoundedCache
 from congress.errors import CongressError, Forbidden, NotFound
-from congress.i18n import N_
 from congress.models import utcnow
 
 MAX_NOTE = 1000
-
-
-# Reason codes a committee may give for an invalid ballot (named in ballots.tally).
-INVALID_REASONS: dict[str, str] = {
-    code: rules.REASON_NAMES[code]
-    for code in (
-        "seal_missing",
-        "more_than_seats",
-        "nobody_elected",
-        "improper_strike",
-        "private_mark",
-        "written_in",
-        "serial_forged",
-        "wrong_election",
-        "page_unreadable",
-        "missing_page",
-        "other",
-    )
-}
-
-
-# Every reason code the pages may show.
-REASON_NAMES: dict[str, str] = {
-    **rules.REASON_NAMES,
-    "duplicate_serial": N_("same serial as an earlier ballot"),
-}
-
-
-NOTE_NAMES = rules.NOTE_NAMES
-STATUS_NAMES = {
-    "valid": N_("valid"),
-    "invalid": N_("invalid"),
-    "review": N_("to review"),
-    "rejected": N_("rejected"),
-}
-
-
-DECISION_NAMES = {
-    "decide": N_("decision"),
-    "confirm": N_("confirmation"),
-    "reopen": N_("re-opened"),
-}
-
-
-BALLOT_STATES = {
-    "counted": N_("counted"),
-    "needs_decision": N_("awaiting a decision"),
-    "needs_confirmation": N_("awaiting confirmation"),
-    "duplicate": N_("duplicate serial, not counted"),
-}
 
 
 @dataclass(frozen=True)
@@ -147,7 +97,7 @@ def _final(
     ballot: CountedBallot, decision: rules.Decision | None, rr: RoundRules
 ) -> rules.BallotOutcome:
     return rules.final_outcome(
-        rr.layout, ballot.reading, decision, rr.seats, rr.nobody_elected_invalid
+        rr.layout, ballot.recorded, decision, rr.seats, rr.nobody_elected_invalid
     )
 
 
@@ -320,7 +270,7 @@ def decide(
             )
         clean[target] = "marked" if value == "marked" else "unmarked"
     if status == "invalid":
-        if reason not in INVALID_REASONS:
+        if reason not in COMMITTEE_REASONS:
             raise CongressError("bad_reason", "Choose why the ballot is invalid")
         if reason == "other" and not note:
             raise CongressError("reason_note", "Say in the note why the ballot is invalid")
@@ -329,7 +279,7 @@ def decide(
         reason = None
         outcome = rules.final_outcome(
             rr.layout,
-            ballot.reading,
+            ballot.recorded,
             rules.Decision("valid", None, clean, note),
             rr.seats,
             rr.nobody_elected_invalid,

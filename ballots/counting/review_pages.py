@@ -22,6 +22,7 @@ from ballots.counting.pages import (
     path_number,
 )
 from ballots.models import CountedBallot
+from ballots.reading.settings import ReadingSettings
 from congress.errors import CongressError
 from congress.web import actor, db_of, endpoint, render, t
 
@@ -63,8 +64,10 @@ def _render_ballot(request: Request, status: int = 200, **extra: Any) -> Respons
         state = review.state_of(session, count, ballot)
         rr = review.round_rules(session, count)
         labels = {i.id: f"{i.number}. {i.label}" for i in rr.layout.items}
-        targets = ballot.reading.get("targets", [])
-        doubtful = [x for x in targets if x.get("state") == "ambiguous"]
+        reading = ballot.recorded
+        targets = list(reading.targets)
+        doubtful = [x for x in targets if x.state == "ambiguous"]
+        touch_dpi = ReadingSettings.from_dict(dict(reading.settings)).touch_dpi
         ctx.update(
             ballot=ballot,
             state=state,
@@ -73,7 +76,8 @@ def _render_ballot(request: Request, status: int = 200, **extra: Any) -> Respons
             doubtful=doubtful,
             labels=labels,
             form=rr.layout.form,
-            flagged=ballot.reading.get("flagged_ink", []),
+            flagged=list(reading.flagged_ink),
+            note_dpi=f"{touch_dpi:g}",
             me=actor(request),
         )
         return render(request, "ballots/ballot.html", ctx, status=status)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any
 
@@ -15,6 +14,7 @@ from ballots.counting import counts, intake
 from ballots.counting.pages import COUNT, caches_of, off_loop, path_number
 from ballots.elections import current_round, get_election, spec_for
 from congress.errors import CongressError
+from congress.keys import b64decode_any
 from congress.models import Congress
 from congress.web import actor, db_of, endpoint, form_of
 
@@ -30,25 +30,22 @@ def _station(request: Request) -> dict[str, Any]:
         _, layout = counts.printed_layout(round_)
         spec = spec_for(election, round_, congress)
         context = intake.reading_context(session, count, contexts) if count is not None else None
-        from dataclasses import asdict
+        # The reader brings OpenCV: loaded when a station asks, not with the counting pages.
+        from ballots.reading.context import ContextDescription
+        from ballots.reading.reader import ElectionRules, ReadingSettings
 
-        from ballots.reading.reader import ReadingSettings
-
-        key = congress.public_key or ""
-        raw = base64.b64decode(key) if key else b""
+        described = ContextDescription(
+            spec,
+            layout,
+            b64decode_any(congress.public_key) if congress.public_key else b"",
+            ElectionRules(round_.seats, election.nobody_elected_invalid, election.seal_required),
+            context.settings if context else ReadingSettings(),
+        )
         return {
             "election_id": election.id,
             "round": round_.number,
             "form": election.form,
-            "layout": layout.to_dict(),
-            "spec": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(spec).items()},
-            "public_key": base64.urlsafe_b64encode(raw).decode().rstrip("="),
-            "rules": {
-                "seats": round_.seats,
-                "nobody_elected_invalid": election.nobody_elected_invalid,
-                "seal_required": election.seal_required,
-            },
-            "settings": (context.settings if context else ReadingSettings()).to_dict(),
+            **described.to_dict(),
             "count": {"id": count.id, "state": count.state} if count is not None else None,
         }
 

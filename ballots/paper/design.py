@@ -8,9 +8,9 @@ so the layout can never drift from what is printed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
 
 from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
 
@@ -116,6 +116,14 @@ class BallotSpec:
     seal_required: bool = True
     paper: Paper = "auto"
     instruction: str | None = None  # None: the standard instruction of the form
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields (the station API and the audit bundle's spec.json)."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BallotSpec:
+        return cls(**{**data, "items": tuple(data["items"])})
 
 
 # ---------------------------------------------------------------- the plan: primitives per page

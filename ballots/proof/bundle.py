@@ -29,14 +29,15 @@ from ballots.proof.format import (
     VERSION,
     bundle_outcome,
     canonical_json,
-    decode_b64,
     encode_b64,
     merkle_root,
     public_bytes,
     sha256_hex,
 )
+from ballots.reading.recorded import RecordedReading
 from congress.errors import CongressError
 from congress.filetypes import extension
+from congress.keys import b64decode_any
 
 __all__ = [
     "BundleBallot",
@@ -123,7 +124,9 @@ def bundle_files(data: BundleInput) -> dict[str, bytes]:
         if ballot.duplicate_of_serial:
             final = dict(EXCLUDED)
         else:
-            final = bundle_outcome(layout, data.election, reading, decisions, two_person).to_dict()
+            recorded = RecordedReading.from_dict(reading)
+            outcome = bundle_outcome(layout, data.election, recorded, decisions, two_person)
+            final = outcome.to_dict()
         files[image] = ballot.image
         files[f"ballots/{digest}.json"] = canonical_json(
             {
@@ -173,7 +176,7 @@ def seal(
 def write_bundle(data: BundleInput, private_key: Ed25519PrivateKey, out: Path) -> str:
     """Write the bundle to `out` (a .zip file, else a new directory); returns the Merkle root."""
     registered = data.congress.get("public_key")
-    if registered and decode_b64(str(registered)) != public_bytes(private_key):
+    if registered and b64decode_any(str(registered)) != public_bytes(private_key):
         raise CongressError(
             "signing_key_mismatch",
             "The signing key does not match the key registered for this congress",

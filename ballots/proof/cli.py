@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 import json
 import os
 from pathlib import Path
@@ -21,6 +22,7 @@ from congress.cli_frame import (
     with_state,
 )
 from congress.errors import CongressError
+from congress.keys import public_key_from_text
 from congress.models import Congress
 from congress.signing import signing_key
 
@@ -135,13 +137,8 @@ def verify_command(
 
 
 def _public_key(text: str) -> Ed25519PublicKey:
-    import binascii
-
-    from ballots.proof.format import decode_b64
-    from congress.keys import public_key_from_bytes
-
     try:
-        return public_key_from_bytes(decode_b64(text))
+        return public_key_from_text(text)
     except (binascii.Error, ValueError) as exc:
         raise CongressError(
             "bad_public_key", "%(key)s is not an Ed25519 public key in base64", key=text

@@ -17,6 +17,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ballots.paper.layout import BallotLayout
+from ballots.reading.recorded import RecordedReading
 from ballots.tally import BallotOutcome, ballot_outcome
 from congress.errors import CongressError
 
@@ -76,7 +77,7 @@ def merkle_root(entries: Sequence[tuple[str, str]]) -> str:
 def bundle_outcome(
     layout: BallotLayout,
     election: Mapping[str, Any],
-    reading: Mapping[str, Any],
+    reading: RecordedReading,
     decisions: Sequence[Mapping[str, Any]],
     two_person_rule: bool,
 ) -> BallotOutcome:
@@ -87,13 +88,6 @@ def bundle_outcome(
         two_person_rule,
         int(election["seats"]),
         bool(election.get("nobody_elected_invalid", True)),
-    )
-
-
-def decode_b64(text: str) -> bytes:
-    text = text.strip()
-    return base64.urlsafe_b64decode(
-        text.replace("+", "-").replace("/", "_") + "=" * (-len(text) % 4)
     )
 
 

@@ -17,7 +17,8 @@ from xml.sax.saxutils import escape
 
 from babel.numbers import format_decimal
 
-from ballots.tally import BASE_NAMES, COUNTED_CHOICES, REASON_NAMES, CountFigures
+from ballots.reasons import DECISION_NAMES_IN_MINUTES, REASON_NAMES, STATUS_NAMES_IN_MINUTES
+from ballots.tally import BASE_NAMES, COUNTED_CHOICES, CountFigures
 from congress.i18n import N_, Translator, translator
 
 __all__ = [
@@ -64,13 +65,6 @@ def local_time(value: dt.datetime, zone: str) -> dt.datetime:
         return aware.astimezone(dt.timezone(dt.timedelta(hours=7)))
 
 
-STATUS_NAMES: dict[str, str] = {
-    "valid": N_("valid ballot"),
-    "invalid": N_("invalid ballot"),
-    "review": N_("awaiting decision"),
-    "rejected": N_("rejected ballot"),
-    "excluded": N_("set aside (copy)"),
-}
 CHOICE_NAMES: dict[str, str] = {
     "elect": N_("votes"),
     "strike": N_("struck"),
@@ -81,11 +75,6 @@ CHOICE_NAMES: dict[str, str] = {
     "high": N_("high confidence"),
     "normal": N_("confidence"),
     "low": N_("low confidence"),
-}
-DECISION_KINDS: dict[str, str] = {
-    "decide": N_("decided"),
-    "confirm": N_("confirmed"),
-    "reopen": N_("reopened"),
 }
 
 
@@ -433,9 +422,9 @@ def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
 
 
 def _decision_text(tr: Translator, row: dict[str, Any]) -> str:
-    parts = [_label(tr, DECISION_KINDS, row.get("kind"))]
+    parts = [_label(tr, DECISION_NAMES_IN_MINUTES, row.get("kind"))]
     if row.get("kind") == "decide":
-        parts.append(_label(tr, STATUS_NAMES, row.get("status")))
+        parts.append(_label(tr, STATUS_NAMES_IN_MINUTES, row.get("status")))
         if row.get("reason"):
             parts.append(f"({_reason(tr, str(row['reason']))})")
         marks = row.get("marks") or {}
@@ -497,11 +486,11 @@ def entry_log_rows(report: CountReport, tr: Translator) -> list[list[str]]:
                 str(n),
                 str(e.get("ballot", "")),
                 str(e.get("serial") or ""),
-                _label(tr, STATUS_NAMES, e.get("machine_status")),
+                _label(tr, STATUS_NAMES_IN_MINUTES, e.get("machine_status")),
                 "; ".join(_reason(tr, r) for r in e.get("reasons") or []),
                 _marks_text(tr, report, e),
                 "; ".join(_decision_text(tr, d) for d in e.get("decisions") or []),
-                _label(tr, STATUS_NAMES, final),
+                _label(tr, STATUS_NAMES_IN_MINUTES, final),
                 "; ".join(_reason(tr, r) for r in e.get("final_reasons") or []),
             ]
         )

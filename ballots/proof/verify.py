@@ -11,12 +11,13 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ballots.paper.layout import BallotLayout
+from ballots.paper.render import BallotSpec, build_layout
 from ballots.proof.format import (
     EXCLUDED,
     FORMAT,
@@ -24,13 +25,15 @@ from ballots.proof.format import (
     SIGNATURE,
     BundleFiles,
     bundle_outcome,
-    decode_b64,
     encode_b64,
     merkle_root,
     public_bytes,
     read_bundle,
     sha256_hex,
 )
+from ballots.reading.recorded import RecordedReading
+from ballots.reading.settings import ReadingSettings
+from ballots.reasons import worst
 from ballots.tally import (
     BallotOutcome,
     CandidateInfo,
@@ -41,6 +44,11 @@ from ballots.tally import (
 )
 from congress.errors import CongressError
 from congress.i18n import N_, Translator
+from congress.keys import b64decode_any
+
+if TYPE_CHECKING:
+    from ballots.reading.context import ContextDescription
+    from ballots.reading.reader import ReadingContext
 
 # Readings re-made on another machine may differ in the last digits of a score or a box.
 FLOAT_TOLERANCE = 0.005
@@ -146,18 +154,11 @@ def diff(
 
 def _comparable(reading: Mapping[str, Any]) -> dict[str, Any]:
     """A reading without the duplicate-serial verdict (it depends on the order of scanning)."""
-    from ballots.reading.reader import _STATUS_RANK, REASONS
-
     out = dict(reading)
     out.pop("reader_version", None)  # reported once for the bundle, not per ballot
     reasons = [r for r in reading.get("reasons") or [] if r != "serial_seen"]
-    status = "valid"
-    for reason in reasons:
-        level = REASONS.get(reason, "invalid")
-        if _STATUS_RANK[level] > _STATUS_RANK[status]:  # type: ignore[index]
-            status = level
     out["reasons"] = reasons
-    out["status"] = status
+    out["status"] = worst(reasons)
     return out
 
 
@@ -202,10 +203,10 @@ def _check_manifest(
     signature = _load_json(files, SIGNATURE, report)
     if isinstance(signature, dict):
         try:
-            raw = decode_b64(str(signature.get("public_key", "")))
+            raw = b64decode_any(str(signature.get("public_key", "")))
             key = Ed25519PublicKey.from_public_bytes(raw)
-            key.verify(decode_b64(str(signature.get("signature", ""))), files[MANIFEST])
-            if raw != decode_b64(str(manifest.get("public_key", ""))):
+            key.verify(b64decode_any(str(signature.get("signature", ""))), files[MANIFEST])
+            if raw != b64decode_any(str(manifest.get("public_key", ""))):
                 raise InvalidSignature
             if public_key is not None and raw != public_bytes(public_key):
                 report.differ(
@@ -295,38 +296,16 @@ def verify_bundle(
     return report
 
 
-# The context a re-reading process works with, built once per process from plain data.
-_CONTEXT: Any = None
-
-
-def _make_context(args: tuple[Any, ...]) -> Any:
-    from ballots.paper.design import BallotSpec
-    from ballots.reading.reader import (
-        ElectionRules,
-        ReadingContext,
-        ReadingSettings,
-        reference_pages,
-    )
-
-    spec_data, layout_data, settings_data, raw_key, rules = args
-    layout = BallotLayout.from_dict(layout_data)
-    spec = BallotSpec(**{**spec_data, "items": tuple(spec_data["items"])})
-    settings = ReadingSettings.from_dict(settings_data)
-    return ReadingContext(
-        layout,
-        reference_pages(spec, layout, settings),
-        Ed25519PublicKey.from_public_bytes(raw_key),
-        ElectionRules(*rules),
-        settings,
-    )
+# The context a re-reading process works with, built once per process from its description.
+_CONTEXT: ReadingContext | None = None
 
 
 _FILES: BundleFiles | None = None
 
 
-def _init_worker(args: tuple[Any, ...], bundle: Path) -> None:
+def _init_worker(described: ContextDescription, bundle: Path) -> None:
     global _CONTEXT, _FILES
-    _CONTEXT = _make_context(args)
+    _CONTEXT = described.build()
     _FILES = BundleFiles(bundle)
 
 
@@ -335,7 +314,7 @@ def _read_image(name: str) -> tuple[str, dict[str, Any] | None]:
     from ballots.reading.imageio import ImageFileError, load_bytes
     from ballots.reading.reader import read_ballot
 
-    assert _FILES is not None
+    assert _FILES is not None and _CONTEXT is not None
     body = _FILES[name]
     digest = sha256_hex(body)
     try:
@@ -349,16 +328,16 @@ def _read_image(name: str) -> tuple[str, dict[str, Any] | None]:
 
 
 def _read_all(
-    names: list[str], args: tuple[Any, ...], bundle: Path, workers: int
+    names: list[str], described: ContextDescription, bundle: Path, workers: int
 ) -> list[tuple[str, dict[str, Any] | None]]:
     """Re-read every image, in a pool of processes when there are several workers."""
     if workers <= 1 or len(names) < 2:
-        _init_worker(args, bundle)
+        _init_worker(described, bundle)
         return [_read_image(name) for name in names]
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(
-        max_workers=min(workers, len(names)), initializer=_init_worker, initargs=(args, bundle)
+        max_workers=min(workers, len(names)), initializer=_init_worker, initargs=(described, bundle)
     ) as pool:
         return list(pool.map(_read_image, names, chunksize=4))
 
@@ -388,18 +367,20 @@ def _recount(
     bundle: Path,
     workers: int,
 ) -> None:
-    from ballots.paper.design import BallotSpec, build_layout
+    # The reader brings OpenCV: loaded for a recount, not for the commands that never make one.
+    from ballots.reading.context import ContextDescription
+    from ballots.reading.reader import READER_VERSION, ElectionRules
 
     election = meta["election"]
     layout = BallotLayout.from_dict(layout_data)
-    spec = BallotSpec(**{**spec_data, "items": tuple(spec_data["items"])})
+    spec = BallotSpec.from_dict(spec_data)
     if build_layout(spec).to_dict() != layout_data:
         report.differ("layout_mismatch", N_("The layout is not the layout of the ballot spec"))
     if (layout.election_id, layout.round) != (election["id"], election["round"]):
         report.differ("layout_other_election", N_("The layout is of another election or round"))
     signature = json.loads(files[SIGNATURE]) if SIGNATURE in files else {}
-    raw_key = decode_b64(str(signature.get("public_key") or meta["congress"]["public_key"]))
-    rules = (
+    raw_key = b64decode_any(str(signature.get("public_key") or meta["congress"]["public_key"]))
+    rules = ElectionRules(
         int(election["seats"]),
         bool(election.get("nobody_elected_invalid", True)),
         bool(election.get("seal_required", True)),
@@ -414,8 +395,6 @@ def _recount(
     reread_ok = 0
     parsed = [json.loads(files[name]) for name in records]
     wanted = sorted({str(r.get("image")) for r in parsed} & set(images))
-    from ballots.reading.reader import READER_VERSION
-
     versions = {_reader_version(r) for r in parsed}
     if versions - {READER_VERSION}:
         report.differ(
@@ -428,8 +407,10 @@ def _recount(
             recorded=", ".join(str(v) for v in sorted(versions)),
             current=READER_VERSION,
         )
-    args = (spec_data, layout_data, settings_data, raw_key, rules)
-    fresh = dict(zip(wanted, _read_all(wanted, args, bundle, workers), strict=True))
+    described = ContextDescription(
+        spec, layout, raw_key, rules, ReadingSettings.from_dict(settings_data)
+    )
+    fresh = dict(zip(wanted, _read_all(wanted, described, bundle, workers), strict=True))
     for name, record in zip(records, parsed, strict=True):
         digest = str(record.get("image_sha256"))
         short = digest[:12]
@@ -500,7 +481,8 @@ def _recount(
                     N_("Ballot %(ballot)s: a decision was confirmed by the member who made it"),
                     ballot=short,
                 )
-            outcome = bundle_outcome(layout, election, reread, rows, two_person)
+            reading = RecordedReading.from_dict(reread)
+            outcome = bundle_outcome(layout, election, reading, rows, two_person)
         except CongressError as exc:
             report.differ(
                 "decision_unusable",

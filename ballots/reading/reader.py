@@ -6,7 +6,7 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
@@ -45,10 +45,13 @@ from ballots.reading.marks import (
     voter_ink,
 )
 from ballots.reading.settings import ReadingSettings
+from ballots.reasons import READER_REASONS, Status, worst
+
+if TYPE_CHECKING:
+    from ballots.paper.render import BallotSpec
 
 __all__ = [
     "READER_VERSION",
-    "REASONS",
     "BallotReading",
     "ElectionRules",
     "PageReading",
@@ -63,8 +66,6 @@ __all__ = [
     "reference_pages",
 ]
 
-Status = Literal["valid", "invalid", "review", "rejected"]
-
 # Raised whenever the same image and settings can read differently (a new step, a changed
 # measure), so a recount can tell a changed reader from a changed ballot. Readings recorded
 # without it are version 1. Version 2: the fine strike at touch_dpi (note "fine"), the
@@ -74,22 +75,6 @@ Status = Literal["valid", "invalid", "review", "rejected"]
 # (note "hidden").
 READER_VERSION = 3
 
-# Every reason code and the status it forces; the order is the order reasons are reported in.
-REASONS: dict[str, Status] = {
-    "page_unreadable": "rejected",
-    "serial_forged": "rejected",
-    "wrong_election": "rejected",
-    "serial_seen": "rejected",
-    "seal_missing": "invalid",
-    "more_than_seats": "invalid",
-    "nobody_elected": "invalid",
-    "missing_page": "review",
-    "seal_unverifiable": "review",
-    "low_resolution": "review",
-    "ambiguous_mark": "review",
-    "private_mark": "review",
-}
-_STATUS_RANK: dict[Status, int] = {"valid": 0, "review": 1, "invalid": 2, "rejected": 3}
 # Choices that elect on box forms; "disagree"/"no"/"low" never do.
 _ELECTING = {"agree", "yes"}
 
@@ -190,10 +175,10 @@ class ReadingContext:
 
 
 def reference_pages(
-    spec: Any, layout: BallotLayout, settings: ReadingSettings
+    spec: BallotSpec, layout: BallotLayout, settings: ReadingSettings
 ) -> dict[int, np.ndarray]:
-    """The printer's blank pages at the reader's working resolution (spec: design.BallotSpec),
-    carrying them at `touch_dpi` too (a ReferencePages)."""
+    """The printer's blank pages at the reader's working resolution, carrying them at
+    `touch_dpi` too (a ReferencePages)."""
     from ballots.paper.raster import render_blank_page
 
     def render(dpi: float) -> dict[int, np.ndarray]:
@@ -492,12 +477,8 @@ def judge(
                 reasons.add("more_than_seats")
             if high == 0 and rules.nobody_elected_invalid and len(layout.items) > 1:
                 reasons.add("nobody_elected")
-    ordered = [r for r in REASONS if r in reasons]
-    status: Status = "valid"
-    for reason in ordered:
-        if _STATUS_RANK[REASONS[reason]] > _STATUS_RANK[status]:
-            status = REASONS[reason]
-    return status, ordered
+    ordered = [r for r in READER_REASONS if r in reasons]
+    return worst(ordered), ordered
 
 
 def _assemble(

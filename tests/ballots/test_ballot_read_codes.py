@@ -8,7 +8,6 @@ import cv2
 import pytest
 
 from ballots.reading.reader import (
-    REASONS,
     ElectionRules,
     ReadingContext,
     ReadingSettings,
@@ -16,6 +15,7 @@ from ballots.reading.reader import (
     reference_pages,
 )
 from ballots.reading.synth import make_election, print_pages
+from ballots.reasons import READER_REASONS as REASONS
 
 SETTINGS = ReadingSettings()
 

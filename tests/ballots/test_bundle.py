@@ -24,6 +24,7 @@ from ballots.reading.reader import (
     read_ballot,
     reference_pages,
 )
+from ballots.reading.recorded import RecordedReading
 from ballots.reading.synth import SynthElection, draw_marks, make_election, print_pages
 from ballots.tally import (
     CandidateInfo,
@@ -51,12 +52,6 @@ ELECTION = {
     "seal_required": False,
 }
 FIGURES = {"summoned": 10, "present": 8, "issued": 6, "collected": 6}
-
-
-def _spec_dict(election: SynthElection) -> dict[str, Any]:
-    data = dataclasses.asdict(election.spec)
-    data["items"] = list(data["items"])
-    return data
 
 
 def build_input(election: SynthElection) -> BundleInput:
@@ -114,7 +109,7 @@ def build_input(election: SynthElection) -> BundleInput:
         for n, item in enumerate(layout.items, 1)
     ]
     outcomes = [
-        ballot_outcome(layout, b.reading, b.decisions, True, 3, True)
+        ballot_outcome(layout, RecordedReading.from_dict(b.reading), b.decisions, True, 3, True)
         for b in ballots
         if not b.duplicate_of_serial
     ]
@@ -134,7 +129,7 @@ def build_input(election: SynthElection) -> BundleInput:
             "public_key": public,
         },
         election=ELECTION,
-        spec=_spec_dict(election),
+        spec=election.spec.to_dict(),
         layout=layout.to_dict(),
         settings=settings.to_dict(),
         candidates=candidates,

@@ -12,6 +12,7 @@ import pytest
 
 from ballots.paper.design import BallotSpec, build_layout
 from ballots.paper.layout import BallotLayout
+from ballots.reading.recorded import RecordedReading
 from ballots.tally import (
     BallotOutcome,
     CandidateInfo,
@@ -47,18 +48,27 @@ def _layout(form: str = "strike", count: int = 4, seats: int = 2) -> BallotLayou
     )
 
 
+def _recorded(data: dict[str, Any]) -> RecordedReading:
+    """A recorded reading of the status, reasons and targets in `data`."""
+    return RecordedReading.from_dict(
+        {"file": "", "image_sha256": "", "serial": None, "pages": [], **data}
+    )
+
+
 def _reading(
     layout: BallotLayout, states: dict[str, str], status: str = "valid", reasons: Any = ()
-) -> dict[str, Any]:
-    """A reader JSON dict: every target unmarked unless `states` says otherwise."""
-    return {
-        "status": status,
-        "reasons": list(reasons),
-        "targets": [
-            {"item": t.item, "target": t.id, "page": 1, "state": states.get(t.id, "unmarked")}
-            for t in layout.targets()
-        ],
-    }
+) -> RecordedReading:
+    """A reading: every target unmarked unless `states` says otherwise."""
+    return _recorded(
+        {
+            "status": status,
+            "reasons": list(reasons),
+            "targets": [
+                {"item": t.item, "target": t.id, "page": 1, "state": states.get(t.id, "unmarked")}
+                for t in layout.targets()
+            ],
+        }
+    )
 
 
 # ---------------------------------------------------------------- percentages
@@ -117,7 +127,7 @@ def test_outcome_without_decision_follows_the_reading() -> None:
     assert forged == BallotOutcome("invalid", ("serial_forged",), {})
     seen = final_outcome(layout, _reading(layout, {}, "rejected", ["serial_seen"]), None, 2, True)
     assert seen == BallotOutcome("invalid", ("serial_seen",), {})
-    unreadable = {"status": "rejected", "reasons": ["page_unreadable"], "targets": []}
+    unreadable = _recorded({"status": "rejected", "reasons": ["page_unreadable"], "targets": []})
     assert final_outcome(layout, unreadable, None, 2, True).status == "review"
     doubtful = _reading(layout, {c1: "ambiguous"}, "review", ["ambiguous_mark"])
     assert final_outcome(layout, doubtful, None, 2, True) == BallotOutcome("review", (), {})
@@ -179,7 +189,7 @@ def test_decision_rows_two_person_rule() -> None:
     confirmed = Decision("valid", None, {"c002.strike": "marked"})
 
     def outcome(
-        rows: list[dict[str, Any]], reading: dict[str, Any] = doubtful, two: bool = True
+        rows: list[dict[str, Any]], reading: RecordedReading = doubtful, two: bool = True
     ) -> str:
         return ballot_outcome(layout, reading, rows, two, 2, True).status
 
