@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from ballots.paper.design import BallotSpec, build_layout
 from ballots.paper.layout import BallotLayout
-from ballots.paper.render import BallotSpec, build_layout
 from ballots.proof.format import (
     EXCLUDED,
     FORMAT,

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ballots.paper.design import BallotSpec
 from ballots.paper.layout import BallotLayout
-from ballots.paper.render import BallotSpec
 from ballots.reading.reader import ElectionRules, ReadingContext, reference_pages
 from ballots.reading.settings import ReadingSettings
 from congress.keys import b64decode_any, public_key_from_bytes

@@ -48,7 +48,7 @@ from ballots.reading.settings import ReadingSettings
 from ballots.reasons import READER_REASONS, Status, worst
 
 if TYPE_CHECKING:
-    from ballots.paper.render import BallotSpec
+    from ballots.paper.design import BallotSpec
 
 __all__ = [
     "READER_VERSION",
