@@ -5,24 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
-from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from congress import congresses
 from congress.errors import CongressError, NotFound
 from congress.models import Congress
-from congress.web import (
-    actor,
-    db_of,
-    endpoint,
-    form_of,
-    render,
-    session_scope,
-    settings_of,
-    t,
-)
+from congress.web import actor, db_of, endpoint, render, session_scope, settings_of, t
 from docs_portal import comments as comment_service
 from docs_portal import documents as docs
 from docs_portal.models import GROUPS, VISIBILITIES, Document
@@ -57,12 +47,12 @@ def fields_from_form(form: Any) -> docs.DocumentFields:
     ).checked()
 
 
-async def _uploaded(request: Request, form: Any) -> tuple[bytes, str]:
+def _uploaded(request: Request, form: FormData) -> tuple[bytes, str]:
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise CongressError("file_missing", "Choose a file to upload")
     limit = settings_of(request).max_upload_bytes
-    data = await upload.read(limit + 1)
+    data = upload.file.read(limit + 1)
     if len(data) > limit:
         raise docs.UploadRefused(
             "file_too_large",
@@ -108,29 +98,24 @@ def _render_desk(
 
 
 @endpoint(*ORGANIZE)
-async def desk(request: Request) -> Response:
+def desk(request: Request) -> Response:
     return _render_desk(request)
 
 
-@endpoint(*ORGANIZE)
-async def upload_document(request: Request) -> Response:
+@endpoint(*ORGANIZE, form=True)
+def upload_document(request: Request, form: FormData) -> Response:
     tr = t(request)
-    settings = settings_of(request)
     try:
-        form = await form_of(request)
         fields = fields_from_form(form)
-        data, filename = await _uploaded(request, form)
-        prepared = await run_in_threadpool(docs.prepare_upload, settings, data, filename)
-
-        def store() -> tuple[int, str, int]:
-            with db_of(request).write_session() as session:
-                congress = congresses.get_congress(session, request.path_params["slug"])
-                document = docs.create_document(
-                    session, store_of(request), congress, fields, prepared, actor(request)
-                )
-                return document.id, document.current.pdf_sha256, document.current.pages
-
-        document_id, sha, pages = await run_in_threadpool(store)
+        data, filename = _uploaded(request, form)
+        prepared = docs.prepare_upload(settings_of(request), data, filename)
+        with db_of(request).write_session() as session:
+            congress = congresses.get_congress(session, request.path_params["slug"])
+            document = docs.create_document(
+                session, store_of(request), congress, fields, prepared, actor(request)
+            )
+            document_id, sha = document.id, document.current.pdf_sha256
+            pages = document.current.pages
     except CongressError as exc:
         return _render_desk(request, error=exc.translated(tr.gettext), status=exc.status)
     renderer(request).prerender(store_of(request).path(sha), sha, pages)
@@ -181,15 +166,14 @@ def _organizer_document(session: Any, congress: Congress, request: Request) -> D
 
 
 @endpoint(*ORGANIZE)
-async def document_page(request: Request) -> Response:
+def document_page(request: Request) -> Response:
     return _document_page(request)
 
 
-@endpoint(*ORGANIZE)
-async def update_document(request: Request) -> Response:
+@endpoint(*ORGANIZE, form=True)
+def update_document(request: Request, form: FormData) -> Response:
     tr = t(request)
     try:
-        form = await form_of(request)
         fields = fields_from_form(form)
         with db_of(request).write_session() as session:
             congress = congresses.get_congress(session, request.path_params["slug"])
@@ -200,25 +184,19 @@ async def update_document(request: Request) -> Response:
     return _document_page(request, message=tr.gettext("Saved"))
 
 
-@endpoint(*ORGANIZE)
-async def new_version(request: Request) -> Response:
+@endpoint(*ORGANIZE, form=True)
+def new_version(request: Request, form: FormData) -> Response:
     tr = t(request)
-    settings = settings_of(request)
     try:
-        form = await form_of(request)
-        data, filename = await _uploaded(request, form)
-        prepared = await run_in_threadpool(docs.prepare_upload, settings, data, filename)
-
-        def store() -> tuple[str, int, int]:
-            with db_of(request).write_session() as session:
-                congress = congresses.get_congress(session, request.path_params["slug"])
-                document = _organizer_document(session, congress, request)
-                version = docs.add_version(
-                    session, store_of(request), document, prepared, actor(request)
-                )
-                return version.pdf_sha256, version.pages, version.number
-
-        sha, pages, number = await run_in_threadpool(store)
+        data, filename = _uploaded(request, form)
+        prepared = docs.prepare_upload(settings_of(request), data, filename)
+        with db_of(request).write_session() as session:
+            congress = congresses.get_congress(session, request.path_params["slug"])
+            document = _organizer_document(session, congress, request)
+            version = docs.add_version(
+                session, store_of(request), document, prepared, actor(request)
+            )
+            sha, pages, number = version.pdf_sha256, version.pages, version.number
     except CongressError as exc:
         return _document_page(request, error=exc.translated(tr.gettext), status=exc.status)
     renderer(request).prerender(store_of(request).path(sha), sha, pages)
@@ -227,9 +205,8 @@ async def new_version(request: Request) -> Response:
     )
 
 
-@endpoint(*ORGANIZE)
-async def mark_handled(request: Request) -> Response:
-    form = await form_of(request)
+@endpoint(*ORGANIZE, form=True)
+def mark_handled(request: Request, form: FormData) -> Response:
     handled = form.get("handled") == "1"
     with db_of(request).write_session() as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
@@ -244,22 +221,17 @@ async def mark_handled(request: Request) -> Response:
 
 
 @endpoint(*ORGANIZE)
-async def export_comments(request: Request) -> Response:
+def export_comments(request: Request) -> Response:
     fmt = request.path_params["fmt"]
     if fmt not in ("xlsx", "pdf"):
         return Response(status_code=404)
     tr = t(request)
-
-    def build() -> tuple[bytes, int]:
-        with session_scope(request) as session:
-            congress = congresses.get_congress(session, request.path_params["slug"])
-            document = _organizer_document(session, congress, request)
-            rows = comment_service.comments_for_organizers(session, document)
-            if fmt == "xlsx":
-                return comment_service.comments_xlsx(congress, document, rows, tr), document.id
-            return comment_service.comments_pdf(congress, document, rows, tr), document.id
-
-    data, document_id = await run_in_threadpool(build)
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, request.path_params["slug"])
+        document = _organizer_document(session, congress, request)
+        rows = comment_service.comments_for_organizers(session, document)
+        write = comment_service.comments_xlsx if fmt == "xlsx" else comment_service.comments_pdf
+        data, document_id = write(congress, document, rows, tr), document.id
     media = (
         "application/pdf"
         if fmt == "pdf"
@@ -280,16 +252,12 @@ def _download(data: bytes, media_type: str, filename: str) -> Response:
 
 
 @endpoint(*ORGANIZE)
-async def poster(request: Request) -> Response:
+def poster(request: Request) -> Response:
     size = request.query_params.get("size", "a4")
     if size not in ("a4", "a3"):
         raise CongressError("bad_size", "The poster is A4 or A3")
-    settings = settings_of(request)
-
-    def build() -> bytes:
-        with session_scope(request) as session:
-            congress = congresses.get_congress(session, request.path_params["slug"])
-            return render_poster(congress, f"{settings.public_url}/p/{congress.slug}", size)
-
-    data = await run_in_threadpool(build)
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, request.path_params["slug"])
+        url = f"{settings_of(request).public_url}/p/{congress.slug}"
+        data = render_poster(congress, url, size)
     return _download(data, "application/pdf", f"poster-{request.path_params['slug']}-{size}.pdf")

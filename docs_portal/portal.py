@@ -7,8 +7,10 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -21,7 +23,6 @@ from congress.models import Congress, Delegate
 from congress.web import (
     db_of,
     endpoint,
-    form_of,
     principal,
     render,
     service_worker_script,
@@ -65,7 +66,7 @@ def _today_sittings(congress: Congress) -> list[Any]:
 
 
 @endpoint(public=True)
-async def portal_home(request: Request) -> Response:
+def portal_home(request: Request) -> Response:
     with session_scope(request) as session:
         congress = _portal_congress(session, request)
         viewer, delegate = portal_viewer(request, session, congress)
@@ -95,7 +96,7 @@ async def portal_home(request: Request) -> Response:
 
 
 @endpoint(public=True)
-async def portal_search(request: Request) -> Response:
+def portal_search(request: Request) -> Response:
     query = request.query_params.get("q", "")[:200]
     with session_scope(request) as session:
         congress = _portal_congress(session, request)
@@ -123,7 +124,7 @@ def sign_in(request: Request, session: Any, congress: Congress, token: str) -> D
 
 
 @endpoint(public=True)
-async def enter(request: Request) -> Response:
+def enter(request: Request) -> Response:
     """The soft badge's link: sign this phone in as the badge's delegate, then show the portal."""
     slug = request.path_params["slug"]
     with session_scope(request) as session:
@@ -132,12 +133,11 @@ async def enter(request: Request) -> Response:
     return RedirectResponse(f"/p/{slug}", status_code=303)
 
 
-@endpoint(public=True)
-async def signin_page(request: Request) -> Response:
+@endpoint(public=True, form=True)
+def signin_page(request: Request, form: FormData) -> Response:
     error = None
     status = 200
     if request.method == "POST":
-        form = await form_of(request)
         with session_scope(request) as session:
             congress = _portal_congress(session, request)
             try:
@@ -168,7 +168,7 @@ async def signin_page(request: Request) -> Response:
 
 
 @endpoint(public=True)
-async def sign_out(request: Request) -> Response:
+def sign_out(request: Request) -> Response:
     with session_scope(request) as session:
         congress = _portal_congress(session, request)
         portal = dict(request.session.get(PORTAL_KEY, {}))
@@ -193,7 +193,7 @@ def _refusal_page(request: Request, congress: Congress, exc: CongressError) -> R
 
 
 @endpoint(public=True)
-async def reader(request: Request) -> Response:
+def reader(request: Request) -> Response:
     number = request.path_params.get("version")
     with db_of(request).session() as session:
         congress = _portal_congress(session, request)
@@ -231,7 +231,7 @@ async def reader(request: Request) -> Response:
         delegate_id = delegate.id if delegate is not None else None
         document_id = document.id
     if delegate_id is not None:
-        await run_in_threadpool(_record_read, request, document_id, delegate_id)
+        _record_read(request, document_id, delegate_id)
     response.headers["cache-control"] = "private, no-cache"
     return response
 
@@ -292,7 +292,8 @@ def _version_for_file(request: Request) -> tuple[Document, Any, str]:
 
 @endpoint(public=True)
 async def page_image(request: Request) -> Response:
-    document, version, visibility = _version_for_file(request)
+    # async: it awaits the render process; the database part runs in the thread pool.
+    document, version, visibility = await run_in_threadpool(_version_for_file, request)
     page = int(request.path_params["page"])
     if not 1 <= page <= version.pages:
         raise NotFound("page_not_found", "There is no such page")
@@ -322,9 +323,9 @@ async def page_image(request: Request) -> Response:
 
 
 @endpoint(public=True)
-async def download_pdf(request: Request) -> Response:
+def download_pdf(request: Request) -> Response:
     document, version, visibility = _version_for_file(request)
-    data = await run_in_threadpool(store_of(request).get, version.pdf_sha256)
+    data = store_of(request).get(version.pdf_sha256)
     scope = "public" if visibility == "public" else "private"
     return Response(
         data,
@@ -338,11 +339,10 @@ async def download_pdf(request: Request) -> Response:
     )
 
 
-@endpoint(public=True)
-async def post_comment(request: Request) -> Response:
+@endpoint(public=True, form=True)
+def post_comment(request: Request, form: FormData) -> Response:
     slug = request.path_params["slug"]
     document_id = int(request.path_params["document_id"])
-    form = await form_of(request)
     tr = t(request)
     limiter = cast(LoginLimiter, request.app.state.comment_limiter)
     try:
@@ -375,8 +375,6 @@ async def post_comment(request: Request) -> Response:
     except CongressError as exc:
         if exc.code in ("document_not_found", "delegates_only"):
             raise
-        from urllib.parse import quote
-
         message = quote(exc.translated(tr.gettext))
         return RedirectResponse(
             f"/p/{slug}/d/{document_id}?comment_error={message}#comments", status_code=303
@@ -385,7 +383,7 @@ async def post_comment(request: Request) -> Response:
 
 
 @endpoint(public=True)
-async def manifest(request: Request) -> Response:
+def manifest(request: Request) -> Response:
     with session_scope(request) as session:
         congress = _portal_congress(session, request)
         name = congress.name
