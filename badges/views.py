@@ -25,6 +25,7 @@ from congress.models import Congress, Delegate
 from congress.storage import FileStore
 from congress.web import (
     actor,
+    download,
     endpoint,
     render,
     service_worker_script,
@@ -36,17 +37,6 @@ from congress.web import (
 
 HERE = Path(__file__).parent
 ORGANIZE = ("organizer",)
-
-
-def _download(data: bytes, media_type: str, filename: str) -> Response:
-    return Response(
-        data,
-        media_type=media_type,
-        headers={
-            "content-disposition": f'attachment; filename="{filename}"',
-            "cache-control": "no-store",
-        },
-    )
 
 
 def _codes(value: str) -> list[str]:
@@ -107,7 +97,7 @@ def badges_pdf(request: Request) -> Response:
             )
     except CongressError as exc:
         return _render_desk(request, error=exc.translated(tr.gettext), status=exc.status)
-    return _download(out.getvalue(), "application/pdf", f"badges-{slug}-{layout}.pdf")
+    return download(out.getvalue(), "application/pdf", f"badges-{slug}-{layout}.pdf")
 
 
 def _links(request: Request, delegation: str | None) -> tuple[str, list[badge_cards.BadgeLink]]:
@@ -126,7 +116,7 @@ def links_csv(request: Request) -> Response:
     except CongressError as exc:
         return _render_desk(request, error=exc.translated(tr.gettext), status=exc.status)
     slug = request.path_params["slug"]
-    return _download(
+    return download(
         badge_cards.links_csv(links, tr), "text/csv; charset=utf-8", f"links-{slug}.csv"
     )
 
@@ -141,7 +131,7 @@ def link_sheet(request: Request) -> Response:
         render_link_sheet(name, links, out, tr)
     except CongressError as exc:
         return _render_desk(request, error=exc.translated(tr.gettext), status=exc.status)
-    return _download(
+    return download(
         out.getvalue(), "application/pdf", f"link-sheet-{request.path_params['slug']}.pdf"
     )
 

@@ -17,7 +17,7 @@ from congress import congresses
 from congress.delegate_import import ImportRefused
 from congress.errors import CongressError, NotFound
 from congress.i18n import N_
-from congress.web import actor, endpoint, render, session_scope, settings_of, t
+from congress.web import actor, download, endpoint, render, session_scope, settings_of, t
 
 FORM_NAMES = {
     "strike": N_("Strike out names (gạch tên)"),
@@ -191,14 +191,7 @@ def print_page(request: Request, form: FormData) -> Response:
     except CongressError as exc:
         return _render_detail(request, exc.translated(tr.gettext), status=exc.status)
     name = f"ballots-{request.path_params['election_id']}-run{run_id}.pdf"
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={
-            "content-disposition": f'attachment; filename="{name}"',
-            "cache-control": "no-store",
-        },
-    )
+    return download(pdf, "application/pdf", name)
 
 
 @endpoint(*COMMITTEE, form=True)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, Literal, TypeVar, cast, overload
 from urllib.parse import quote
 
@@ -73,7 +75,10 @@ def bearer_secret(request: Request) -> str | None:
 
 
 def principal(request: Request) -> auth.Principal | None:
-    """The staff user of the session or the station of the bearer token, looked up once."""
+    """The staff user of the session or the station of the bearer token, looked up once.
+
+    The first call reads the database: it belongs in the thread pool, as endpoint() calls it.
+    """
     if "congress.principal" in request.scope:
         return cast("auth.Principal | None", request.scope["congress.principal"])
     found: auth.Principal | None = None
@@ -261,6 +266,18 @@ def render(
     return HTMLResponse(html, status_code=status)
 
 
+def download(data: bytes, media_type: str, filename: str) -> Response:
+    """A file made for this request (PDF, spreadsheet): saved under its name, never cached."""
+    return Response(
+        data,
+        media_type=media_type,
+        headers={
+            "content-disposition": f'attachment; filename="{filename}"',
+            "cache-control": "no-store",
+        },
+    )
+
+
 def error_response(request: Request, exc: CongressError) -> Response:
     tr = t(request)
     message = exc.translated(tr.gettext)
@@ -283,8 +300,6 @@ def session_scope(request: Request) -> Any:
 
 def web_manifest(name: str, short_name: str, start_url: str, scope: str, icon: str) -> Response:
     """The web app manifest of an installable page, in the congress colours."""
-    import json
-
     body = {
         "name": name,
         "short_name": short_name,
@@ -300,8 +315,6 @@ def web_manifest(name: str, short_name: str, start_url: str, scope: str, icon: s
 
 def service_worker_script(path: Any, scope: str) -> Response:
     """A service worker served from outside its scope's folder, allowed to control `scope`."""
-    from pathlib import Path
-
     return Response(
         Path(path).read_text(encoding="utf-8"),
         media_type="text/javascript",
@@ -315,6 +328,7 @@ __all__ = [
     "actor",
     "csrf_token",
     "db_of",
+    "download",
     "endpoint",
     "error_response",
     "form_of",

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from congress import congresses
 from congress.errors import CongressError, NotFound
 from congress.models import Congress
-from congress.web import actor, db_of, endpoint, render, session_scope, settings_of, t
+from congress.web import actor, db_of, download, endpoint, render, session_scope, settings_of, t
 from docs_portal import comments as comment_service
 from docs_portal import documents as docs
 from docs_portal.models import GROUPS, VISIBILITIES, Document
@@ -237,18 +237,7 @@ def export_comments(request: Request) -> Response:
         if fmt == "pdf"
         else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    return _download(data, media, f"comments-{request.path_params['slug']}-{document_id}.{fmt}")
-
-
-def _download(data: bytes, media_type: str, filename: str) -> Response:
-    return Response(
-        data,
-        media_type=media_type,
-        headers={
-            "content-disposition": f'attachment; filename="{filename}"',
-            "cache-control": "no-store",
-        },
-    )
+    return download(data, media, f"comments-{request.path_params['slug']}-{document_id}.{fmt}")
 
 
 @endpoint(*ORGANIZE)
@@ -260,4 +249,4 @@ def poster(request: Request) -> Response:
         congress = congresses.get_congress(session, request.path_params["slug"])
         url = f"{settings_of(request).public_url}/p/{congress.slug}"
         data = render_poster(congress, url, size)
-    return _download(data, "application/pdf", f"poster-{request.path_params['slug']}-{size}.pdf")
+    return download(data, "application/pdf", f"poster-{request.path_params['slug']}-{size}.pdf")
