@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
+import segno
 from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -21,10 +23,11 @@ from congress import congresses
 from congress.errors import CongressError
 from congress.filetypes import media_type
 from congress.models import Congress, Delegate
+from congress.storage import FileStore
 from congress.web import (
     actor,
+    download,
     endpoint,
-    form_of,
     render,
     service_worker_script,
     session_scope,
@@ -33,19 +36,8 @@ from congress.web import (
     web_manifest,
 )
 
-HERE = __import__("pathlib").Path(__file__).parent
+HERE = Path(__file__).parent
 ORGANIZE = ("organizer",)
-
-
-def _download(data: bytes, media_type: str, filename: str) -> Response:
-    return Response(
-        data,
-        media_type=media_type,
-        headers={
-            "content-disposition": f'attachment; filename="{filename}"',
-            "cache-control": "no-store",
-        },
-    )
 
 
 def _codes(value: str) -> list[str]:
@@ -84,33 +76,29 @@ def _render_desk(
 
 
 @endpoint(*ORGANIZE)
-async def desk(request: Request) -> Response:
+def desk(request: Request) -> Response:
     return _render_desk(request)
 
 
 @endpoint(*ORGANIZE)
-async def badges_pdf(request: Request) -> Response:
+def badges_pdf(request: Request) -> Response:
     params = request.query_params
     layout = params.get("layout", "a4-8up")
     slug = request.path_params["slug"]
     tr = t(request)
-    settings = settings_of(request)
-
-    def build() -> bytes:
-        out = io.BytesIO()
+    out = io.BytesIO()
+    try:
         with session_scope(request) as session:
             congress = congresses.get_congress(session, slug)
             chosen = badge_cards.select_delegates(
                 session, congress, params.get("delegation") or None, _codes(params.get("codes", ""))
             )
-            badge_cards.print_badges(settings, session, congress, chosen, layout, out, tr)
-        return out.getvalue()
-
-    try:
-        data = await run_in_threadpool(build)
+            badge_cards.print_badges(
+                settings_of(request), session, congress, chosen, layout, out, tr
+            )
     except CongressError as exc:
         return _render_desk(request, error=exc.translated(tr.gettext), status=exc.status)
-    return _download(data, "application/pdf", f"badges-{slug}-{layout}.pdf")
+    return download(out.getvalue(), "application/pdf", f"badges-{slug}-{layout}.pdf")
 
 
 def _links(request: Request, delegation: str | None) -> tuple[str, list[badge_cards.BadgeLink]]:
@@ -122,45 +110,39 @@ def _links(request: Request, delegation: str | None) -> tuple[str, list[badge_ca
 
 
 @endpoint(*ORGANIZE)
-async def links_csv(request: Request) -> Response:
+def links_csv(request: Request) -> Response:
     tr = t(request)
     try:
-        _, links = await run_in_threadpool(
-            _links, request, request.query_params.get("delegation") or None
-        )
+        _, links = _links(request, request.query_params.get("delegation") or None)
     except CongressError as exc:
         return _render_desk(request, error=exc.translated(tr.gettext), status=exc.status)
     slug = request.path_params["slug"]
-    return _download(
+    return download(
         badge_cards.links_csv(links, tr), "text/csv; charset=utf-8", f"links-{slug}.csv"
     )
 
 
 @endpoint(*ORGANIZE)
-async def link_sheet(request: Request) -> Response:
+def link_sheet(request: Request) -> Response:
     tr = t(request)
-
-    def build() -> bytes:
+    out = io.BytesIO()
+    try:
         name, links = _links(request, request.query_params.get("delegation") or None)
         links.sort(key=lambda link: link.delegation)
-        out = io.BytesIO()
         render_link_sheet(name, links, out, tr)
-        return out.getvalue()
-
-    try:
-        data = await run_in_threadpool(build)
     except CongressError as exc:
         return _render_desk(request, error=exc.translated(tr.gettext), status=exc.status)
-    return _download(data, "application/pdf", f"link-sheet-{request.path_params['slug']}.pdf")
+    return download(
+        out.getvalue(), "application/pdf", f"link-sheet-{request.path_params['slug']}.pdf"
+    )
 
 
-@endpoint(*ORGANIZE)
-async def badge_change_page(request: Request) -> Response:
+@endpoint(*ORGANIZE, form=True)
+def badge_change_page(request: Request, form: FormData) -> Response:
     """Reissue (a new version; older ones refused) or revoke a delegate's badge."""
     action = request.path_params["action"]
     if action not in ("reissue", "revoke"):
         return Response(status_code=404)
-    form = await form_of(request)
     code = str(form.get("code", "")).strip()
     reason = str(form.get("reason", "")).strip()[:300]
     tr = t(request)
@@ -227,8 +209,6 @@ def _soft_badge_context(request: Request, token: str) -> tuple[dict[str, Any], i
 
 
 def _qr_svg(text: str) -> str:
-    import segno
-
     out = io.BytesIO()
     segno.make(text, error="m", micro=False).save(
         out,
@@ -247,13 +227,13 @@ def _qr_svg(text: str) -> str:
 
 
 @endpoint(public=True)
-async def soft_badge(request: Request) -> Response:
+def soft_badge(request: Request) -> Response:
     token = request.path_params["token"]
     if len(token) > 200:
         context: dict[str, Any] = {"verdict": "unknown", "message": "Not a delegate badge"}
         status = 404
     else:
-        context, status = await run_in_threadpool(_soft_badge_context, request, token)
+        context, status = _soft_badge_context(request, token)
     base: dict[str, Any] = {"delegate": None, "token": None, "congress": None, "params": None}
     response = render(request, "badges/soft.html", {**base, **context}, status=status)
     response.headers["cache-control"] = "no-cache"
@@ -261,7 +241,7 @@ async def soft_badge(request: Request) -> Response:
 
 
 @endpoint(public=True)
-async def soft_badge_photo(request: Request) -> Response:
+def soft_badge_photo(request: Request) -> Response:
     token = request.path_params["token"]
     with session_scope(request) as session:
         try:
@@ -275,8 +255,6 @@ async def soft_badge_photo(request: Request) -> Response:
         if not answer.verdict.admitted or answer.delegate is None:
             return Response(status_code=404)
         sha = answer.delegate.photo_sha256
-    from congress.storage import FileStore
-
     store = FileStore(settings_of(request).files_dir)
     if not sha or not store.exists(sha):
         return Response(status_code=404)

@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ballots import elections as svc
+from ballots.counting.views import routes as count_routes
 from ballots.models import Election, PrintRun
 from ballots.tally import BASE_NAMES
 from congress import congresses
 from congress.delegate_import import ImportRefused
 from congress.errors import CongressError, NotFound
 from congress.i18n import N_
-from congress.web import actor, endpoint, form_of, render, session_scope, settings_of, t
+from congress.web import actor, download, endpoint, render, session_scope, settings_of, t
 
 FORM_NAMES = {
     "strike": N_("Strike out names (gạch tên)"),
@@ -40,7 +40,7 @@ def _count(value: Any) -> int:
 
 
 @endpoint(*WATCH)
-async def list_page(request: Request) -> Response:
+def list_page(request: Request) -> Response:
     return _render_list(request)
 
 
@@ -73,9 +73,8 @@ def _render_list(
         )
 
 
-@endpoint(*ORGANIZE)
-async def create(request: Request) -> Response:
-    form = await form_of(request)
+@endpoint(*ORGANIZE, form=True)
+def create(request: Request, form: FormData) -> Response:
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     upload = form.get("candidates")
     tr = t(request)
@@ -83,7 +82,7 @@ async def create(request: Request) -> Response:
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise CongressError("no_file", "Choose the candidate list (CSV or XLSX)")
-        data = await upload.read()
+        data = upload.file.read()
         rules = svc.Rules(
             threshold_base=values.get("threshold_base", "valid"),
             percentage_base=values.get("percentage_base", "valid"),
@@ -146,19 +145,18 @@ def _render_detail(
 
 
 @endpoint(*WATCH)
-async def detail(request: Request) -> Response:
+def detail(request: Request) -> Response:
     return _render_detail(request)
 
 
-@endpoint(*ORGANIZE)
-async def candidates(request: Request) -> Response:
-    form = await form_of(request)
+@endpoint(*ORGANIZE, form=True)
+def candidates(request: Request, form: FormData) -> Response:
     upload = form.get("file")
     tr = t(request)
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise CongressError("no_file", "Choose the candidate list (CSV or XLSX)")
-        data = await upload.read()
+        data = upload.file.read()
         with session_scope(request) as session:
             congress = congresses.get_congress(session, request.path_params["slug"])
             election = svc.get_election(session, request.path_params["election_id"], congress)
@@ -172,38 +170,26 @@ async def candidates(request: Request) -> Response:
     return _render_detail(request, message=tr.gettext("%(count)s candidates", count=count))
 
 
-@endpoint(*COMMITTEE)
-async def print_page(request: Request) -> Response:
-    form = await form_of(request)
+@endpoint(*COMMITTEE, form=True)
+def print_page(request: Request, form: FormData) -> Response:
     tr = t(request)
-    settings = settings_of(request)
-
-    def run() -> tuple[bytes, int]:
+    try:
         with session_scope(request) as session:
             congress = congresses.get_congress(session, request.path_params["slug"])
             election = svc.get_election(session, request.path_params["election_id"], congress)
             count = _count(form.get("count", ""))
-            printed = svc.print_ballots(settings, session, election, count, actor(request))
-            return printed.pdf, printed.run.id
-
-    try:
-        pdf, run_id = await run_in_threadpool(run)
+            printed = svc.print_ballots(
+                settings_of(request), session, election, count, actor(request)
+            )
+            pdf, run_id = printed.pdf, printed.run.id
     except CongressError as exc:
         return _render_detail(request, exc.translated(tr.gettext), status=exc.status)
     name = f"ballots-{request.path_params['election_id']}-run{run_id}.pdf"
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={
-            "content-disposition": f'attachment; filename="{name}"',
-            "cache-control": "no-store",
-        },
-    )
+    return download(pdf, "application/pdf", name)
 
 
-@endpoint(*COMMITTEE)
-async def void(request: Request) -> Response:
-    form = await form_of(request)
+@endpoint(*COMMITTEE, form=True)
+def void(request: Request, form: FormData) -> Response:
     tr = t(request)
     try:
         with session_scope(request) as session:
@@ -223,7 +209,7 @@ async def void(request: Request) -> Response:
 
 
 @endpoint(*WATCH)
-async def layout_json(request: Request) -> Response:
+def layout_json(request: Request) -> Response:
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
         election = svc.get_election(session, request.path_params["election_id"], congress)
@@ -238,7 +224,7 @@ async def layout_json(request: Request) -> Response:
 
 
 @endpoint(*WATCH)
-async def api_elections(request: Request) -> Response:
+def api_elections(request: Request) -> Response:
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
         return JSONResponse(
@@ -254,8 +240,6 @@ async def api_elections(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    from ballots.counting.views import routes as count_routes
-
     base = "/c/{slug}/elections"
     one = base + "/{election_id:int}"
     return [

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from starlette.datastructures import UploadFile
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -15,7 +16,7 @@ from congress.delegate_import import import_delegates
 from congress.errors import CongressError
 from congress.models import Congress, Delegate, Sitting
 from congress.views import ORGANIZE, VIEW, delegate_query
-from congress.web import actor, endpoint, form_of, principal, session_scope, t
+from congress.web import actor, endpoint, principal, session_scope, t
 
 
 def congress_json(c: Congress) -> dict[str, Any]:
@@ -73,21 +74,24 @@ async def _json_body(request: Request) -> dict[str, Any]:
 
 
 @endpoint()
-async def me(request: Request) -> Response:
+def me(request: Request) -> Response:
     who = principal(request)
     assert who is not None
     return JSONResponse({"name": who.name, "roles": sorted(who.roles), "kind": who.kind})
 
 
 @endpoint(*VIEW)
-async def list_congresses(request: Request) -> Response:
+def list_congresses(request: Request) -> Response:
     with session_scope(request) as session:
         return JSONResponse([congress_json(c) for c in congresses.list_congresses(session)])
 
 
 @endpoint(*ORGANIZE)
 async def create_congress(request: Request) -> Response:
-    body = await _json_body(request)
+    return await run_in_threadpool(_create_congress, request, await _json_body(request))
+
+
+def _create_congress(request: Request, body: dict[str, Any]) -> Response:
     try:
         starts_on = dt.date.fromisoformat(str(body.get("starts_on")))
         ends_on = dt.date.fromisoformat(str(body.get("ends_on", body.get("starts_on"))))
@@ -110,7 +114,7 @@ async def create_congress(request: Request) -> Response:
 
 
 @endpoint(*VIEW)
-async def get_congress(request: Request) -> Response:
+def get_congress(request: Request) -> Response:
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
         data = congress_json(congress)
@@ -124,7 +128,10 @@ async def get_congress(request: Request) -> Response:
 
 @endpoint(*ORGANIZE)
 async def add_sitting(request: Request) -> Response:
-    body = await _json_body(request)
+    return await run_in_threadpool(_add_sitting, request, await _json_body(request))
+
+
+def _add_sitting(request: Request, body: dict[str, Any]) -> Response:
     try:
         starts_at = dt.datetime.fromisoformat(str(body.get("starts_at")))
     except ValueError as exc:
@@ -142,7 +149,7 @@ async def add_sitting(request: Request) -> Response:
 
 
 @endpoint(*VIEW)
-async def list_delegates(request: Request) -> Response:
+def list_delegates(request: Request) -> Response:
     query = delegate_query(request.query_params)
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
@@ -157,14 +164,13 @@ async def list_delegates(request: Request) -> Response:
         )
 
 
-@endpoint(*ORGANIZE)
-async def import_delegates_api(request: Request) -> Response:
+@endpoint(*ORGANIZE, form=True)
+def import_delegates_api(request: Request, form: FormData) -> Response:
     """multipart `file`; `?update=1` applies changed rows, `?dry_run=1` only checks."""
-    form = await form_of(request)
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise CongressError("no_file", "Send the file in the multipart field 'file'")
-    data = await upload.read()
+    data = upload.file.read()
     update = request.query_params.get("update") == "1"
     dry_run = request.query_params.get("dry_run") == "1"
     with session_scope(request) as session:

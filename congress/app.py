@@ -109,7 +109,9 @@ def _templates(caps: list[capabilities.Capability]) -> jinja2.Environment:
     return env
 
 
-async def _congress_error(request: Request, exc: Exception) -> Response:
+# The error handlers are plain functions, which Starlette runs in its thread pool: an error page
+# shows who is signed in, and looking that up reads the database.
+def _congress_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CongressError)
     return error_response(request, exc)
 
@@ -121,7 +123,7 @@ HTTP_ERRORS = {
 }
 
 
-async def _http_error(request: Request, exc: Exception) -> Response:
+def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     error = HTTP_ERRORS.get(exc.status_code) or CongressError(
         "http_error", "The request was refused", status=exc.status_code
@@ -129,7 +131,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(request, error)
 
 
-async def _server_error(request: Request, exc: Exception) -> Response:
+def _server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(
         request,

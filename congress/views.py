@@ -5,23 +5,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from congress import auth, congresses
+from congress import audit, auth, congresses
 from congress.delegate_import import ImportRefused, import_delegates
 from congress.errors import CongressError
 from congress.i18n import LANGUAGES
 from congress.models import GENDERS
+from congress.photos import PhotosRefused, files_of_zip, import_photos
 from congress.storage import FileStore
 from congress.web import (
     LANG_COOKIE,
     actor,
     client_address,
     endpoint,
-    form_of,
     render,
     session_scope,
     settings_of,
@@ -38,12 +38,11 @@ def _safe_next(value: str | None) -> str:
     return "/"
 
 
-@endpoint(public=True)
-async def login(request: Request) -> Response:
+@endpoint(public=True, form=True)
+def login(request: Request, form: FormData) -> Response:
     next_url = _safe_next(request.query_params.get("next"))
     if request.method == "GET":
         return render(request, "login.html", {"next": next_url})
-    form = await form_of(request)
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
     next_url = _safe_next(str(form.get("next", "/")))
@@ -56,8 +55,6 @@ async def login(request: Request) -> Response:
             "Too many failed sign-ins; try again in %(minutes)s minutes", minutes=minutes
         )
         return render(request, "login.html", {"next": next_url, "error": message}, status=429)
-    from congress import audit
-
     with session_scope(request) as session:
         user = auth.authenticate(session, username, password)
         if user is None:
@@ -76,7 +73,7 @@ async def login(request: Request) -> Response:
 
 
 @endpoint()
-async def logout(request: Request) -> Response:
+def logout(request: Request) -> Response:
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -91,7 +88,7 @@ async def switch_language(request: Request) -> Response:
 
 
 @endpoint(*VIEW)
-async def home(request: Request) -> Response:
+def home(request: Request) -> Response:
     with session_scope(request) as session:
         items = congresses.list_congresses(session)
     return render(request, "congresses.html", {"congresses": items})
@@ -104,11 +101,10 @@ def _parse_date(value: Any, field: str) -> dt.date:
         raise CongressError("bad_date", "%(field)s is not a date", field=field) from exc
 
 
-@endpoint(*ORGANIZE)
-async def congress_new(request: Request) -> Response:
+@endpoint(*ORGANIZE, form=True)
+def congress_new(request: Request, form: FormData) -> Response:
     if request.method == "GET":
         return render(request, "congress_new.html", {"values": {}})
-    form = await form_of(request)
     values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
     tr = t(request)
     try:
@@ -135,7 +131,7 @@ async def congress_new(request: Request) -> Response:
 
 
 @endpoint(*VIEW)
-async def congress_page(request: Request) -> Response:
+def congress_page(request: Request) -> Response:
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
         counts = congresses.delegation_counts(session, congress)
@@ -166,14 +162,13 @@ def _render_sittings(request: Request, error: str | None = None) -> Response:
 
 
 @endpoint(*VIEW)
-async def sittings_page(request: Request) -> Response:
+def sittings_page(request: Request) -> Response:
     return _render_sittings(request)
 
 
-@endpoint(*ORGANIZE)
-async def sittings_add(request: Request) -> Response:
+@endpoint(*ORGANIZE, form=True)
+def sittings_add(request: Request, form: FormData) -> Response:
     slug = request.path_params["slug"]
-    form = await form_of(request)
     try:
         starts_at = dt.datetime.fromisoformat(str(form.get("starts_at", "")))
     except ValueError:
@@ -208,14 +203,13 @@ def _render_delegations(request: Request, error: str | None = None) -> Response:
 
 
 @endpoint(*VIEW)
-async def delegations_page(request: Request) -> Response:
+def delegations_page(request: Request) -> Response:
     return _render_delegations(request)
 
 
-@endpoint(*ORGANIZE)
-async def delegations_add(request: Request) -> Response:
+@endpoint(*ORGANIZE, form=True)
+def delegations_add(request: Request, form: FormData) -> Response:
     slug = request.path_params["slug"]
-    form = await form_of(request)
     try:
         with session_scope(request) as session:
             congress = congresses.get_congress(session, slug)
@@ -245,7 +239,7 @@ def delegate_query(params: Any) -> congresses.DelegateQuery:
 
 
 @endpoint(*VIEW)
-async def delegates_page(request: Request) -> Response:
+def delegates_page(request: Request) -> Response:
     query = delegate_query(request.query_params)
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
@@ -266,22 +260,21 @@ async def delegates_page(request: Request) -> Response:
     )
 
 
-@endpoint(*ORGANIZE)
-async def delegates_import_page(request: Request) -> Response:
+@endpoint(*ORGANIZE, form=True)
+def delegates_import_page(request: Request, form: FormData) -> Response:
     """Upload, check, and (after seeing the differences) confirm an update: all rows or none."""
     slug = request.path_params["slug"]
     store = FileStore(settings_of(request).home / "uploads")
     context: dict[str, Any] = {"report": None, "pending": None, "filename": ""}
     status = 200
     if request.method == "POST":
-        form = await form_of(request)
         upload = form.get("file")
         pending = str(form.get("pending", ""))
         update = form.get("update") == "1"
         data: bytes | None = None
         name = ""
         if isinstance(upload, UploadFile) and upload.filename:
-            data = await upload.read()
+            data = upload.file.read()
             name = upload.filename
         elif pending:
             try:
@@ -315,22 +308,19 @@ async def delegates_import_page(request: Request) -> Response:
     return render(request, "delegates_import.html", context, status=status)
 
 
-@endpoint(*ORGANIZE)
-async def delegates_photos_page(request: Request) -> Response:
+@endpoint(*ORGANIZE, form=True)
+def delegates_photos_page(request: Request, form: FormData) -> Response:
     """Upload a ZIP of photos named by delegate code: every photo, or none with a report."""
-    from congress.photos import PhotosRefused, files_of_zip, import_photos
-
     slug = request.path_params["slug"]
     tr = t(request)
     context: dict[str, Any] = {"problems": [], "stored": None}
     status = 200
     if request.method == "POST":
-        form = await form_of(request)
         upload = form.get("file")
         try:
             if not isinstance(upload, UploadFile) or not upload.filename:
                 raise CongressError("no_file", "Choose a ZIP file of photos")
-            files = files_of_zip(await upload.read())
+            files = files_of_zip(upload.file.read())
             with session_scope(request) as session:
                 congress = congresses.get_congress(session, slug)
                 context["stored"] = import_photos(
@@ -354,8 +344,6 @@ async def delegates_photos_page(request: Request) -> Response:
 
 @endpoint(public=True)
 async def health(request: Request) -> Response:
-    from starlette.responses import JSONResponse
-
     return JSONResponse({"status": "ok"})
 
 

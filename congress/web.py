@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import functools
+import inspect
+import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from pathlib import Path
+from typing import Any, Literal, TypeVar, cast, overload
 from urllib.parse import quote
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -23,7 +27,10 @@ log = logging.getLogger("congress.web")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LANG_COOKIE = "lang"
-Endpoint = Callable[[Request], Awaitable[Response]]
+AsyncHandler = Callable[[Request], Awaitable[Response]]
+# A route handler: a plain function run in the thread pool, or a coroutine for body reading.
+HandlerT = TypeVar("HandlerT", bound=Callable[[Request], Response | Awaitable[Response]])
+FormHandler = Callable[[Request, FormData], Response]
 
 
 def settings_of(request: Request) -> Settings:
@@ -68,7 +75,10 @@ def bearer_secret(request: Request) -> str | None:
 
 
 def principal(request: Request) -> auth.Principal | None:
-    """The staff user of the session or the station of the bearer token, looked up once."""
+    """The staff user of the session or the station of the bearer token, looked up once.
+
+    The first call reads the database: it belongs in the thread pool, as endpoint() calls it.
+    """
     if "congress.principal" in request.scope:
         return cast("auth.Principal | None", request.scope["congress.principal"])
     found: auth.Principal | None = None
@@ -98,16 +108,25 @@ async def form_of(request: Request) -> FormData:
     )
 
 
-async def _check_csrf(request: Request) -> None:
-    if request.method in SAFE_METHODS or bearer_secret(request):
-        return  # bearer tokens are not sent by browsers on their own: no cross-site forgery
-    given = request.headers.get("x-csrf-token")
-    if not given:
-        content_type = request.headers.get("content-type", "")
-        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            form = await form_of(request)
-            value = form.get("csrf_token")
-            given = value if isinstance(value, str) else None
+def _csrf_exempt(request: Request) -> bool:
+    # Bearer tokens are not sent by browsers on their own: no cross-site forgery.
+    return request.method in SAFE_METHODS or bearer_secret(request) is not None
+
+
+def _csrf_in_form(request: Request) -> bool:
+    """A browser form post carries its token in the body rather than in a header."""
+    content_type = request.headers.get("content-type", "")
+    return not request.headers.get("x-csrf-token") and content_type.startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    )
+
+
+async def _form_csrf_token(request: Request) -> str | None:
+    value = (await form_of(request)).get("csrf_token")
+    return value if isinstance(value, str) else None
+
+
+def _refuse_forgery(request: Request, given: str | None) -> None:
     if not auth.csrf_matches(request.session.get("csrf"), given):
         raise Forbidden(
             "csrf_failed",
@@ -115,38 +134,107 @@ async def _check_csrf(request: Request) -> None:
         )
 
 
+async def _check_csrf(request: Request) -> None:
+    if _csrf_exempt(request):
+        return
+    if _csrf_in_form(request):
+        _refuse_forgery(request, await _form_csrf_token(request))
+    else:
+        _refuse_forgery(request, request.headers.get("x-csrf-token"))
+
+
+def _check_csrf_without_body(request: Request) -> None:
+    """_check_csrf where the token, if one is needed, is in a header: no await, any thread."""
+    if not _csrf_exempt(request):
+        _refuse_forgery(request, request.headers.get("x-csrf-token"))
+
+
+def _admission(request: Request, roles: tuple[str, ...]) -> Response | None:
+    """None to let the request in, or the sign-in redirect; raises on a role that does not fit.
+
+    It looks the principal up in the database: call it from the thread pool, never on the loop.
+    """
+    who = principal(request)
+    if who is None:
+        if is_api(request):
+            raise CongressError("unauthenticated", "Sign in or send a station token", status=401)
+        target = quote(request.url.path + ("?" + request.url.query if request.url.query else ""))
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+    if roles and not who.has(*roles):
+        raise Forbidden(
+            "forbidden", "Your role does not allow this (needs: %(roles)s)", roles=", ".join(roles)
+        )
+    return None
+
+
+@overload
+def endpoint(*roles: str, public: bool = False) -> Callable[[HandlerT], HandlerT]: ...
+
+
+@overload
 def endpoint(
-    *roles: str, public: bool = False
-) -> Callable[[Callable[..., Awaitable[Response]]], Endpoint]:
+    *roles: str, public: bool = False, form: Literal[True]
+) -> Callable[[FormHandler], AsyncHandler]: ...
+
+
+def endpoint(*roles: str, public: bool = False, form: bool = False) -> Any:
     """Wrap a route: authenticate, check the role, check CSRF on state-changing requests.
 
     Every route of the app goes through this, so access is explicit at each definition; a test
     walks the routes and fails on any that is not wrapped.
+
+    No database work runs on the event loop, where one slow query would stall every request:
+    - a plain `def` handler runs in the thread pool, the principal lookup with it in one hop;
+    - with `form=True`, a `def handler(request, form)` gets the posted form (empty on GET),
+      read on the event loop, and runs in the thread pool;
+    - an `async def` handler is for reading another kind of body (JSON, a stream); it hands its
+      database work to `run_in_threadpool` itself.
     """
 
-    def decorate(fn: Callable[..., Awaitable[Response]]) -> Endpoint:
-        @functools.wraps(fn)
-        async def wrapped(request: Request) -> Response:
-            if not public:
-                who = principal(request)
-                if who is None:
-                    if is_api(request):
-                        raise CongressError(
-                            "unauthenticated", "Sign in or send a station token", status=401
-                        )
-                    target = quote(
-                        request.url.path + ("?" + request.url.query if request.url.query else "")
-                    )
-                    return RedirectResponse(f"/login?next={target}", status_code=303)
-                if roles and not who.has(*roles):
-                    raise Forbidden(
-                        "forbidden",
-                        "Your role does not allow this (needs: %(roles)s)",
-                        roles=", ".join(roles),
-                    )
-            await _check_csrf(request)
-            return await fn(request)
+    def admit(request: Request) -> Response | None:
+        return None if public else _admission(request, roles)
 
+    async def guard(request: Request) -> Response | None:
+        refused = None if public else await run_in_threadpool(_admission, request, roles)
+        if refused is None:
+            await _check_csrf(request)
+        return refused
+
+    def decorate(fn: Callable[..., Any]) -> Any:
+        if form:
+
+            async def wrapped(request: Request) -> Response:
+                refused = await guard(request)
+                if refused is not None:
+                    return refused
+                posted = FormData() if request.method in SAFE_METHODS else await form_of(request)
+                return cast(Response, await run_in_threadpool(fn, request, posted))
+
+        elif inspect.iscoroutinefunction(fn):
+
+            async def wrapped(request: Request) -> Response:
+                refused = await guard(request)
+                return refused if refused is not None else cast(Response, await fn(request))
+
+        else:
+
+            def admitted_and_run(request: Request) -> Response:
+                refused = admit(request)
+                if refused is not None:
+                    return refused
+                _check_csrf_without_body(request)
+                return cast(Response, fn(request))
+
+            async def wrapped(request: Request) -> Response:
+                if _csrf_exempt(request) or not _csrf_in_form(request):
+                    return await run_in_threadpool(admitted_and_run, request)
+                # A browser form post: its CSRF token is in the body, read on the event loop.
+                refused = await guard(request)
+                if refused is not None:
+                    return refused
+                return cast(Response, await run_in_threadpool(fn, request))
+
+        functools.update_wrapper(wrapped, fn)
         wrapped.congress_access = "public" if public else (roles or ("any-staff",))  # type: ignore[attr-defined]
         return wrapped
 
@@ -178,6 +266,18 @@ def render(
     return HTMLResponse(html, status_code=status)
 
 
+def download(data: bytes, media_type: str, filename: str) -> Response:
+    """A file made for this request (PDF, spreadsheet): saved under its name, never cached."""
+    return Response(
+        data,
+        media_type=media_type,
+        headers={
+            "content-disposition": f'attachment; filename="{filename}"',
+            "cache-control": "no-store",
+        },
+    )
+
+
 def error_response(request: Request, exc: CongressError) -> Response:
     tr = t(request)
     message = exc.translated(tr.gettext)
@@ -200,8 +300,6 @@ def session_scope(request: Request) -> Any:
 
 def web_manifest(name: str, short_name: str, start_url: str, scope: str, icon: str) -> Response:
     """The web app manifest of an installable page, in the congress colours."""
-    import json
-
     body = {
         "name": name,
         "short_name": short_name,
@@ -217,8 +315,6 @@ def web_manifest(name: str, short_name: str, start_url: str, scope: str, icon: s
 
 def service_worker_script(path: Any, scope: str) -> Response:
     """A service worker served from outside its scope's folder, allowed to control `scope`."""
-    from pathlib import Path
-
     return Response(
         Path(path).read_text(encoding="utf-8"),
         media_type="text/javascript",
@@ -232,6 +328,7 @@ __all__ = [
     "actor",
     "csrf_token",
     "db_of",
+    "download",
     "endpoint",
     "error_response",
     "form_of",

@@ -177,13 +177,13 @@ def _bootstrap(request: Request, slug: str) -> dict[str, Any]:
 
 
 @endpoint(*GATE)
-async def api_bootstrap(request: Request) -> Response:
-    data = await run_in_threadpool(_bootstrap, request, request.path_params["slug"])
+def api_bootstrap(request: Request) -> Response:
+    data = _bootstrap(request, request.path_params["slug"])
     return JSONResponse(data, headers={"cache-control": "no-store"})
 
 
 @endpoint(*GATE)
-async def gate_page(request: Request) -> Response:
+def gate_page(request: Request) -> Response:
     tr = t(request)
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
@@ -201,7 +201,7 @@ async def gate_page(request: Request) -> Response:
 
 
 @endpoint(*GATE)
-async def delegate_photo(request: Request) -> Response:
+def delegate_photo(request: Request) -> Response:
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
         delegate = session.get(Delegate, int(request.path_params["delegate_id"]))
@@ -241,8 +241,8 @@ def _number(request: Request) -> int | None:
 
 
 @endpoint(*WATCH)
-async def attendance_page(request: Request) -> Response:
-    report = await run_in_threadpool(_report, request, _number(request))
+def attendance_page(request: Request) -> Response:
+    report = _report(request, _number(request))
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
         sittings = [(s, is_open(session, s)) for s in congress.sittings]
@@ -264,8 +264,8 @@ async def attendance_page(request: Request) -> Response:
 
 
 @endpoint(*WATCH)
-async def attendance_json(request: Request) -> Response:
-    report = await run_in_threadpool(_report, request, _number(request))
+def attendance_json(request: Request) -> Response:
+    report = _report(request, _number(request))
     return JSONResponse(report.as_json())
 
 
@@ -294,32 +294,26 @@ async def attendance_stream(request: Request) -> Response:
 
 
 @endpoint(*WATCH)
-async def attendance_export(request: Request) -> Response:
+def attendance_export(request: Request) -> Response:
     fmt = request.path_params["fmt"]
     if fmt not in ("csv", "xlsx", "pdf"):
         return Response(status_code=404)
-    tr = t(request)
-    number = _number(request)
-
-    def build() -> tuple[bytes, int]:
-        report = _report(request, number, people=True)
-        render_fn = {"csv": att.to_csv, "xlsx": att.to_xlsx, "pdf": att.to_pdf}[fmt]
-        return render_fn(report, tr), report.sitting.number
-
-    data, sitting_number = await run_in_threadpool(build)
+    report = _report(request, _number(request), people=True)
+    render_fn = {"csv": att.to_csv, "xlsx": att.to_xlsx, "pdf": att.to_pdf}[fmt]
+    data = render_fn(report, t(request))
     media = {
         "csv": "text/csv; charset=utf-8",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "pdf": "application/pdf",
     }[fmt]
-    name = f"attendance-{request.path_params['slug']}-{sitting_number}.{fmt}"
+    name = f"attendance-{request.path_params['slug']}-{report.sitting.number}.{fmt}"
     return Response(
         data, media_type=media, headers={"content-disposition": f'attachment; filename="{name}"'}
     )
 
 
 @endpoint("organizer")
-async def doors(request: Request) -> Response:
+def doors(request: Request) -> Response:
     """Open or close a sitting's check-in (the CSRF token was checked by endpoint())."""
     action = request.path_params["action"]
     if action not in ("open", "close"):
