@@ -17,6 +17,7 @@ from congress.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+    from starlette.applications import Starlette
 
     from congress.attendance import Presence
     from congress.db import Database
@@ -76,8 +77,8 @@ class Capability:
     commands: Callable[[], list[click.Command]] = lambda: []
     templates: Path | None = None
     nav: tuple[NavItem, ...] = ()
-    on_startup: Callable[[Any], None] | None = None  # called with the app once it is built
-    on_shutdown: Callable[[Any], None] | None = None  # called with the app when it stops
+    on_startup: Callable[[Starlette], None] | None = None  # called with the app once it is built
+    on_shutdown: Callable[[Starlette], None] | None = None  # called with the app when it stops
     # The capability's parts of the demo story, made afresh for each run (so the parts of
     # one run can share what they made).
     demo: Callable[[], Sequence[DemoStep]] = lambda: ()

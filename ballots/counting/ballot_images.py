@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ballots.counting import counts, intake, review
-from ballots.counting.pages import VIEW, caches_of, load_count, off_loop, path_number
+from ballots.counting.pages import VIEW, caches_of, load_count, path_number
 from congress.errors import NotFound
 from congress.filetypes import media_type
 from congress.storage import FileStore
@@ -37,7 +37,6 @@ def ballot_images(request: Request) -> tuple[bytes, dict[str, bytes]]:
 
 
 @endpoint(*VIEW)
-@off_loop
 def annotated(request: Request) -> Response:
     image, _ = ballot_images(request)
     return Response(
@@ -46,7 +45,6 @@ def annotated(request: Request) -> Response:
 
 
 @endpoint(*VIEW)
-@off_loop
 def crop(request: Request) -> Response:
     _, crops = ballot_images(request)
     target = request.path_params["target"]
@@ -58,7 +56,6 @@ def crop(request: Request) -> Response:
 
 
 @endpoint(*VIEW)
-@off_loop
 def original(request: Request) -> Response:
     """The stored scan exactly as received."""
     with db_of(request).session() as session:

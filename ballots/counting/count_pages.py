@@ -18,8 +18,6 @@ from ballots.counting.pages import (
     caches_of,
     count_url,
     load_count,
-    off_loop,
-    off_loop_with_form,
     page_context,
     path_number,
     proof_available,
@@ -37,7 +35,6 @@ MAX_UPLOAD_FILES = 20
 
 
 @endpoint(*VIEW)
-@off_loop
 def election_count(request: Request) -> Response:
     """The count of the election's current round, or the form that opens it."""
     slug = request.path_params["slug"]
@@ -82,8 +79,7 @@ def _lines(text: Any) -> list[str]:
     return [line for line in str(text or "").replace("\r", "").split("\n") if line.strip()]
 
 
-@endpoint(*COUNT)
-@off_loop_with_form
+@endpoint(*COUNT, form=True)
 def open_count(request: Request, form: FormData) -> Response:
     slug = request.path_params["slug"]
     tr = t(request)
@@ -135,13 +131,11 @@ def render_count(request: Request, status: int = 200, **extra: Any) -> Response:
 
 
 @endpoint(*VIEW)
-@off_loop
 def count_page(request: Request) -> Response:
     return render_count(request)
 
 
-@endpoint(*COUNT)
-@off_loop_with_form
+@endpoint(*COUNT, form=True)
 def figures(request: Request, form: FormData) -> Response:
     tr = t(request)
     try:
@@ -161,8 +155,7 @@ def figures(request: Request, form: FormData) -> Response:
     return RedirectResponse(count_url(request), status_code=303)
 
 
-@endpoint(*COUNT)
-@off_loop_with_form
+@endpoint(*COUNT, form=True)
 def upload(request: Request, form: FormData) -> Response:
     """Several scanned files at once; each file is one ballot and stands alone."""
     tr = t(request)
@@ -195,8 +188,7 @@ def upload(request: Request, form: FormData) -> Response:
     return render_count(request, uploads=results)
 
 
-@endpoint(*COUNT)
-@off_loop_with_form
+@endpoint(*COUNT, form=True)
 def close(request: Request, form: FormData) -> Response:
     tr = t(request)
     states = caches_of(request).states
@@ -224,8 +216,7 @@ def _seal_quietly(request: Request) -> None:
         log.warning("audit bundle of count %s not made: %s", request.path_params["count_id"], exc)
 
 
-@endpoint(*COUNT)
-@off_loop_with_form
+@endpoint(*COUNT, form=True)
 def seal(request: Request, form: FormData) -> Response:
     tr = t(request)
     try:
@@ -257,7 +248,6 @@ _EXPORTS = {
 
 
 @endpoint(*VIEW)
-@off_loop
 def export(request: Request) -> Response:
     """The counting minutes (PDF) and the ballot-entry log (CSV, XLSX, PDF) of a closed count."""
     name = request.path_params["name"]
@@ -283,7 +273,6 @@ def export(request: Request) -> Response:
 
 
 @endpoint(*VIEW)
-@off_loop
 def bundle(request: Request) -> Response:
     """The signed audit bundle (zip) made when the count closed."""
     with db_of(request).session() as session:
@@ -301,8 +290,7 @@ def bundle(request: Request) -> Response:
     )
 
 
-@endpoint(*COUNT)
-@off_loop_with_form
+@endpoint(*COUNT, form=True)
 def reopen(request: Request, form: FormData) -> Response:
     tr = t(request)
     who = principal(request)

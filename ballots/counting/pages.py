@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import Response
 
 from ballots import reasons
 from ballots.counting import counts, results
@@ -23,7 +19,7 @@ from congress import congresses
 from congress.cache import BoundedCache
 from congress.errors import NotFound
 from congress.models import Congress
-from congress.web import form_of, principal
+from congress.web import principal
 
 COUNT = ("counting",)
 VIEW = ("counting", "organizer", "observer")
@@ -49,33 +45,6 @@ class CountingCaches:
 
 def caches_of(request: Request) -> CountingCaches:
     return cast(CountingCaches, request.app.state.counting_caches)
-
-
-def off_loop(page: Callable[[Request], Response]) -> Callable[[Request], Awaitable[Response]]:
-    """An endpoint whose work (database, files, images) runs in Starlette's thread pool.
-
-    On the event loop, one slow query or image would stall every other request.
-    """
-
-    @functools.wraps(page)
-    async def run(request: Request) -> Response:
-        return await run_in_threadpool(page, request)
-
-    return run
-
-
-def off_loop_with_form(
-    action: Callable[[Request, FormData], Response],
-) -> Callable[[Request], Awaitable[Response]]:
-    """off_loop for a posted form: the form is read from the network on the loop, then the
-    action runs in the thread pool with it."""
-
-    @functools.wraps(action)
-    async def run(request: Request) -> Response:
-        form = await form_of(request)
-        return await run_in_threadpool(action, request, form)
-
-    return run
 
 
 @dataclass(frozen=True)

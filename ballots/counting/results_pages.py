@@ -18,7 +18,6 @@ from ballots.counting.pages import (
     caches_of,
     count_url,
     load_count,
-    off_loop,
     page_context,
     path_number,
 )
@@ -28,7 +27,6 @@ from congress.web import db_of, endpoint, render
 
 
 @endpoint(*VIEW)
-@off_loop
 def results_page(request: Request) -> Response:
     with db_of(request).session() as session:
         ctx, _ = page_context(session, request, public=False)
@@ -36,7 +34,6 @@ def results_page(request: Request) -> Response:
 
 
 @endpoint(public=True)
-@off_loop
 def public_results(request: Request) -> Response:
     """Read-only results for anyone, once the count is closed (and never before)."""
     with db_of(request).session() as session:
@@ -60,7 +57,6 @@ def public_results(request: Request) -> Response:
 
 
 @endpoint(*VIEW)
-@off_loop
 def projector(request: Request) -> Response:
     with db_of(request).session() as session:
         ctx, _ = page_context(session, request)
@@ -124,7 +120,6 @@ async def events(request: Request) -> Response:
 
 
 @endpoint(*VIEW)
-@off_loop
 def api_count_by_id(request: Request) -> Response:
     with db_of(request).session() as session:
         count = counts.get_count(session, path_number(request.path_params["count_id"]))

@@ -16,8 +16,6 @@ from ballots.counting.pages import (
     caches_of,
     count_url,
     load_count,
-    off_loop,
-    off_loop_with_form,
     page_context,
     path_number,
 )
@@ -28,7 +26,6 @@ from congress.web import actor, db_of, endpoint, render, t
 
 
 @endpoint(*VIEW)
-@off_loop
 def review_page(request: Request) -> Response:
     with db_of(request).session() as session:
         ctx, count = page_context(session, request)
@@ -84,7 +81,6 @@ def _render_ballot(request: Request, status: int = 200, **extra: Any) -> Respons
 
 
 @endpoint(*VIEW)
-@off_loop
 def ballot_page(request: Request) -> Response:
     return _render_ballot(request)
 
@@ -128,19 +124,16 @@ def _ballot_action(request: Request, form: FormData, kind: str) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
-@endpoint(*COUNT)
-@off_loop_with_form
+@endpoint(*COUNT, form=True)
 def decide(request: Request, form: FormData) -> Response:
     return _ballot_action(request, form, "decide")
 
 
-@endpoint(*COUNT)
-@off_loop_with_form
+@endpoint(*COUNT, form=True)
 def confirm(request: Request, form: FormData) -> Response:
     return _ballot_action(request, form, "confirm")
 
 
-@endpoint(*COUNT)
-@off_loop_with_form
+@endpoint(*COUNT, form=True)
 def reopen_ballot(request: Request, form: FormData) -> Response:
     return _ballot_action(request, form, "reopen")

@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ballots.counting import counts, intake
-from ballots.counting.pages import COUNT, caches_of, off_loop, path_number
+from ballots.counting.pages import COUNT, caches_of, path_number
 from ballots.elections import current_round, get_election, spec_for
 from congress.errors import CongressError
 from congress.keys import b64decode_any
 from congress.models import Congress
-from congress.web import actor, db_of, endpoint, form_of
+from congress.web import actor, db_of, endpoint
 
 
 def _station(request: Request) -> dict[str, Any]:
@@ -51,19 +50,17 @@ def _station(request: Request) -> dict[str, Any]:
 
 
 @endpoint(*COUNT)
-@off_loop
 def api_station(request: Request) -> Response:
     return JSONResponse(_station(request), headers={"cache-control": "no-store"})
 
 
-@endpoint(*COUNT)
-async def api_ballot(request: Request) -> Response:
+@endpoint(*COUNT, form=True)
+def api_ballot(request: Request, form: FormData) -> Response:
     """One scanned ballot from a station (or a script): idempotent by the image's SHA-256."""
-    form = await form_of(request)
     image = form.get("image")
     if not isinstance(image, UploadFile):
         raise CongressError("no_image", "Send the scanned file as the field image", status=422)
-    data = await image.read()
+    data = image.file.read()
     if not data:
         raise CongressError("no_image", "Send the scanned file as the field image", status=422)
     reading: Any = None
@@ -78,17 +75,12 @@ async def api_ballot(request: Request) -> Response:
                 status=422,
             ) from exc
     station = str(form.get("station", "") or "")
-
-    def find() -> int:
-        with db_of(request).session() as session:
-            election = get_election(session, path_number(request.path_params["election_id"]))
-            count = counts.find_count(session, election)
-            counts.ensure_open(count)
-            return count.id
-
-    count_id = await run_in_threadpool(find)
-    received = await run_in_threadpool(
-        intake.receive,
+    with db_of(request).session() as session:
+        election = get_election(session, path_number(request.path_params["election_id"]))
+        count = counts.find_count(session, election)
+        counts.ensure_open(count)
+        count_id = count.id
+    received = intake.receive(
         db_of(request),
         count_id,
         data,
