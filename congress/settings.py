@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from congress.errors import CongressError
+from congress.limits import Limits
 
 
 class SettingsError(CongressError):
@@ -30,6 +31,7 @@ class Settings:
     max_upload_bytes: int = 50 * 1024 * 1024
     max_document_pages: int = 500  # a congress document longer than this is refused
     render_workers: int = 2  # processes that render document pages to images
+    limits: Limits = field(default_factory=Limits)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
