@@ -71,11 +71,27 @@ class Database:
         # latency of concurrent gates and stations stays low. Across processes the database's
         # own lock (BEGIN IMMEDIATE) still keeps every answer right.
         self._writer = threading.RLock() if self.engine.dialect.name == "sqlite" else None
+        # A lookup of one row (who is asking, on every request) needs no transaction around it:
+        # on PostgreSQL, autocommit spares the BEGIN and COMMIT round trips.
+        self.lookup_sessionmaker = (
+            self.sessionmaker
+            if self._writer is not None
+            else sessionmaker(
+                self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+                expire_on_commit=False,
+            )
+        )
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session in a transaction: committed on success, rolled back on any error."""
         with self.sessionmaker() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def lookup(self) -> Iterator[Session]:
+        """A session for reading one row outside any transaction (never for writing)."""
+        with self.lookup_sessionmaker() as session:
             yield session
 
     @contextmanager

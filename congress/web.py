@@ -83,7 +83,7 @@ def principal(request: Request) -> auth.Principal | None:
         return cast("auth.Principal | None", request.scope["congress.principal"])
     found: auth.Principal | None = None
     secret = bearer_secret(request)
-    with db_of(request).session() as session:
+    with db_of(request).lookup() as session:
         if secret:
             found = auth.principal_for_token(session, secret)
         elif "session" in request.scope and request.session.get("uid"):

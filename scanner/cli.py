@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import sys
 from collections.abc import Callable
@@ -340,6 +341,14 @@ def station_command(
         RichProgress(tr) if sys.stdout.isatty() else LineProgress(click.echo, tr, 5.0)
     )
     station = Station(watch, counting, journal, name, tr, progress, settings)
+
+    def stop_after_this_file(signum: int, frame: Any) -> None:
+        # The first Ctrl-C lets the file in hand be finished and reported; a second one stops
+        # at once (the journal still counts every file exactly once when started again).
+        station.stop()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, stop_after_this_file)
     try:
         with refusals(tr.gettext, StationError):
             try:
@@ -349,5 +358,6 @@ def station_command(
             finally:
                 progress.close()  # before any refusal is printed, or the display hides it
     finally:
+        signal.signal(signal.SIGINT, previous)
         counting.close()
     journal.close()

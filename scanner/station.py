@@ -345,6 +345,7 @@ class Station:
         self._retry_at = 0.0
         self._retry_wait = settings.retry_seconds
         self.waiting_reason = ""
+        self._stopping = False
         self.started = time.monotonic()
         self.read_now = 0  # files read by this run, for the rate
 
@@ -495,6 +496,8 @@ class Station:
             if path.is_file():
                 self.handle(path, now)
         for path in self.complete_files(now):
+            if self._stopping:
+                break
             claimed = self.claim(path)
             if claimed is not None:
                 self.handle(claimed, time.monotonic())
@@ -537,9 +540,13 @@ class Station:
     def report(self) -> None:
         self.progress.update(self.figures())
 
+    def stop(self) -> None:
+        """Stop once the file in hand is finished (moved and reported), not half-way."""
+        self._stopping = True
+
     def run(self, until_idle: bool = False) -> None:
         self.context  # noqa: B018 - fetch the election (or its saved copy) before the first file
-        while True:
+        while not self._stopping:
             busy = self.step()
             if until_idle and self.idle():
                 return
