@@ -6,7 +6,6 @@ import io
 from pathlib import Path
 from typing import Any
 
-import segno
 from sqlalchemy import select
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -23,6 +22,7 @@ from congress import congresses
 from congress.errors import CongressError
 from congress.filetypes import media_type
 from congress.models import Congress, Delegate
+from congress.qr import qr_modules, qr_svg
 from congress.storage import FileStore
 from congress.web import (
     actor,
@@ -200,30 +200,12 @@ def _soft_badge_context(request: Request, token: str) -> tuple[dict[str, Any], i
             "delegation": delegate.delegation.name,
             "sittings": list(congress.sittings),
             "token": token,
-            "qr_svg": _qr_svg(token),
+            "qr_svg": qr_svg(qr_modules(token)),
             "photo_url": f"/b/{token}/photo" if delegate.photo_sha256 else None,
             "portal_url": f"/p/{congress.slug}/enter/{token}",
             "dates": badge_cards.congress_dates(t(request), congress),
             "link": badge_cards.soft_badge_url(settings, token),
         }, 200
-
-
-def _qr_svg(text: str) -> str:
-    out = io.BytesIO()
-    segno.make(text, error="m", micro=False).save(
-        out,
-        kind="svg",
-        scale=8,
-        border=4,
-        xmldecl=False,
-        svgns=True,
-        dark="#000",
-        light="#fff",
-        svgclass="qr",
-        lineclass=None,
-        omitsize=True,
-    )
-    return out.getvalue().decode("ascii")
 
 
 @endpoint(public=True)
