@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ballots import tally as rules
 from ballots.counting.counts import (
+    committee_text,
     congress_id_of,
     ensure_open,
     find_count,
@@ -54,7 +55,7 @@ def close_count(
             decision=figures_now.awaiting_decision,
             confirmation=figures_now.awaiting_confirmation,
         )
-    explanation = " ".join((explanation or "").split())[:2000]
+    explanation = committee_text(explanation, 2000)
     if not figures_now.agrees and not explanation:
         raise CongressError(
             "reconciliation_mismatch",
@@ -93,7 +94,7 @@ def reopen_count(session: Session, count: Count, reason: str, actor: str, is_adm
         raise Forbidden("admin_only", "Only an administrator can re-open a closed count")
     if count.state != "closed":
         raise CongressError("count_not_closed", "The count is not closed", status=409)
-    reason = " ".join((reason or "").split())[:1000]
+    reason = committee_text(reason)
     if not reason:
         raise CongressError("reopen_reason", "Say why the count is re-opened")
     audit.record(

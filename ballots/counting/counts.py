@@ -16,6 +16,19 @@ from congress.errors import Conflict, CongressError, NotFound
 from congress.models import Congress, utcnow
 
 MAX_MEMBERS = 25
+MAX_NOTE = 1000  # a note, an explanation or a reason the committee types
+MAX_STATION_NAME = 80  # counted_ballots.station
+
+
+def committee_text(text: str | None, limit: int = MAX_NOTE) -> str:
+    """What a member typed (a note, an explanation, a reason), spaces folded; a text longer
+    than the limit is refused, never cut: what is recorded is what was written."""
+    folded = " ".join((text or "").split())
+    if len(folded) > limit:
+        raise CongressError(
+            "note_too_long", "The note is longer than %(max)s characters", max=limit
+        )
+    return folded
 
 
 def get_count(session: Session, count_id: int, congress: Congress | None = None) -> Count:

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ballots.counting.counts import database_of, ensure_open, get_count, lock, printed_layout
+from ballots.counting.counts import (
+    MAX_STATION_NAME,
+    database_of,
+    ensure_open,
+    get_count,
+    lock,
+    printed_layout,
+)
 from ballots.elections import get_election, read_context
 from ballots.models import BallotRound, Count, CountedBallot
 from ballots.reading.recorded import RecordedReading
@@ -152,6 +159,14 @@ def receive(
     count is closed.
     """
     name = (name or "scan").replace("/", "_").replace("\\", "_")[-MAX_FILE_NAME:]
+    station = station.strip()
+    if len(station) > MAX_STATION_NAME:
+        raise CongressError(
+            "bad_station_name",
+            "A station name has at most %(max)s characters",
+            status=422,
+            max=MAX_STATION_NAME,
+        )
     sha = hashlib.sha256(data).hexdigest()
     with db.session() as session:
         count = get_count(session, count_id)
@@ -203,7 +218,7 @@ def receive(
             reading=recorded.to_dict(),
             machine_status=recorded.status,
             duplicate_of=first,
-            station=station.strip()[:80],
+            station=station,
             received_by=actor,
             received_at=utcnow(),
         )

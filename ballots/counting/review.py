@@ -14,15 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ballots import tally as rules
-from ballots.counting.counts import database_of, ensure_open, printed_layout
+from ballots.counting.counts import committee_text, database_of, ensure_open, printed_layout
 from ballots.models import BallotDecision, BallotRound, Count, CountedBallot, Election
 from ballots.paper.layout import BallotLayout
 from ballots.reasons import COMMITTEE_REASONS
 from congress.cache import BoundedCache
 from congress.errors import CongressError, Forbidden, NotFound
 from congress.models import utcnow
-
-MAX_NOTE = 1000
 
 
 @dataclass(frozen=True)
@@ -197,15 +195,6 @@ def state_of(session: Session, count: Count, ballot: CountedBallot) -> BallotSta
     )
 
 
-def _note(note: str) -> str:
-    note = " ".join((note or "").split())
-    if len(note) > MAX_NOTE:
-        raise CongressError(
-            "note_too_long", "The note is longer than %(max)s characters", max=MAX_NOTE
-        )
-    return note
-
-
 def _record(
     session: Session,
     ballot: CountedBallot,
@@ -259,7 +248,7 @@ def decide(
             "This ballot is not awaiting a decision; re-open it first",
             status=409,
         )
-    note = _note(note)
+    note = committee_text(note)
     rr = round_rules(session, count)
     known = {t.id for t in rr.layout.targets()}
     clean: dict[str, Literal["marked", "unmarked"]] = {}
@@ -316,7 +305,14 @@ def confirm(
     pending = current.pending
     marks = dict(pending.marks or {})
     return _record(
-        session, ballot, "confirm", pending.status, pending.reason, marks, _note(note), actor
+        session,
+        ballot,
+        "confirm",
+        pending.status,
+        pending.reason,
+        marks,
+        committee_text(note),
+        actor,
     )
 
 
@@ -326,7 +322,7 @@ def reopen_ballot(
     """Put any ballot back into review; the reason is recorded."""
     ensure_open(count)
     ballot = get_ballot(session, count, ballot_id)
-    note = _note(note)
+    note = committee_text(note)
     if not note:
         raise CongressError("reopen_note", "Say why the ballot is re-opened")
     return _record(session, ballot, "reopen", None, None, {}, note, actor)

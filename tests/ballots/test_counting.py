@@ -92,6 +92,14 @@ def test_duplicates_two_person_rule_reconciliation_and_lock(
     with pytest.raises(CongressError) as garbage:
         intake.receive(db, count_id, b"not an image", "x.png", "ana")
     assert garbage.value.code == "unreadable_file"
+    # A station name too long to record whole: refused, not cut, nothing stored.
+    named = fake_image("named")
+    with pytest.raises(CongressError) as too_long:
+        intake.receive(
+            db, count_id, named, "e.png", "ana", "Bàn " + "1" * 80,
+            reading(printed, serials[1], set(), image=named),
+        )  # fmt: skip
+    assert (too_long.value.code, too_long.value.status) == ("bad_station_name", 422)
     assert _rows(db, CountedBallot) == 2
     # A doubtful ballot: c001 ambiguous, c002 and c003 struck.
     doubt = fake_image("doubt")
