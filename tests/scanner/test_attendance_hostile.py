@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from congress import auth
 from congress.db import Database
-from congress.models import Congress
 from congress.settings import Settings
-from scanner.checkin import ScanInput, record_scan
 from tests.conftest import login
 from tests.congress.hostile_exports import (
     HOSTILE_CONGRESS,
@@ -23,26 +22,27 @@ from tests.congress.hostile_exports import (
     pdf_text,
 )
 from tests.congress.test_cli import run
-from tests.scanner.checkin_helpers import open_doors
+from tests.scanner.checkin_helpers import open_doors, scan, tokens
 
 # A gate names itself: the audit sent this one with a check-in token.
 HOSTILE_GATE = "=cmd|' /C calc'!A0"
 
 
 @pytest.fixture
-def hostile(db: Database) -> dict[str, Any]:
+def hostile(client: TestClient, db: Database, settings: Settings) -> dict[str, Any]:
+    """The hostile register, three delegates admitted by a gate through the check-in API."""
     register = make_hostile_register(db)
     open_doors(db, register["congress_id"])
-    with db.write_session() as session:
-        congress = session.get(Congress, register["congress_id"])
-        for code in ("DB0001", "DB0002", "DB0004"):
-            answer = record_scan(
-                session,
-                congress,
-                ScanInput(f"manual-{code}", 1, HOSTILE_GATE, "manual", delegate_code=code),
-                "test",
-            )
-            assert answer.result == "admitted", answer
+    with db.session() as session:
+        _, secret = auth.create_token(session, "cong-a", ["checkin"], "test")
+    badges = tokens(db, settings)
+    for code in ("DB0001", "DB0002", "DB0004"):
+        answer = client.post(
+            f"/api/c/{register['slug']}/scans",
+            json=scan(badges[code], gate=HOSTILE_GATE),
+            headers={"authorization": f"Bearer {secret}"},
+        )
+        assert answer.status_code == 200 and answer.json()["result"] == "admitted", answer.text
     return register
 
 
@@ -65,30 +65,41 @@ def _check_pdf(data: bytes, register: dict[str, Any]) -> None:
     assert pdf_images(data) == 0  # no file of the server's disk drawn into the report
 
 
-def test_attendance_exports_from_the_pages(
-    client: TestClient, db: Database, make_user: Any, hostile: dict[str, Any]
+def _from_the_pages(client: TestClient, slug: str, fmt: str) -> bytes:
+    answer = client.get(f"/c/{slug}/attendance/1/report.{fmt}")
+    assert answer.status_code == 200, answer.text
+    return answer.content
+
+
+def _from_the_cli(settings: Settings, slug: str, fmt: str, out: Path) -> bytes:
+    args = ["checkin", "report", "--congress", slug, "--sitting", "1", "--format", fmt]
+    result = run(settings, *args, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    return out.read_bytes()
+
+
+def test_attendance_spreadsheets_write_text(
+    client: TestClient,
+    make_user: Any,
+    settings: Settings,
+    hostile: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    slug = hostile["slug"]
+    login(client, "btc", make_user("btc", "organizer"))
+    pages = [_from_the_pages(client, slug, fmt) for fmt in ("csv", "xlsx")]
+    _check_spreadsheets(pages[0], pages[1], hostile)
+    cli = [_from_the_cli(settings, slug, fmt, tmp_path / f"r.{fmt}") for fmt in ("csv", "xlsx")]
+    _check_spreadsheets(cli[0], cli[1], hostile)
+
+
+def test_attendance_pdf_prints_names_as_text(
+    client: TestClient,
+    make_user: Any,
+    settings: Settings,
+    hostile: dict[str, Any],
+    tmp_path: Path,
 ) -> None:
     login(client, "btc", make_user("btc", "organizer"))
-    base = f"/c/{hostile['slug']}/attendance/1/report"
-    answers = {fmt: client.get(f"{base}.{fmt}") for fmt in ("csv", "xlsx", "pdf")}
-    assert {fmt: r.status_code for fmt, r in answers.items()} == {
-        "csv": 200,
-        "xlsx": 200,
-        "pdf": 200,
-    }
-    _check_spreadsheets(answers["csv"].content, answers["xlsx"].content, hostile)
-    _check_pdf(answers["pdf"].content, hostile)
-
-
-def test_attendance_exports_from_the_cli(
-    settings: Settings, hostile: dict[str, Any], tmp_path: Path
-) -> None:
-    files = {}
-    for fmt in ("csv", "xlsx", "pdf"):
-        out = tmp_path / f"report.{fmt}"
-        args = ["checkin", "report", "--congress", hostile["slug"], "--sitting", "1"]
-        result = run(settings, *args, "--format", fmt, "--out", str(out))
-        assert result.exit_code == 0, result.output
-        files[fmt] = out.read_bytes()
-    _check_spreadsheets(files["csv"], files["xlsx"], hostile)
-    _check_pdf(files["pdf"], hostile)
+    _check_pdf(_from_the_pages(client, hostile["slug"], "pdf"), hostile)
+    _check_pdf(_from_the_cli(settings, hostile["slug"], "pdf", tmp_path / "r.pdf"), hostile)
