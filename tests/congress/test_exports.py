@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import io
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import SimpleDocTemplate
 
+from congress.capabilities import MAY_IMPORT
 from congress.exports import append_row, csv_document, paragraph, safe_cell
 from congress.fonts import register_reportlab_fonts
 from tests.congress.hostile_exports import (
@@ -75,3 +79,66 @@ def test_a_paragraph_shows_markup_as_text() -> None:
         assert "".join(value.split()) in "".join(text.split()), value
     assert "dòng một\r\ndòng hai" in text  # a line break stays a line break
     assert pdf_images(out.getvalue()) == 0
+
+
+ROOT = Path(__file__).resolve().parents[2]
+# The demo's delegate files are what an organizer's spreadsheet brings in, written as they are.
+IMPORT_FIXTURES = {"congress/demo_data.py"}
+# The minutes compose markup (line breaks, italics) from pieces each escaped by paragraph_text.
+COMPOSED_MARKUP = {"ballots/proof/minutes.py"}
+
+
+def _sheets_appended(tree: ast.AST) -> Iterator[int]:
+    """Lines where a worksheet (`book.active`, `book.create_sheet(...)`) gets a row of its own."""
+    sheets = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+            made = (isinstance(value, ast.Attribute) and value.attr == "active") or (
+                isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Attribute)
+                and value.func.attr == "create_sheet"
+            )
+            if made and isinstance(target, ast.Name):
+                sheets.add(target.id)
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "append"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in sheets
+        ):
+            yield node.lineno
+
+
+def _writers() -> Iterator[tuple[str, int, str]]:
+    """(module, line, what) of every CSV writer, sheet row and Paragraph made in the packages."""
+    for package in MAY_IMPORT:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            name = path.relative_to(ROOT).as_posix()
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for line in _sheets_appended(tree):
+                yield name, line, "sheet.append"
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Call):
+                    func = node.func
+                    called = (
+                        func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                    )
+                    if called in {"writer", "DictWriter", "Paragraph"}:
+                        yield name, node.lineno, called
+
+
+def test_every_export_writes_through_congress_exports() -> None:
+    # A check of this test itself: it finds what the exports wrote before congress.exports.
+    before = ast.parse("book = Workbook()\nsheet = book.active\nsheet.append([name])\n")
+    assert list(_sheets_appended(before)) == [3]
+    wrong = [
+        f"{name}:{line} {called}"
+        for name, line, called in _writers()
+        if name != "congress/exports.py"
+        and name not in IMPORT_FIXTURES
+        and not (called == "Paragraph" and name in COMPOSED_MARKUP)
+    ]
+    assert not wrong, "write through congress.exports: " + ", ".join(wrong)
