@@ -45,18 +45,11 @@ def safe_cell(value: T) -> T | str:
     return value
 
 
-def csv_document(
-    rows: Iterable[Iterable[Any]],
-    *,
-    delimiter: str = ",",
-    lineterminator: str = "\r\n",
-    bom: bool = True,
-) -> bytes:
+def csv_document(rows: Iterable[Iterable[Any]]) -> bytes:
     """Rows as UTF-8 CSV, every cell through `safe_cell`; the BOM lets Excel read Vietnamese."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=lineterminator)
-    writer.writerows([safe_cell(value) for value in row] for row in rows)
-    return (("\ufeff" if bom else "") + buffer.getvalue()).encode("utf-8")
+    csv.writer(buffer).writerows([safe_cell(value) for value in row] for row in rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 class Sheet(Protocol):

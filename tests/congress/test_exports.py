@@ -49,7 +49,7 @@ def test_csv_document() -> None:
         assert_csv_field(data, value)
     fields = csv_fields(data)
     assert all(value in fields for value in PLAIN)
-    assert csv_document([["-1+2"]], delimiter=";", bom=False) == b"'-1+2\r\n"
+    assert csv_document([["-1+2", -1]]) == "\ufeff'-1+2,-1\r\n".encode()
 
 
 def test_xlsx_rows_are_string_cells_and_numbers_stay_numbers() -> None:
