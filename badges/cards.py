@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from badges.pdf import BadgeCard, Layout
 from badges.service import issue_token
 from congress.errors import CongressError
+from congress.exports import csv_document
 from congress.i18n import Translator
 from congress.models import Congress, Delegate, Delegation
 from congress.settings import Settings
@@ -155,18 +154,21 @@ def badge_links(
 
 def links_csv(links: Sequence[BadgeLink], tr: Translator) -> bytes:
     """UTF-8 with BOM, so that Excel opens the Vietnamese names correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
+    header = [
+        tr.gettext("Code"),
+        tr.gettext("Full name"),
+        tr.gettext("Delegation"),
+        tr.gettext("Kind"),
+        tr.gettext("Soft badge link"),
+    ]
+    rows = [
         [
-            tr.gettext("Code"),
-            tr.gettext("Full name"),
-            tr.gettext("Delegation"),
-            tr.gettext("Kind"),
-            tr.gettext("Soft badge link"),
+            link.code,
+            link.full_name,
+            link.delegation,
+            tr.gettext("Alternate") if link.kind == "alternate" else tr.gettext("Full delegate"),
+            link.url,
         ]
-    )
-    for link in links:
-        kind = tr.gettext("Alternate") if link.kind == "alternate" else tr.gettext("Full delegate")
-        writer.writerow([link.code, link.full_name, link.delegation, kind, link.url])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        for link in links
+    ]
+    return csv_document([header, *rows])

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from congress import audit
 from congress.errors import CongressError, NotFound
+from congress.exports import append_row, paragraph
 from congress.i18n import Translator
 from congress.models import Congress, Delegate, Delegation, utcnow
 from congress.vietnamese import nfc
@@ -206,15 +207,15 @@ def comments_xlsx(
     sheet = book.active
     assert sheet is not None
     sheet.title = tr.gettext("Comments")[:31]
-    sheet.append([congress.name])
-    sheet.append([document.title])
-    sheet.append([])
+    append_row(sheet, [congress.name])
+    append_row(sheet, [document.title])
+    append_row(sheet, [])
     header, body = _export_rows(rows, tr)
-    sheet.append(header)
+    append_row(sheet, header)
     for cell in sheet[4]:
         cell.font = Font(bold=True)
     for values in body:
-        sheet.append(values)
+        append_row(sheet, values)
     for column, width in zip("ABCDEFGHI", (6, 12, 26, 24, 8, 7, 70, 18, 18), strict=True):
         sheet.column_dimensions[column].width = width
     for row in sheet.iter_rows(min_row=5, min_col=7, max_col=7):
@@ -243,9 +244,7 @@ def comments_pdf(
     sub = ParagraphStyle("sub", fontName="Sans", fontSize=10, leading=13)
 
     def para(value: Any, style: ParagraphStyle = cell) -> Paragraph:
-        from xml.sax.saxutils import escape
-
-        return Paragraph(escape(str(value)).replace("\n", "<br/>"), style)
+        return paragraph(value, style)
 
     header, body = _export_rows(rows, tr)
     data = [[para(h, head) for h in header]] + [[para(v) for v in values] for values in body]

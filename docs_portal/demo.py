@@ -6,6 +6,7 @@ import io
 import random
 from typing import Any
 
+from congress.exports import paragraph
 from congress.models import Congress
 from congress.storage import FileStore
 
@@ -36,7 +37,7 @@ def demo_pdf(title: str, pages: int, rng: random.Random) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus import PageBreak, SimpleDocTemplate, Spacer
 
     from congress.fonts import register_reportlab_fonts
 
@@ -44,13 +45,13 @@ def demo_pdf(title: str, pages: int, rng: random.Random) -> bytes:
     heading = ParagraphStyle("h", fontName="Sans-Bold", fontSize=16, leading=21, alignment=1)
     section = ParagraphStyle("s", fontName="Sans-Bold", fontSize=12, leading=16)
     body = ParagraphStyle("b", fontName="Sans", fontSize=11, leading=16, firstLineIndent=8 * mm)
-    story: list[Any] = [Paragraph(title.upper(), heading), Spacer(1, 8 * mm)]
+    story: list[Any] = [paragraph(title.upper(), heading), Spacer(1, 8 * mm)]
     for page in range(pages):
         story.append(
-            Paragraph(f"{page + 1}. {rng.choice(('Kết quả', 'Nhiệm vụ', 'Giải pháp'))}", section)
+            paragraph(f"{page + 1}. {rng.choice(('Kết quả', 'Nhiệm vụ', 'Giải pháp'))}", section)
         )
         for _ in range(6):
-            story.append(Paragraph(rng.choice(PARAGRAPHS), body))
+            story.append(paragraph(rng.choice(PARAGRAPHS), body))
         if page < pages - 1:
             story.append(PageBreak())
     out = io.BytesIO()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
 from congress.attendance import Attendance
+from congress.exports import append_row, csv_document, paragraph
 from congress.i18n import Translator
 
 
@@ -41,11 +41,7 @@ def _headers(tr: Translator) -> list[str]:
 
 
 def to_csv(report: Attendance, tr: Translator) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(_headers(tr))
-    writer.writerows(_person_rows(report, tr))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_document([_headers(tr), *_person_rows(report, tr)])
 
 
 def to_xlsx(report: Attendance, tr: Translator) -> bytes:
@@ -55,41 +51,44 @@ def to_xlsx(report: Attendance, tr: Translator) -> bytes:
     summary = book.active
     assert summary is not None
     summary.title = tr.gettext("Summary")[:31]
-    summary.append([report.congress.name])
-    summary.append([f"{report.sitting.number}. {report.sitting.title}"])
-    summary.append([])
-    summary.append(
+    append_row(summary, [report.congress.name])
+    append_row(summary, [f"{report.sitting.number}. {report.sitting.title}"])
+    append_row(summary, [])
+    append_row(
+        summary,
         [
             tr.gettext("Delegation"),
             tr.gettext("Summoned"),
             tr.gettext("Present"),
             tr.gettext("Absent"),
             tr.gettext("Alternates present"),
-        ]
+        ],
     )
     for r in report.rows:
-        summary.append([r.name, r.summoned, r.present, r.absent, r.alternates_present])
-    summary.append(
+        append_row(summary, [r.name, r.summoned, r.present, r.absent, r.alternates_present])
+    append_row(
+        summary,
         [
             tr.gettext("Total"),
             report.summoned,
             report.present,
             report.absent,
             report.alternates_present,
-        ]
+        ],
     )
-    summary.append([])
-    summary.append(
+    append_row(summary, [])
+    append_row(
+        summary,
         [
             tr.gettext("Quorum"),
             tr.gettext("reached") if report.quorum_reached else tr.gettext("not reached"),
             report.quorum_needed,
-        ]
+        ],
     )
     people = book.create_sheet(tr.gettext("Delegates")[:31])
-    people.append(_headers(tr))
+    append_row(people, _headers(tr))
     for row in _person_rows(report, tr):
-        people.append(row)
+        append_row(people, row)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -101,7 +100,7 @@ def to_pdf(report: Attendance, tr: Translator) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
     from congress.fonts import register_reportlab_fonts
 
@@ -122,13 +121,13 @@ def to_pdf(report: Attendance, tr: Translator) -> bytes:
         tr.gettext("Quorum reached") if report.quorum_reached else tr.gettext("Quorum not reached")
     )
     story = [
-        Paragraph(report.congress.name, title),
+        paragraph(report.congress.name, title),
         Spacer(1, 4 * mm),
-        Paragraph(
+        paragraph(
             tr.gettext("Attendance report") + f": {report.sitting.number}. " + report.sitting.title,
             body,
         ),
-        Paragraph(
+        paragraph(
             tr.gettext(
                 "Summoned %(summoned)s, present %(present)s, absent %(absent)s; "
                 "alternates present %(alternates)s.",
@@ -139,7 +138,7 @@ def to_pdf(report: Attendance, tr: Translator) -> bytes:
             ),
             body,
         ),
-        Paragraph(f"{quorum} ({tr.gettext('needed')}: {report.quorum_needed})", body),
+        paragraph(f"{quorum} ({tr.gettext('needed')}: {report.quorum_needed})", body),
         Spacer(1, 4 * mm),
     ]
     data: list[list[Any]] = [
@@ -152,7 +151,7 @@ def to_pdf(report: Attendance, tr: Translator) -> bytes:
         ]
     ]
     data += [
-        [Paragraph(r.name, body), r.summoned, r.present, r.absent, r.alternates_present]
+        [paragraph(r.name, body), r.summoned, r.present, r.absent, r.alternates_present]
         for r in report.rows
     ]
     data.append(

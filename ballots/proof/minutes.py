@@ -6,19 +6,18 @@ the database side gathers the data, this module only lays it out.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from xml.sax.saxutils import escape
 
 from babel.numbers import format_decimal
 
 from ballots.reasons import DECISION_NAMES_IN_MINUTES, REASON_NAMES, STATUS_NAMES_IN_MINUTES
 from ballots.tally import BASE_NAMES, COUNTED_CHOICES, CountFigures
+from congress.exports import append_row, csv_document, paragraph, paragraph_text
 from congress.i18n import N_, Translator, translator
 
 __all__ = [
@@ -196,29 +195,29 @@ def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
     figures = report.figures
     bases = t["bases"]
     candidates = t["candidates"]
-    esc = escape
+    esc = paragraph_text
     story: list[Any] = []
     left = "<br/>".join(esc(line) for line in report.organisation.split("\n") if line.strip())
-    right = tr.gettext("SOCIALIST REPUBLIC OF VIETNAM")
-    right += "<br/>" + tr.gettext("Independence - Freedom - Happiness")
+    right = esc(tr.gettext("SOCIALIST REPUBLIC OF VIETNAM"))
+    right += "<br/>" + esc(tr.gettext("Independence - Freedom - Happiness"))
     header = Table(
         [[Paragraph(left or esc(report.congress_name), s["header"]), Paragraph(right, s["sign"])]],
         colWidths=[80 * mm, 96 * mm],
     )
     story += [header, Spacer(1, 6 * mm)]
-    story.append(Paragraph(esc(tr.gettext("COUNTING MINUTES")), s["title"]))
+    story.append(paragraph(tr.gettext("COUNTING MINUTES"), s["title"]))
     title = report.election_title
     if report.round > 1:
         title += " " + tr.gettext("(round %(round)s)", round=report.round)
-    story.append(Paragraph(esc(title), s["subtitle"]))
-    story.append(Paragraph(esc(report.congress_name), s["subtitle"]))
+    story.append(paragraph(title, s["subtitle"]))
+    story.append(paragraph(report.congress_name, s["subtitle"]))
     story.append(Spacer(1, 4 * mm))
 
     def line(text: str) -> None:
         story.append(Paragraph(text, s["body"]))
 
     def heading(text: str) -> None:
-        story.append(Paragraph(esc(text), s["heading"]))
+        story.append(paragraph(text, s["heading"]))
 
     heading(tr.gettext("1. The counting committee"))
     for n, member in enumerate(report.members, 1):
@@ -229,7 +228,7 @@ def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
     line(esc(tr.gettext("Seats to be elected: %(seats)s", seats=report.seats)))
     line(esc(tr.gettext("Candidates on the ballot: %(count)s", count=len(candidates))))
     rows: list[list[Any]] = [[tr.gettext("No."), tr.gettext("Full name")]]
-    rows += [[c["number"], Paragraph(esc(c["name"]), s["cell"])] for c in candidates]
+    rows += [[c["number"], paragraph(c["name"], s["cell"])] for c in candidates]
     story.append(_table(rows, [14 * mm, 160 * mm]))
 
     heading(tr.gettext("3. Delegates and ballots"))
@@ -289,7 +288,7 @@ def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
         ]
         for c in candidates:
             rows.append(
-                [c["number"], Paragraph(esc(c["name"]), s["cell"])]
+                [c["number"], paragraph(c["name"], s["cell"])]
                 + [f"{c['counts'][lv]} ({_percent(tr, c['percentages'][lv])})" for lv in levels]
             )
         story.append(_table(rows, [14 * mm, 70 * mm, 30 * mm, 30 * mm, 30 * mm]))
@@ -306,7 +305,7 @@ def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
             rows.append(
                 [
                     c["number"],
-                    Paragraph(esc(c["name"]), s["cell"]),
+                    paragraph(c["name"], s["cell"]),
                     c["votes"],
                     _percent(tr, c["percentage"]),
                 ]
@@ -385,7 +384,7 @@ def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
         line(esc(tr.gettext("The count is not closed yet.")))
     if report.root_hash:
         line(esc(tr.gettext("Root hash (SHA-256 Merkle root) of the audit bundle:")))
-        story.append(Paragraph(esc(report.root_hash), s["small"]))
+        story.append(paragraph(report.root_hash, s["small"]))
         line(
             esc(
                 tr.gettext(
@@ -402,10 +401,10 @@ def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
             s["signname"],
         )
     )
-    committee = [Paragraph(esc(tr.gettext("FOR THE COUNTING COMMITTEE")), s["sign"])]
+    committee = [paragraph(tr.gettext("FOR THE COUNTING COMMITTEE"), s["sign"])]
     for member in report.members:
-        committee += [Spacer(1, 11 * mm), Paragraph(esc(member), s["signname"])]
-    presidium = [Paragraph(esc(tr.gettext("FOR THE PRESIDIUM")), s["sign"])]
+        committee += [Spacer(1, 11 * mm), paragraph(member, s["signname"])]
+    presidium = [paragraph(tr.gettext("FOR THE PRESIDIUM"), s["sign"])]
     for person in report.presidium or [""]:
         presidium += [Spacer(1, 11 * mm), Paragraph(esc(person) or "&nbsp;", s["signname"])]
     signatures = Table([[committee, presidium]], colWidths=[88 * mm, 88 * mm])
@@ -499,11 +498,7 @@ def entry_log_rows(report: CountReport, tr: Translator) -> list[list[str]]:
 
 def entry_log_csv(report: CountReport, lang: str = "vi") -> bytes:
     tr = translator(lang)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(entry_log_headers(tr))
-    writer.writerows(entry_log_rows(report, tr))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_document([entry_log_headers(tr), *entry_log_rows(report, tr)])
 
 
 def entry_log_xlsx(report: CountReport, lang: str = "vi") -> bytes:
@@ -515,16 +510,16 @@ def entry_log_xlsx(report: CountReport, lang: str = "vi") -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = tr.gettext("Ballot-entry log")[:31]
-    sheet.append([report.congress_name])
-    sheet.append([report.election_title])
+    append_row(sheet, [report.congress_name])
+    append_row(sheet, [report.election_title])
     if report.root_hash:
-        sheet.append([tr.gettext("Audit bundle root"), report.root_hash])
-    sheet.append([])
-    sheet.append(entry_log_headers(tr))
+        append_row(sheet, [tr.gettext("Audit bundle root"), report.root_hash])
+    append_row(sheet, [])
+    append_row(sheet, entry_log_headers(tr))
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for row in entry_log_rows(report, tr):
-        sheet.append([int(row[0]), *row[1:]])
+        append_row(sheet, [int(row[0]), *row[1:]])
     for column, width in zip("ABCDEFGHI", (6, 14, 13, 14, 30, 40, 50, 14, 30), strict=True):
         sheet.column_dimensions[column].width = width
     out = io.BytesIO()
@@ -539,12 +534,12 @@ def entry_log_pdf(report: CountReport, lang: str = "vi") -> bytes:
     tr = translator(lang)
     s = _styles()
     story: list[Any] = [
-        Paragraph(escape(tr.gettext("BALLOT-ENTRY LOG")), s["title"]),
-        Paragraph(escape(report.election_title), s["subtitle"]),
-        Paragraph(escape(report.congress_name), s["subtitle"]),
+        paragraph(tr.gettext("BALLOT-ENTRY LOG"), s["title"]),
+        paragraph(report.election_title, s["subtitle"]),
+        paragraph(report.congress_name, s["subtitle"]),
         Spacer(1, 3 * mm),
         Paragraph(
-            escape(
+            paragraph_text(
                 tr.gettext(
                     "One line per ballot, in the order of the audit bundle (by image hash, not "
                     "the order of scanning)."
@@ -556,7 +551,7 @@ def entry_log_pdf(report: CountReport, lang: str = "vi") -> bytes:
     ]
     rows: list[list[Any]] = [entry_log_headers(tr)]
     for row in entry_log_rows(report, tr):
-        rows.append([row[0], row[1], row[2]] + [Paragraph(escape(v), s["cell"]) for v in row[3:]])
+        rows.append([row[0], row[1], row[2]] + [paragraph(v, s["cell"]) for v in row[3:]])
     story.append(
         _table(
             rows,
@@ -568,7 +563,8 @@ def entry_log_pdf(report: CountReport, lang: str = "vi") -> bytes:
         story += [
             Spacer(1, 3 * mm),
             Paragraph(
-                escape(tr.gettext("Audit bundle root")) + ": " + report.root_hash, s["small"]
+                paragraph_text(tr.gettext("Audit bundle root") + ": " + report.root_hash),
+                s["small"],
             ),
         ]
     out = io.BytesIO()
