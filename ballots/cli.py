@@ -22,7 +22,7 @@ from congress.cli_frame import (
     round_option,
     with_state,
 )
-from congress.errors import CongressError, NotFound
+from congress.errors import NotFound
 
 # The elections module brings the ballot printer (PDF) and `read` the image reader: each command
 # imports them when it runs, so that `congress --help` and the other commands start fast.
@@ -285,7 +285,10 @@ def read_command(
     as_json: bool,
     annotate_dir: Path | None,
 ) -> None:
-    """Read scanned ballots (PNG, JPEG, TIFF, PDF); prints readings, writes nothing to the database."""
+    """Read scanned ballots (PNG, JPEG, TIFF, PDF); prints readings, writes nothing to the database.
+
+    A file that cannot be read, or is beyond the limits, is reported on one line and the others
+    are read; the command then exits 1."""
     import cv2
 
     from ballots.elections import get_election, read_context
@@ -294,19 +297,22 @@ def read_command(
 
     with state.database().session() as session:
         context = read_context(get_election(session, election_id), round_number)
+    limits = state.settings.limits
     scanned = []
+    refused = 0
     with Progress(transient=True, disable=as_json) as progress:
         task = progress.add_task("reading", total=len(files))
         for path in files:
             try:
-                scanned.append(load_file(path))
-            except (ImageFileError, OSError) as exc:
-                raise CongressError(
-                    "unreadable_file",
-                    "%(file)s cannot be read: %(reason)s",
-                    file=str(path),
-                    reason=str(exc),
-                ) from exc
+                scanned.append(load_file(path, limits=limits))
+            except ImageFileError as exc:
+                refused += 1
+                message = exc.translated(state.gettext)
+                if as_json:
+                    error = {"code": exc.code, "message": message}
+                    click.echo(json.dumps({"file": path.name, "error": error}, ensure_ascii=False))
+                else:
+                    click.echo(f"{path}: {message}", err=True)
             progress.advance(task)
         readings = read_files(scanned, context)
     by_name = {f.name: f for f in scanned}
@@ -325,3 +331,5 @@ def read_command(
             drawn = annotate(image, reading, context, page.index)
             stem = Path(page.file).stem
             cv2.imwrite(str(annotate_dir / f"{stem}-p{page.index + 1}.png"), drawn)
+    if refused:
+        raise SystemExit(1)

@@ -18,6 +18,7 @@ KEYWORDS = {
     "N_": None,
     "PhotoProblem": (2,),
     "_BadImage": (1,),
+    "ImageFileError": (2,),
     "NavItem": (1,),
 }
 

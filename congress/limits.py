@@ -19,6 +19,8 @@ class Limits:
     ballot_pages: int = 8
     ballot_page_pixels: int = 40_000_000  # an A4 page at 600 dpi is 35 MP; a phone photo 12 MP
     ballot_page_points: float = 2000.0  # a PDF page's longer side, after UserUnit (A3: 1191)
+    # The finest a PDF page is rendered at: the reader needs 150-200 dpi, 300 is a fine scan.
+    ballot_render_dpi: int = 300
 
     # Archives (a ZIP of photos) and office files (XLSX, DOCX, ODT) are ZIPs read as a stream.
     archive_entries: int = 5000

@@ -28,6 +28,7 @@ from congress.cli_frame import (
     sitting_option,
     with_state,
 )
+from congress.limits import Limits
 from scanner import attendance as att
 from scanner.checkin import get_sitting, set_doors
 from scanner.models import Scan
@@ -329,18 +330,21 @@ def station_command(
     name = station_name or socket.gethostname()[:STATION_NAME_LENGTH]
     journal = Journal(journal_path or watch / ".congress-station.sqlite")
     counting: Counting
+    # A station on a server reads with the default bounds; the server checks its own again.
+    limits = Limits()
     with refusals(tr.gettext):
         if local:
             state = ctx.find_object(CliState)
             assert state is not None
             counting = LocalCounting(state.database(), election_id, tr, f"{CLI_ACTOR}:{name}")
+            limits = state.settings.limits
         else:
             assert server is not None and token is not None
             counting = ServerCounting(server, token, election_id, journal, tr, settings)
     progress: LineProgress = (
         RichProgress(tr) if sys.stdout.isatty() else LineProgress(click.echo, tr, 5.0)
     )
-    station = Station(watch, counting, journal, name, tr, progress, settings)
+    station = Station(watch, counting, journal, name, tr, progress, settings, limits)
 
     def stop_after_this_file(signum: int, frame: Any) -> None:
         # The first Ctrl-C lets the file in hand be finished and reported; a second one stops

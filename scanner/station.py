@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from congress.errors import CongressError, reply_message
 from congress.i18n import N_, Translator
+from congress.limits import Limits
 
 if TYPE_CHECKING:
     from ballots.reading.reader import ReadingContext
@@ -326,8 +327,10 @@ class Station:
         tr: Translator,
         progress: Progress,
         settings: StationSettings = StationSettings(),
+        limits: Limits = Limits(),
     ) -> None:
         self.watch = watch
+        self.limits = limits
         self.counting = counting
         self.journal = journal
         self.name = name
@@ -380,7 +383,11 @@ class Station:
             if previous is None or previous[:2] != signature:
                 self._sizes[entry.name] = (*signature, now)
                 continue
-            if stat.st_size > 0 and now - previous[2] >= self.settings.settle_seconds:
+            if now - previous[2] < self.settings.settle_seconds:
+                continue
+            # An empty file is a scanner that has not written yet, until it is old enough to be
+            # one that never will: then it is taken, and refused with its reason like any other.
+            if stat.st_size > 0 or time.time() - stat.st_mtime >= self.settings.unreadable_seconds:
                 ready.append((stat.st_mtime_ns, entry.name))
         for gone in set(self._sizes) - present:
             del self._sizes[gone]
@@ -427,18 +434,16 @@ class Station:
 
         name = _original_name(path)
         try:
-            scanned = load_bytes(data, name)
-            if not scanned.pages:
-                raise ImageFileError(name)
-        except (ImageFileError, ValueError, OSError):
+            # Pages and pixels are checked before decoding: a hostile file is refused, not read.
+            scanned = load_bytes(data, name, limits=self.limits)
+        except ImageFileError as exc:
             try:
                 age = time.time() - path.stat().st_mtime
             except FileNotFoundError:
                 return
             if age < self.settings.unreadable_seconds:
                 return  # perhaps still being written after all: look again later
-            reason = self.tr.gettext("%(file)s is not an image or PDF that can be read", file=name)
-            self.journal.update(sha, "failed", reason=reason)
+            self.journal.update(sha, "failed", reason=exc.translated(self.tr.gettext))
             return
         reading = read_ballot(list(scanned.pages), self.context, file=name, sha256=sha)
         self.journal.update(sha, "read", reading=reading.to_json(), status=reading.status)

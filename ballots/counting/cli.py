@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -22,6 +23,7 @@ from congress.errors import CongressError
 # when it runs, so that `congress --help` and the other commands start fast.
 
 SCAN_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf"}
+FAILED = "failed"  # the sub-folder a refused file is moved to, as the scanner station's
 
 
 @click.group("count")
@@ -65,10 +67,28 @@ def _files(paths: tuple[Path, ...]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found += sorted(p for p in path.iterdir() if p.suffix.lower() in SCAN_SUFFIXES)
+            found += sorted(
+                p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SCAN_SUFFIXES
+            )
         else:
             found.append(path)
     return found
+
+
+def set_aside(path: Path, reason: str) -> Path:
+    """Move a refused file into failed/ beside it, its reason in `<name>.txt`, as the scanner
+    station does: the folder is left with what is still to count, and a run again skips it."""
+    folder = path.parent / FAILED
+    folder.mkdir(exist_ok=True)
+    target = folder / path.name
+    n = 2
+    while target.exists():  # a scanner reuses names: never overwrite an earlier refusal
+        target = folder / f"{path.stem}-{n}{path.suffix}"
+        n += 1
+    # The reason first, then the move: a file in failed/ always has its reason.
+    target.with_name(target.name + ".txt").write_text(reason + "\n", encoding="utf-8")
+    path.replace(target)
+    return target
 
 
 @count.command("scan")
@@ -82,10 +102,13 @@ def scan_command(
 ) -> None:
     """Read and record scanned ballots (files, or folders of PNG/JPEG/TIFF/PDF): one per file.
 
-    Each file stands alone: one that cannot be read is reported and the others are counted.
+    Each file stands alone: one that cannot be read, or is beyond the limits, is reported on
+    one line and moved to failed/ beside it with its reason in failed/NAME.txt; the others are
+    counted. Exits 1 when a file was refused.
     """
     from ballots.counting import counts, intake
     from ballots.elections import get_election
+    from ballots.reading.bounds import ImageFileError
 
     contexts = intake.ContextCache(1)  # every file is of the same round
     db = state.database()
@@ -93,22 +116,34 @@ def scan_command(
         count_id = counts.find_count(session, get_election(session, election_id)).id
     failed = 0
     for path in _files(paths):
+        answer: dict[str, Any]
         try:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise CongressError(
+                    "unreadable_file", "%(file)s cannot be read: %(reason)s",
+                    file=path.name, reason=exc.strerror or str(exc),
+                ) from exc  # fmt: skip
             answer = intake.receive(
-                db, count_id, path.read_bytes(), path.name, CLI_ACTOR, station, contexts=contexts
+                db, count_id, data, path.name, CLI_ACTOR, station, contexts=contexts
             ).to_dict()
         except CongressError as exc:
             if exc.code == "count_closed":
                 raise
             failed += 1
-            answer = {
-                "file": path.name,
-                "error": {"code": exc.code, "message": exc.translated(state.gettext)},
-            }
+            message = exc.translated(state.gettext)
+            answer = {"file": path.name, "error": {"code": exc.code, "message": message}}
+            if isinstance(exc, ImageFileError):
+                try:
+                    answer["moved_to"] = str(set_aside(path, message))
+                except OSError:
+                    pass  # a read-only folder: the refusal is still reported
         if as_json:
             click.echo(json.dumps(answer, ensure_ascii=False, sort_keys=True))
         elif "error" in answer:
-            click.echo(f"{path.name}: {answer['error']['message']}", err=True)
+            moved_to = f" -> {answer['moved_to']}" if "moved_to" in answer else ""
+            click.echo(f"{path.name}: {answer['error']['message']}{moved_to}", err=True)
         else:
             extra = f" duplicate {answer['duplicate']}" if answer["duplicate"] else ""
             reasons = f" ({', '.join(answer['reasons'])})" if answer["reasons"] else ""

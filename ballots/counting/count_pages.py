@@ -24,6 +24,7 @@ from ballots.counting.pages import (
 )
 from ballots.elections import current_round, get_election
 from ballots.models import BallotRound, Count, CountedBallot, Election
+from ballots.reading.bounds import ImageFileError
 from congress import congresses
 from congress.errors import CongressError, NotFound
 from congress.models import Congress
@@ -175,6 +176,7 @@ def upload(request: Request, form: FormData) -> Response:
     count_id = path_number(request.path_params["count_id"])
     contexts = caches_of(request).contexts
     results: list[dict[str, Any]] = []
+    file_refusals = 0
     for upload_file in files:
         data = upload_file.file.read()  # in the thread pool, as UploadFile.read() would
         name = upload_file.filename or "scan"
@@ -185,7 +187,10 @@ def upload(request: Request, form: FormData) -> Response:
             results.append({"file": name, "ok": True, **received.to_dict()})
         except CongressError as exc:
             results.append({"file": name, "ok": False, "error": exc.translated(tr.gettext)})
-    return render_count(request, uploads=results)
+            file_refusals += isinstance(exc, ImageFileError)
+    # Each file stands alone and the page lists every answer; it is a refusal (422) when every
+    # file was refused for what it is (unreadable, beyond the limits), so a script can tell.
+    return render_count(request, 422 if file_refusals == len(files) else 200, uploads=results)
 
 
 @endpoint(*COUNT, form=True)

@@ -23,11 +23,13 @@ from ballots.counting.counts import (
 )
 from ballots.elections import get_election, read_context
 from ballots.models import BallotRound, Count, CountedBallot
+from ballots.reading.bounds import DEFAULT_PDF_DPI, check_scan
 from ballots.reading.recorded import RecordedReading
 from congress.cache import BoundedCache
 from congress.db import Database
 from congress.errors import CongressError
 from congress.filetypes import media_type
+from congress.limits import Limits
 from congress.models import Congress, utcnow
 from congress.storage import FileStore, store_file
 
@@ -95,27 +97,18 @@ class Received:
         }
 
 
-def read_image(context: ReadingContext, data: bytes, name: str) -> RecordedReading:
-    """Decode and read one file as one ballot (all its pages); CPU-heavy, run it off the loop."""
-    from ballots.reading.imageio import ImageFileError, load_bytes
+def read_image(
+    context: ReadingContext, data: bytes, name: str, limits: Limits = Limits()
+) -> RecordedReading:
+    """Decode and read one file as one ballot (all its pages); CPU-heavy, run it off the loop.
+
+    A file beyond the limits, or one that cannot be decoded, is refused (ImageFileError, a
+    CongressError) before any page is rendered."""
+    # The reader brings OpenCV: loaded when the first ballot is read, not with the pages.
+    from ballots.reading.imageio import load_bytes
     from ballots.reading.reader import read_ballot
 
-    try:
-        scanned = load_bytes(data, name)
-    except (ImageFileError, ValueError, OSError) as exc:
-        raise CongressError(
-            "unreadable_file",
-            "%(file)s is not an image or PDF that can be read",
-            status=422,
-            file=name,
-        ) from exc
-    if not scanned.pages:
-        raise CongressError(
-            "unreadable_file",
-            "%(file)s is not an image or PDF that can be read",
-            status=422,
-            file=name,
-        )
+    scanned = load_bytes(data, name, limits=limits)
     reading = read_ballot(list(scanned.pages), context, file=name, sha256=scanned.sha256)
     return RecordedReading.from_dict(reading.to_dict())
 
@@ -167,6 +160,11 @@ def receive(
             status=422,
             max=MAX_STATION_NAME,
         )
+    limits = db.settings.limits
+    if reading is not None:
+        # The station read it; the server still checks what it is about to keep, so a reviewer's
+        # page never has to open a file beyond the limits.
+        check_scan(data, name, limits, DEFAULT_PDF_DPI)
     sha = hashlib.sha256(data).hexdigest()
     with db.session() as session:
         count = get_count(session, count_id)
@@ -176,7 +174,7 @@ def receive(
             return _answer(earlier, "image", False, name)
         context = reading_context(session, count, contexts) if reading is None else None
     recorded = (
-        read_image(context, data, name)
+        read_image(context, data, name, limits)
         if context is not None
         else RecordedReading.from_dict(reading, sha)
     )

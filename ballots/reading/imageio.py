@@ -11,10 +11,30 @@ from typing import Any
 
 import cv2
 import numpy as np
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+import tifffile
 
-from congress.filetypes import sniff
+from ballots.reading.bounds import (
+    DEFAULT_PDF_DPI,
+    ImageFileError,
+    check_bytes,
+    check_image,
+    check_pdf,
+    check_pdf_images,
+    decoding,
+    unreadable,
+)
+from congress.limits import Limits
 
-DEFAULT_PDF_DPI = 200  # scanners write PDFs of images; 200 dpi keeps strokes and the QR legible
+__all__ = [
+    "DEFAULT_PDF_DPI",
+    "ImageFileError",
+    "ScannedFile",
+    "decode_pages",
+    "load_bytes",
+    "load_file",
+]
 
 
 @dataclass(frozen=True)
@@ -24,10 +44,6 @@ class ScannedFile:
     name: str
     sha256: str  # of the file bytes, so a reading names exactly what it read
     pages: tuple[np.ndarray, ...]
-
-
-class ImageFileError(Exception):
-    """A file that is not an image or PDF we can read."""
 
 
 def _normalise(image: np.ndarray) -> np.ndarray:
@@ -51,8 +67,6 @@ def _image_dpi(page: Any) -> float | None:
     text mask over a coarse background); None when there is none (a vector page). Measured along
     the image's own axes from its matrix, so an image drawn turned is not taken for a coarse one.
     """
-    import pypdfium2.raw as pdfium_c
-
     width, height = page.get_size()
     finest: float | None = None
     for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)):
@@ -69,17 +83,18 @@ def _image_dpi(page: Any) -> float | None:
     return finest if finest is not None and finest > 0 else None
 
 
-def _pdf_pages(data: bytes, dpi: int) -> list[np.ndarray]:
+def _pdf_pages(data: bytes, name: str, dpi: float, limits: Limits) -> list[np.ndarray]:
     """Every page rendered at `dpi`, or at its scanned image's own resolution when that is
     coarser: upsampling adds no detail, and the reader must see how coarse the scan really is
-    (pages[].dpi, low_resolution)."""
-    import pypdfium2 as pdfium
-
+    (pages[].dpi, low_resolution). The pages, their sizes and the images on them are checked
+    against the limits before anything is rendered."""
     document = pdfium.PdfDocument(data)
     try:
+        check_pdf(document, data, name, limits, dpi)
         pages = []
         for index in range(len(document)):
             page = document[index]
+            check_pdf_images(page, index, name, limits)
             native = _image_dpi(page)
             render_dpi = float(dpi) if native is None else min(float(dpi), max(72.0, native))
             # Colour, so a red seal stays visible to the seal check.
@@ -92,8 +107,6 @@ def _pdf_pages(data: bytes, dpi: int) -> list[np.ndarray]:
 
 
 def _tiff_pages(data: bytes) -> list[np.ndarray]:
-    import tifffile
-
     pages = []
     with tifffile.TiffFile(io.BytesIO(data)) as tif:
         for page in tif.pages:
@@ -106,32 +119,46 @@ def _tiff_pages(data: bytes) -> list[np.ndarray]:
     return pages
 
 
-def decode_pages(data: bytes, name: str = "", pdf_dpi: int = DEFAULT_PDF_DPI) -> list[np.ndarray]:
-    """Every page in the bytes of one file, whatever its format (sniffed from the content)."""
-    kind = sniff(data)
-    if kind == "pdf":
-        return _pdf_pages(data, pdf_dpi)
-    if kind == "tiff":
-        return _tiff_pages(data)
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
-    if image is None:
-        raise ImageFileError(f"{name or 'file'}: not an image or PDF")
-    return [_normalise(image)]
+def decode_pages(
+    data: bytes, name: str = "", pdf_dpi: int = DEFAULT_PDF_DPI, limits: Limits = Limits()
+) -> list[np.ndarray]:
+    """Every page in the bytes of one file, whatever its format (sniffed from the content).
+
+    The file's size, pages and pixels are checked from its headers first; a file refused, or
+    one a decoder trips on, raises ImageFileError (a CongressError with the reason)."""
+    name = name or "file"
+    kind = check_bytes(data, name, limits)
+    dpi = float(min(pdf_dpi, limits.ballot_render_dpi))
+    with decoding(name, (cv2.error,)):
+        if kind == "pdf":
+            return _pdf_pages(data, name, dpi, limits)
+        check_image(data, kind, name, limits)
+        if kind == "tiff":
+            pages = _tiff_pages(data)
+        else:
+            image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+            pages = [] if image is None else [_normalise(image)]
+    if not pages:
+        raise unreadable(name)
+    return pages
 
 
-def load_file(path: Path | str, pdf_dpi: int = DEFAULT_PDF_DPI) -> ScannedFile:
+def load_file(
+    path: Path | str, pdf_dpi: int = DEFAULT_PDF_DPI, limits: Limits = Limits()
+) -> ScannedFile:
     path = Path(path)
-    data = path.read_bytes()
-    return ScannedFile(
-        name=path.name,
-        sha256=hashlib.sha256(data).hexdigest(),
-        pages=tuple(decode_pages(data, path.name, pdf_dpi)),
-    )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise unreadable(path.name) from exc
+    return load_bytes(data, path.name, pdf_dpi, limits)
 
 
-def load_bytes(data: bytes, name: str, pdf_dpi: int = DEFAULT_PDF_DPI) -> ScannedFile:
+def load_bytes(
+    data: bytes, name: str, pdf_dpi: int = DEFAULT_PDF_DPI, limits: Limits = Limits()
+) -> ScannedFile:
     return ScannedFile(
-        name, hashlib.sha256(data).hexdigest(), tuple(decode_pages(data, name, pdf_dpi))
+        name, hashlib.sha256(data).hexdigest(), tuple(decode_pages(data, name, pdf_dpi, limits))
     )
 
 

@@ -10,14 +10,25 @@ from typing import Any
 
 import cv2
 import numpy as np
+from sqlalchemy import func, select
 
-from ballots.elections import Rules, create_election, import_candidates, print_ballots
+from ballots.counting import counts
+from ballots.elections import (
+    Rules,
+    create_election,
+    get_election,
+    import_candidates,
+    print_ballots,
+)
+from ballots.models import CountedBallot
 from ballots.paper.layout import BallotLayout
 from ballots.paper.raster import rasterize_pdf
 from ballots.reading.synth import draw_marks
 from congress import congresses
 from congress.db import Database
+from congress.models import StoredFile
 from congress.settings import Settings
+from tests.ballots.hostile_files import png
 from tests.conftest import REGISTER_SLUG
 
 # Ballot order (Vietnamese order of the given name): c001 An, c002 Anh, c003 Bình, c004 Châu.
@@ -123,9 +134,33 @@ def reading(
 
 
 def fake_image(tag: str) -> bytes:
-    """Bytes standing for a scan when a test sends the station's reading with it."""
-    return b"\x89PNG\r\n\x1a\n" + tag.encode() + b"-" + dt.datetime.now().isoformat().encode()
+    """A small PNG standing for a scan when a test sends the station's reading with it (the
+    server checks the image's header against the limits even then); the tag makes it unique."""
+    return png(4, 4, text=tag + "-" + dt.datetime.now().isoformat())
 
 
 def as_json(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False)
+
+
+def opened_election(db: Database, settings: Settings, ballots: int = 2) -> Printed:
+    """An election with `ballots` printed and its count open."""
+    printed = printed_election(db, settings, ballots=ballots)
+    with db.write_session() as session:
+        counts.open_count(
+            session,
+            get_election(session, printed.election_id),
+            members=["Nguyễn Văn Một", "Trần Thị Hai"],
+            issued=ballots,
+            collected=ballots,
+            actor="t",
+        )
+    return printed
+
+
+def kept(db: Database) -> tuple[int, int]:
+    """(ballots recorded, files stored)."""
+    with db.session() as session:
+        ballots = session.scalar(select(func.count()).select_from(CountedBallot))
+        files = session.scalar(select(func.count()).select_from(StoredFile))
+    return int(ballots or 0), int(files or 0)
