@@ -1,7 +1,8 @@
-"""Staff accounts and station tokens: Argon2 passwords, roles, login rate limiting, CSRF tokens."""
+"""Staff accounts, sessions and station tokens: passwords, roles, sign-in limits, CSRF tokens."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -12,12 +13,12 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from congress import audit
 from congress.errors import Conflict, CongressError
-from congress.models import ROLES, ApiToken, StaffUser, utcnow
+from congress.models import ROLES, ApiToken, StaffUser, WebSession, utcnow
 
 MAX_TOKEN_NAME = 80  # the column's size
 
@@ -102,6 +103,82 @@ def authenticate(session: Session, username: str, password: str) -> StaffUser | 
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def set_password(session: Session, user: StaffUser, password: str, actor: str) -> None:
+    """A new password ends every session of the user: whoever knew the old one is signed out."""
+    if len(password) < 8:
+        raise CongressError("weak_password", "A password needs at least 8 characters")
+    user.password_hash = hash_password(password)
+    ended = end_user_sessions(session, user)
+    audit.record(session, actor, "user.password", subject=user.username, sessions_ended=ended)
+
+
+def start_session(
+    session: Session, *, staff_user_id: int | None = None, delegate_id: int | None = None
+) -> str:
+    """A new server-side session; the returned secret goes in the signed cookie, never stored."""
+    secret = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        WebSession(
+            secret_sha256=token_digest(secret),
+            staff_user_id=staff_user_id,
+            delegate_id=delegate_id,
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
+    return secret
+
+
+def live_session(
+    session: Session,
+    secret: object,
+    idle_seconds: int,
+    *,
+    staff_user_id: int | None = None,
+    delegate_id: int | None = None,
+) -> WebSession | None:
+    """The session of the cookie's secret if it still stands for this user or delegate."""
+    if not isinstance(secret, str) or not secret:
+        return None
+    row = session.get(WebSession, token_digest(secret))
+    if row is None or row.staff_user_id != staff_user_id or row.delegate_id != delegate_id:
+        return None
+    if row.last_seen_at < utcnow() - dt.timedelta(seconds=idle_seconds):
+        return None
+    return row
+
+
+def touch_sessions(session: Session, digests: list[str]) -> None:
+    """Record that these sessions were used now: what their idle time is counted from."""
+    session.execute(
+        update(WebSession)
+        .where(WebSession.secret_sha256.in_(digests))
+        .values(last_seen_at=utcnow())
+    )
+
+
+def end_session(session: Session, secret: object) -> None:
+    if isinstance(secret, str) and secret:
+        session.execute(delete(WebSession).where(WebSession.secret_sha256 == token_digest(secret)))
+
+
+def end_user_sessions(session: Session, user: StaffUser) -> int:
+    """End every session of a staff user (all their browsers); returns how many there were."""
+    result = session.execute(delete(WebSession).where(WebSession.staff_user_id == user.id))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def end_sessions_of(session: Session, username: str, actor: str) -> int:
+    """An admin's "end all sessions" of one user, recorded in the audit log."""
+    user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+    if user is None:
+        raise CongressError("unknown_user", "No such user: %(name)s", name=username, status=404)
+    ended = end_user_sessions(session, user)
+    audit.record(session, actor, "user.end_sessions", subject=user.username, ended=ended)
+    return ended
 
 
 def token_digest(token: str) -> str:

@@ -33,3 +33,11 @@ class Limits:
     largest_id: int = 2**31 - 1
 
     # Sessions and sign-in.
+    # A staff session unused for a working day ends: a laptop left signed in overnight at the
+    # venue is signed out by morning; one day of work never meets it.
+    session_idle_seconds: int = 12 * 3600
+    # A delegate's phone stays signed in across the two days of a congress and its night.
+    portal_session_idle_seconds: int = 3 * 24 * 3600
+    # A session's last use is written at most this often: one write per 5 minutes of use, not
+    # one per request, and the idle time is exact to within it.
+    session_touch_seconds: int = 300

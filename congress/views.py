@@ -63,17 +63,24 @@ def login(request: Request, form: FormData) -> Response:
         else:
             limiter.succeeded(address, username)
             audit.record(session, user.username, "login", subject=address)
+            secret = auth.start_session(session, staff_user_id=user.id)
     if user is None:
         message = t(request).gettext("Wrong user name or password")
         return render(request, "login.html", {"next": next_url, "error": message}, status=401)
+    # A fresh cookie: nothing from before the sign-in (a planted CSRF token, a delegate's
+    # sign-in on a shared laptop) carries over into the staff session.
     request.session.clear()
     request.session["uid"] = user.id
+    request.session["sid"] = secret
     request.session["csrf"] = auth.new_csrf_token()
     return RedirectResponse(next_url, status_code=303)
 
 
 @endpoint()
 def logout(request: Request) -> Response:
+    # The server forgets the session, so a copy of the cookie is worth nothing either.
+    with session_scope(request) as session:
+        auth.end_session(session, request.session.get("sid"))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
