@@ -236,34 +236,69 @@ def csrf_matches(expected: str | None, given: str | None) -> bool:
 
 
 class LoginLimiter:
-    """Failed logins per (address, user name) in a sliding window; refuses once over the limit."""
+    """Failed attempts in a sliding window, refused once over a limit.
 
-    def __init__(self, attempts: int, window_seconds: float) -> None:
+    Counted per (address, user name), and, when given, per address whatever the name (spraying
+    names from one place) and per name whatever the address (one account from many places).
+    """
+
+    def __init__(
+        self,
+        attempts: int,
+        window_seconds: float,
+        *,
+        per_address: int | None = None,
+        per_account: int | None = None,
+        max_keys: int = 100_000,
+    ) -> None:
         self.attempts = attempts
         self.window = window_seconds
-        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self.per_address = per_address
+        self.per_account = per_account
+        self.max_keys = max_keys
+        self._failures: dict[tuple[str, ...], deque[float]] = {}
         self._lock = threading.Lock()
 
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
+    def _recent(self, key: tuple[str, ...], now: float) -> deque[float]:
         failures = self._failures.setdefault(key, deque())
         while failures and failures[0] <= now - self.window:
             failures.popleft()
         return failures
 
+    def _limits(self, address: str, username: str) -> list[tuple[tuple[str, ...], int]]:
+        name = username.lower()
+        limits: list[tuple[tuple[str, ...], int]] = [(("pair", address, name), self.attempts)]
+        if self.per_address is not None:
+            limits.append((("address", address), self.per_address))
+        if self.per_account is not None:
+            limits.append((("account", name), self.per_account))
+        return limits
+
     def retry_after(self, address: str, username: str) -> int:
         """Seconds until another attempt is allowed; 0 when it is allowed now."""
         now = time.monotonic()
+        wait = 0
         with self._lock:
-            failures = self._recent((address, username.lower()), now)
-            if len(failures) < self.attempts:
-                return 0
-            return int(failures[0] + self.window - now) + 1
+            for key, limit in self._limits(address, username):
+                failures = self._recent(key, now)
+                if len(failures) >= limit:
+                    wait = max(wait, int(failures[-limit] + self.window - now) + 1)
+        return wait
 
     def failed(self, address: str, username: str) -> None:
         now = time.monotonic()
         with self._lock:
-            self._recent((address, username.lower()), now).append(now)
+            if len(self._failures) >= self.max_keys:
+                self._forget_expired(now)
+            for key, _ in self._limits(address, username):
+                self._recent(key, now).append(now)
 
     def succeeded(self, address: str, username: str) -> None:
+        # Only the pair is forgiven: one good password must not reset what an address or an
+        # account has spent on guesses at other names or from other places.
         with self._lock:
-            self._failures.pop((address, username.lower()), None)
+            self._failures.pop(("pair", address, username.lower()), None)
+
+    def _forget_expired(self, now: float) -> None:
+        for key in [k for k, v in self._failures.items() if not v or v[-1] <= now - self.window]:
+            del self._failures[key]

@@ -41,7 +41,9 @@ def _safe_next(value: str | None) -> str:
 @endpoint(public=True, form=True)
 def login(request: Request, form: FormData) -> Response:
     next_url = _safe_next(request.query_params.get("next"))
-    if request.method == "GET":
+    if request.method != "POST":
+        # GET and HEAD (which Starlette routes with GET) show the form: only a POST signs in,
+        # so a HEAD is never counted as a failed sign-in.
         return render(request, "login.html", {"next": next_url})
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))

@@ -1,20 +1,24 @@
-"""Sessions the server can end (issue 21, row 5)."""
+"""Sessions the server can end, and sign-in limits that hold (issue 21, rows 5 and 9)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+import httpx
+import pytest
+import uvicorn
 from click.testing import CliRunner
 from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
+import congress.cli
 from congress import auth
 from congress.cli import build_cli
 from congress.db import Database
 from congress.models import AuditEvent, StaffUser, WebSession
 from congress.settings import Settings
-from tests.conftest import login
+from tests.conftest import LiveServer, csrf_from, login
 from tests.congress.test_cli import cli_env
 
 
@@ -127,3 +131,100 @@ def test_a_deleted_user_session_row_goes_with_the_user(db: Database, make_user: 
         assert auth.live_session(session, secret, 60, staff_user_id=user.id + 1) is None
         assert auth.live_session(session, secret, 60, delegate_id=user.id) is None
         assert auth.live_session(session, None, 60, staff_user_id=user.id) is None
+
+
+# --- sign-in limits (row 9) -----------------------------------------------------------------
+
+
+def _try(client: TestClient, token: str, name: str, password: str = "nope nope") -> int:
+    data = {"username": name, "password": password, "csrf_token": token}
+    return client.post("/login", data=data).status_code
+
+
+def test_spraying_many_user_names_from_one_address_is_limited(
+    client: TestClient, make_user: Any
+) -> None:
+    token = csrf_from(client.get("/login").text)
+    codes = [_try(client, token, f"user{i}") for i in range(12)]
+    assert codes[:10] == [401] * 10
+    assert codes[10:] == [429, 429]
+
+
+def test_one_account_from_many_addresses_is_limited() -> None:
+    limits = Settings(home=None, database_url="", secret_key="x").limits  # type: ignore[arg-type]
+    limiter = auth.LoginLimiter(
+        limits.login_failures_per_name_and_address,
+        limits.login_window_seconds,
+        per_address=limits.login_failures_per_address,
+        per_account=limits.login_failures_per_account,
+    )
+    for i in range(limits.login_failures_per_account):
+        assert limiter.retry_after(f"10.0.{i}.1", "Chair") == 0
+        limiter.failed(f"10.0.{i}.1", "Chair")
+    assert limiter.retry_after("10.9.9.9", "chair") > 0
+    assert limiter.retry_after("10.9.9.9", "someone-else") == 0
+    # A success of the pair forgives the pair only, not what the account has spent elsewhere.
+    limiter.succeeded("10.0.0.1", "chair")
+    assert limiter.retry_after("10.0.0.1", "chair") > 0
+
+
+def test_the_limiter_forgets_expired_keys_beyond_its_bound() -> None:
+    limiter = auth.LoginLimiter(5, 0.0, per_address=10, per_account=20, max_keys=30)
+    for i in range(200):
+        limiter.failed(f"10.0.0.{i}", f"name{i}")
+    assert len(limiter._failures) <= 33
+
+
+def test_head_of_the_login_page_is_not_a_failed_sign_in(
+    client: TestClient, make_user: Any, db: Database
+) -> None:
+    password = make_user("org", "organizer")
+    for _ in range(12):
+        assert client.head("/login").status_code == 200
+    with db.session() as session:
+        assert "login.failed" not in set(session.scalars(select(AuditEvent.action)))
+    login(client, "org", password)
+
+
+def test_serve_believes_forwarded_addresses_only_from_named_proxies(
+    app: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `congress serve` hands uvicorn, served for real: a rotated X-Forwarded-For from
+    loopback does not escape the per-address limit unless loopback is a named proxy."""
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(congress.cli.uvicorn, "run", lambda *a, **kw: seen.update(kw))
+    result = CliRunner().invoke(build_cli(), ["serve"], env=cli_env(settings))
+    assert result.exit_code == 0, result.output
+    options = {k: seen[k] for k in ("proxy_headers", "forwarded_allow_ips") if k in seen}
+    server = _served(app, options)
+    try:
+        with httpx.Client(base_url=server.url) as browser:
+            token = csrf_from(browser.get("/login").text)
+            codes = [
+                browser.post(
+                    "/login",
+                    data={"username": "org", "password": "nope nope", "csrf_token": token},
+                    headers={"x-forwarded-for": f"203.0.113.{i}"},
+                ).status_code
+                for i in range(7)
+            ]
+    finally:
+        server.stop()
+    assert codes[:5] == [401] * 5 and codes[5:] == [429, 429]
+    named = Settings.from_env(dict(cli_env(settings), CONGRESS_TRUSTED_PROXIES="10.0.0.2, ::1"))
+    assert congress.cli.proxy_options(named) == {
+        "proxy_headers": True,
+        "forwarded_allow_ips": "10.0.0.2,::1",
+    }
+
+
+def _served(app: Any, options: dict[str, Any]) -> LiveServer:
+    """LiveServer with these uvicorn options (it serves with uvicorn's defaults otherwise)."""
+    original = uvicorn.Config.__init__
+
+    def config(self: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **{**kwargs, **options})
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(uvicorn.Config, "__init__", config)
+        return LiveServer(app)
