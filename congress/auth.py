@@ -115,11 +115,22 @@ def set_password(session: Session, user: StaffUser, password: str, actor: str) -
 
 
 def start_session(
-    session: Session, *, staff_user_id: int | None = None, delegate_id: int | None = None
+    session: Session,
+    *,
+    staff_user_id: int | None = None,
+    delegate_id: int | None = None,
+    forget_idle_seconds: int | None = None,
 ) -> str:
-    """A new server-side session; the returned secret goes in the signed cookie, never stored."""
+    """A new server-side session; the returned secret goes in the signed cookie, never stored.
+
+    Sessions idle longer than `forget_idle_seconds` (no kind of session lives that long) are
+    deleted on the way, so the table holds the live ones, not every sign-in ever made.
+    """
     secret = secrets.token_urlsafe(32)
     now = utcnow()
+    if forget_idle_seconds is not None:
+        stale = now - dt.timedelta(seconds=forget_idle_seconds)
+        session.execute(delete(WebSession).where(WebSession.last_seen_at < stale))
     session.add(
         WebSession(
             secret_sha256=token_digest(secret),

@@ -41,6 +41,12 @@ class Limits:
     # A session's last use is written at most this often: one write per 5 minutes of use, not
     # one per request, and the idle time is exact to within it.
     session_touch_seconds: int = 300
+
+    @property
+    def longest_session_idle_seconds(self) -> int:
+        """Past it no session of any kind stands: its row is deleted at the next sign-in."""
+        return max(self.session_idle_seconds, self.portal_session_idle_seconds)
+
     # Failed sign-ins in a sliding window. Per address and user name: a mistyped password
     # five times. Per address whatever the name: spraying 12 names from one laptop is refused.
     # Per account whatever the address: one account guessed from many addresses is refused

@@ -65,7 +65,13 @@ def login(request: Request, form: FormData) -> Response:
         else:
             limiter.succeeded(address, username)
             audit.record(session, user.username, "login", subject=address)
-            secret = auth.start_session(session, staff_user_id=user.id)
+            # Signing in again in this browser ends the session it had, as logging out would.
+            auth.end_session(session, request.session.get("sid"))
+            secret = auth.start_session(
+                session,
+                staff_user_id=user.id,
+                forget_idle_seconds=settings_of(request).limits.longest_session_idle_seconds,
+            )
     if user is None:
         message = t(request).gettext("Wrong user name or password")
         return render(request, "login.html", {"next": next_url, "error": message}, status=401)

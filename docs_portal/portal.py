@@ -139,7 +139,11 @@ def sign_in(request: Request, session: Any, congress: Congress, token: str) -> D
     before = portal.get(str(congress.id))
     if isinstance(before, list) and len(before) == 3:
         end_session(session, before[2])
-    secret = start_session(session, delegate_id=delegate.id)
+    secret = start_session(
+        session,
+        delegate_id=delegate.id,
+        forget_idle_seconds=settings_of(request).limits.longest_session_idle_seconds,
+    )
     portal[str(congress.id)] = [delegate.id, delegate.badge_version, secret]
     request.session[PORTAL_KEY] = portal
     return delegate

@@ -119,6 +119,31 @@ def test_a_session_idle_longer_than_the_limit_ends(
     assert client.get("/api/me").status_code == 401
 
 
+def test_signing_in_again_ends_the_old_session_and_forgets_long_idle_ones(
+    app: Any, client: TestClient, make_user: Any, settings: Settings, db: Database
+) -> None:
+    _, _, first = _signed_in(client, make_user)
+    long_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(
+        seconds=settings.limits.longest_session_idle_seconds + 60
+    )
+    with db.session() as session:
+        user = session.scalar(select(StaffUser).where(StaffUser.username == "org"))
+        assert user is not None
+        forgotten = auth.start_session(session, staff_user_id=user.id)
+        session.flush()
+        session.execute(
+            update(WebSession)
+            .where(WebSession.secret_sha256 == auth.token_digest(forgotten))
+            .values(last_seen_at=long_ago)
+        )
+    login(client, "org", "correct horse 1")
+    assert _with_cookie(app, first).get("/api/me").status_code == 401
+    assert client.get("/api/me").status_code == 200
+    with db.session() as session:
+        rows = list(session.scalars(select(WebSession)))
+    assert len(rows) == 1  # the old one ended, the long idle one forgotten
+
+
 def test_a_deleted_user_session_row_goes_with_the_user(db: Database, make_user: Any) -> None:
     make_user("org", "organizer")
     with db.session() as session:
