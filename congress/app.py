@@ -189,7 +189,14 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
     app.state.settings = settings
     app.state.db = db
     app.state.templates = _templates(caps)
-    app.state.login_limiter = LoginLimiter(settings.login_attempts, settings.login_window_seconds)
+    limits = settings.limits
+    app.state.login_limiter = LoginLimiter(
+        limits.login_failures_per_name_and_address,
+        limits.login_window_seconds,
+        per_address=limits.login_failures_per_address,
+        per_account=limits.login_failures_per_account,
+        max_keys=limits.login_tracked_keys,
+    )
     app.state.capabilities = caps
     app.state.nav = [item for cap in caps for item in cap.nav]
     for cap in caps:

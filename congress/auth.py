@@ -1,7 +1,8 @@
-"""Staff accounts and station tokens: Argon2 passwords, roles, login rate limiting, CSRF tokens."""
+"""Staff accounts, sessions and station tokens: passwords, roles, sign-in limits, CSRF tokens."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -12,12 +13,12 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from congress import audit
 from congress.errors import Conflict, CongressError
-from congress.models import ROLES, ApiToken, StaffUser, utcnow
+from congress.models import ROLES, ApiToken, StaffUser, WebSession, utcnow
 
 MAX_TOKEN_NAME = 80  # the column's size
 
@@ -104,6 +105,93 @@ def authenticate(session: Session, username: str, password: str) -> StaffUser | 
     return user
 
 
+def set_password(session: Session, user: StaffUser, password: str, actor: str) -> None:
+    """A new password ends every session of the user: whoever knew the old one is signed out."""
+    if len(password) < 8:
+        raise CongressError("weak_password", "A password needs at least 8 characters")
+    user.password_hash = hash_password(password)
+    ended = end_user_sessions(session, user)
+    audit.record(session, actor, "user.password", subject=user.username, sessions_ended=ended)
+
+
+def start_session(
+    session: Session,
+    *,
+    staff_user_id: int | None = None,
+    delegate_id: int | None = None,
+    forget_idle_seconds: int | None = None,
+) -> str:
+    """A new server-side session; the returned secret goes in the signed cookie, never stored.
+
+    Sessions idle longer than `forget_idle_seconds` (no kind of session lives that long) are
+    deleted on the way, so the table holds the live ones, not every sign-in ever made.
+    """
+    secret = secrets.token_urlsafe(32)
+    now = utcnow()
+    if forget_idle_seconds is not None:
+        stale = now - dt.timedelta(seconds=forget_idle_seconds)
+        session.execute(delete(WebSession).where(WebSession.last_seen_at < stale))
+    session.add(
+        WebSession(
+            secret_sha256=token_digest(secret),
+            staff_user_id=staff_user_id,
+            delegate_id=delegate_id,
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
+    return secret
+
+
+def live_session(
+    session: Session,
+    secret: object,
+    idle_seconds: int,
+    *,
+    staff_user_id: int | None = None,
+    delegate_id: int | None = None,
+) -> WebSession | None:
+    """The session of the cookie's secret if it still stands for this user or delegate."""
+    if not isinstance(secret, str) or not secret:
+        return None
+    row = session.get(WebSession, token_digest(secret))
+    if row is None or row.staff_user_id != staff_user_id or row.delegate_id != delegate_id:
+        return None
+    if row.last_seen_at < utcnow() - dt.timedelta(seconds=idle_seconds):
+        return None
+    return row
+
+
+def touch_sessions(session: Session, digests: list[str]) -> None:
+    """Record that these sessions were used now: what their idle time is counted from."""
+    session.execute(
+        update(WebSession)
+        .where(WebSession.secret_sha256.in_(digests))
+        .values(last_seen_at=utcnow())
+    )
+
+
+def end_session(session: Session, secret: object) -> None:
+    if isinstance(secret, str) and secret:
+        session.execute(delete(WebSession).where(WebSession.secret_sha256 == token_digest(secret)))
+
+
+def end_user_sessions(session: Session, user: StaffUser) -> int:
+    """End every session of a staff user (all their browsers); returns how many there were."""
+    result = session.execute(delete(WebSession).where(WebSession.staff_user_id == user.id))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def end_sessions_of(session: Session, username: str, actor: str) -> int:
+    """An admin's "end all sessions" of one user, recorded in the audit log."""
+    user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+    if user is None:
+        raise CongressError("unknown_user", "No such user: %(name)s", name=username, status=404)
+    ended = end_user_sessions(session, user)
+    audit.record(session, actor, "user.end_sessions", subject=user.username, ended=ended)
+    return ended
+
+
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -159,34 +247,69 @@ def csrf_matches(expected: str | None, given: str | None) -> bool:
 
 
 class LoginLimiter:
-    """Failed logins per (address, user name) in a sliding window; refuses once over the limit."""
+    """Failed attempts in a sliding window, refused once over a limit.
 
-    def __init__(self, attempts: int, window_seconds: float) -> None:
+    Counted per (address, user name), and, when given, per address whatever the name (spraying
+    names from one place) and per name whatever the address (one account from many places).
+    """
+
+    def __init__(
+        self,
+        attempts: int,
+        window_seconds: float,
+        *,
+        per_address: int | None = None,
+        per_account: int | None = None,
+        max_keys: int = 100_000,
+    ) -> None:
         self.attempts = attempts
         self.window = window_seconds
-        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self.per_address = per_address
+        self.per_account = per_account
+        self.max_keys = max_keys
+        self._failures: dict[tuple[str, ...], deque[float]] = {}
         self._lock = threading.Lock()
 
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
+    def _recent(self, key: tuple[str, ...], now: float) -> deque[float]:
         failures = self._failures.setdefault(key, deque())
         while failures and failures[0] <= now - self.window:
             failures.popleft()
         return failures
 
+    def _limits(self, address: str, username: str) -> list[tuple[tuple[str, ...], int]]:
+        name = username.lower()
+        limits: list[tuple[tuple[str, ...], int]] = [(("pair", address, name), self.attempts)]
+        if self.per_address is not None:
+            limits.append((("address", address), self.per_address))
+        if self.per_account is not None:
+            limits.append((("account", name), self.per_account))
+        return limits
+
     def retry_after(self, address: str, username: str) -> int:
         """Seconds until another attempt is allowed; 0 when it is allowed now."""
         now = time.monotonic()
+        wait = 0
         with self._lock:
-            failures = self._recent((address, username.lower()), now)
-            if len(failures) < self.attempts:
-                return 0
-            return int(failures[0] + self.window - now) + 1
+            for key, limit in self._limits(address, username):
+                failures = self._recent(key, now)
+                if len(failures) >= limit:
+                    wait = max(wait, int(failures[-limit] + self.window - now) + 1)
+        return wait
 
     def failed(self, address: str, username: str) -> None:
         now = time.monotonic()
         with self._lock:
-            self._recent((address, username.lower()), now).append(now)
+            if len(self._failures) >= self.max_keys:
+                self._forget_expired(now)
+            for key, _ in self._limits(address, username):
+                self._recent(key, now).append(now)
 
     def succeeded(self, address: str, username: str) -> None:
+        # Only the pair is forgiven: one good password must not reset what an address or an
+        # account has spent on guesses at other names or from other places.
         with self._lock:
-            self._failures.pop((address, username.lower()), None)
+            self._failures.pop(("pair", address, username.lower()), None)
+
+    def _forget_expired(self, now: float) -> None:
+        for key in [k for k, v in self._failures.items() if not v or v[-1] <= now - self.window]:
+            del self._failures[key]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import Any
 
 import click
 import uvicorn
@@ -15,7 +16,7 @@ from congress.cli_frame import CliState, with_state
 from congress.cli_staff import tokens, users
 from congress.db import upgrade
 from congress.demo import build_demo
-from congress.settings import ensure_home
+from congress.settings import Settings, ensure_home
 
 
 @click.command()
@@ -44,9 +45,19 @@ def serve(state: CliState, host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
         log_level="info",
+        **proxy_options(state.settings),
     )
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's forwarded-header options: believed only from the proxies the settings name.
+
+    uvicorn's own default believes X-Forwarded-For from loopback, so any client on the server's
+    machine (or behind a local tunnel) could pick its address and dodge the sign-in limits.
+    """
+    proxies = ",".join(settings.trusted_proxies)
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies or None}
 
 
 @click.command()

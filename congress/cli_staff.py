@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from congress import auth
 from congress.cli_frame import CLI_ACTOR, CliState, emit_json, json_option, with_state
+from congress.errors import CongressError
 from congress.models import StaffUser
 
 
@@ -69,6 +70,39 @@ def users_list(state: CliState, as_json: bool) -> None:
     else:
         for row in rows:
             click.echo(f"{row['username']:<20} {','.join(row['roles'])}")
+
+
+@users.command("set-password")
+@click.argument("name")
+@click.option("--password", help="Given on the command line; otherwise prompted, or generated.")
+@click.option("--generate", is_flag=True, help="Generate a password and print it once.")
+@with_state
+def users_set_password(state: CliState, name: str, password: str | None, generate: bool) -> None:
+    """Give a staff user a new password; every session they have is ended."""
+    generated = False
+    if password is None:
+        if generate or not sys.stdin.isatty():
+            password, generated = auth.generate_password(), True
+        else:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with state.database().session() as session:
+        user = session.scalar(select(StaffUser).where(StaffUser.username == name))
+        if user is None:
+            raise CongressError("unknown_user", "No such user: %(name)s", name=name, status=404)
+        auth.set_password(session, user, password, CLI_ACTOR)
+    click.echo(f"password of {name} changed; their sessions are ended")
+    if generated:
+        click.echo(f"password (shown once): {password}")
+
+
+@users.command("end-sessions")
+@click.argument("name")
+@with_state
+def users_end_sessions(state: CliState, name: str) -> None:
+    """Sign a staff user out everywhere (a lost laptop, a shared browser): they sign in again."""
+    with state.database().session() as session:
+        ended = auth.end_sessions_of(session, name, CLI_ACTOR)
+    click.echo(f"{ended} session(s) of {name} ended")
 
 
 @click.group()

@@ -35,3 +35,28 @@ class Limits:
     largest_id: int = 2**31 - 1
 
     # Sessions and sign-in.
+    # A staff session unused for a working day ends: a laptop left signed in overnight at the
+    # venue is signed out by morning; one day of work never meets it.
+    session_idle_seconds: int = 12 * 3600
+    # A delegate's phone stays signed in across the two days of a congress and its night.
+    portal_session_idle_seconds: int = 3 * 24 * 3600
+    # A session's last use is written at most this often: one write per 5 minutes of use, not
+    # one per request, and the idle time is exact to within it.
+    session_touch_seconds: int = 300
+
+    @property
+    def longest_session_idle_seconds(self) -> int:
+        """Past it no session of any kind stands: its row is deleted at the next sign-in."""
+        return max(self.session_idle_seconds, self.portal_session_idle_seconds)
+
+    # Failed sign-ins in a sliding window. Per address and user name: a mistyped password
+    # five times. Per address whatever the name: spraying 12 names from one laptop is refused.
+    # Per account whatever the address: one account guessed from many addresses is refused
+    # (the owner waits the window out too: a lock that an attacker can only prolong, not open).
+    login_window_seconds: int = 300
+    login_failures_per_name_and_address: int = 5
+    login_failures_per_address: int = 10
+    login_failures_per_account: int = 20
+    # Remembered (address or name) keys of failed sign-ins; beyond it, expired ones are dropped,
+    # so a flood of invented names cannot grow the server's memory without end.
+    login_tracked_keys: int = 100_000

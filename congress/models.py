@@ -152,6 +152,27 @@ class StaffUser(Base):
         return frozenset(r for r in self.roles.split(",") if r)
 
 
+class WebSession(Base):
+    """A signed-in browser: its cookie holds a secret whose SHA-256 is the row's key.
+
+    The signed cookie alone cannot be taken back; this row can: logout, a password change or an
+    admin ending someone's sessions delete it, and a session idle too long is refused.
+    """
+
+    __tablename__ = "web_sessions"
+
+    secret_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Exactly one of the two: a staff user's session or a delegate's phone on the portal.
+    staff_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    delegate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("delegates.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class ApiToken(Base):
     """A bearer token for a station or gate; only its SHA-256 is stored."""
 

@@ -26,8 +26,10 @@ class Settings:
     languages: tuple[str, ...] = ("vi", "en")
     https: bool = False
     public_url: str = "http://127.0.0.1:8000"
-    login_attempts: int = 5  # failed logins allowed per window, per address and user name
-    login_window_seconds: int = 300
+    # Addresses of reverse proxies whose X-Forwarded-For is believed (CONGRESS_TRUSTED_PROXIES,
+    # comma-separated); none by default, so no client can pick the address its sign-in
+    # failures are counted against.
+    trusted_proxies: tuple[str, ...] = ()
     max_upload_bytes: int = 50 * 1024 * 1024
     max_document_pages: int = 500  # a congress document longer than this is refused
     render_workers: int = 2  # processes that render document pages to images
@@ -66,6 +68,9 @@ class Settings:
             "public_url": env.get("CONGRESS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
             "default_language": env.get("CONGRESS_LANGUAGE", "vi"),
             "render_workers": _positive_int(env, "CONGRESS_RENDER_WORKERS", 2),
+            "trusted_proxies": tuple(
+                p.strip() for p in env.get("CONGRESS_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
         }
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]

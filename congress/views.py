@@ -41,7 +41,9 @@ def _safe_next(value: str | None) -> str:
 @endpoint(public=True, form=True)
 def login(request: Request, form: FormData) -> Response:
     next_url = _safe_next(request.query_params.get("next"))
-    if request.method == "GET":
+    if request.method != "POST":
+        # GET and HEAD (which Starlette routes with GET) show the form: only a POST signs in,
+        # so a HEAD is never counted as a failed sign-in.
         return render(request, "login.html", {"next": next_url})
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
@@ -63,17 +65,30 @@ def login(request: Request, form: FormData) -> Response:
         else:
             limiter.succeeded(address, username)
             audit.record(session, user.username, "login", subject=address)
+            # Signing in again in this browser ends the session it had, as logging out would.
+            auth.end_session(session, request.session.get("sid"))
+            secret = auth.start_session(
+                session,
+                staff_user_id=user.id,
+                forget_idle_seconds=settings_of(request).limits.longest_session_idle_seconds,
+            )
     if user is None:
         message = t(request).gettext("Wrong user name or password")
         return render(request, "login.html", {"next": next_url, "error": message}, status=401)
+    # A fresh cookie: nothing from before the sign-in (a planted CSRF token, a delegate's
+    # sign-in on a shared laptop) carries over into the staff session.
     request.session.clear()
     request.session["uid"] = user.id
+    request.session["sid"] = secret
     request.session["csrf"] = auth.new_csrf_token()
     return RedirectResponse(next_url, status_code=303)
 
 
 @endpoint()
 def logout(request: Request) -> Response:
+    # The server forgets the session, so a copy of the cookie is worth nothing either.
+    with session_scope(request) as session:
+        auth.end_session(session, request.session.get("sid"))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import inspect
 import json
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar, cast, overload
 from urllib.parse import quote
 
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -20,7 +23,7 @@ from congress import auth
 from congress.db import Database
 from congress.errors import CongressError, Forbidden
 from congress.i18n import Translator, negotiate, translator
-from congress.models import StaffUser
+from congress.models import StaffUser, utcnow
 from congress.settings import Settings
 
 log = logging.getLogger("congress.web")
@@ -88,10 +91,56 @@ def principal(request: Request) -> auth.Principal | None:
             found = auth.principal_for_token(session, secret)
         elif "session" in request.scope and request.session.get("uid"):
             user = session.get(StaffUser, int(request.session["uid"]))
-            if user is not None and user.active:
+            idle = settings_of(request).limits.session_idle_seconds
+            if (
+                user is not None
+                and user.active
+                and session_alive(
+                    request, session, request.session.get("sid"), idle, staff_user_id=user.id
+                )
+            ):
                 found = auth.principal_for_user(user)
     request.scope["congress.principal"] = found
     return found
+
+
+def session_alive(
+    request: Request,
+    session: Session,
+    secret: object,
+    idle_seconds: int,
+    *,
+    staff_user_id: int | None = None,
+    delegate_id: int | None = None,
+) -> bool:
+    """Whether the cookie's server-side session still stands; its use is recorded later.
+
+    The last use is written after the handler, in a transaction of its own and at most every
+    few minutes (Limits.session_touch_seconds): the caller's session may be a reading one, or
+    hold SQLite's write lock, and neither should take a second write here.
+    """
+    row = auth.live_session(
+        session, secret, idle_seconds, staff_user_id=staff_user_id, delegate_id=delegate_id
+    )
+    if row is None:
+        return False
+    touch_every = dt.timedelta(seconds=settings_of(request).limits.session_touch_seconds)
+    if row.last_seen_at < utcnow() - touch_every:
+        request.scope.setdefault("congress.touch", set()).add(row.secret_sha256)
+    return True
+
+
+def touch_sessions(request: Request) -> None:
+    """Write the last use of the sessions this request found stale (see session_alive)."""
+    digests = request.scope.pop("congress.touch", None)
+    if not digests:
+        return
+    try:
+        with db_of(request).write_session() as session:
+            auth.touch_sessions(session, sorted(digests))
+    except SQLAlchemyError:
+        # A missed write only brings the idle end a few minutes nearer; the answer stands.
+        log.warning("could not record the use of %d sessions", len(digests), exc_info=True)
 
 
 def csrf_token(request: Request) -> str:
@@ -234,9 +283,16 @@ def endpoint(*roles: str, public: bool = False, form: bool = False) -> Any:
                     return refused
                 return cast(Response, await run_in_threadpool(fn, request))
 
-        functools.update_wrapper(wrapped, fn)
-        wrapped.congress_access = "public" if public else (roles or ("any-staff",))  # type: ignore[attr-defined]
-        return wrapped
+        async def then_touch(request: Request) -> Response:
+            try:
+                return await wrapped(request)
+            finally:
+                if request.scope.get("congress.touch"):
+                    await run_in_threadpool(touch_sessions, request)
+
+        functools.update_wrapper(then_touch, fn)
+        then_touch.congress_access = "public" if public else (roles or ("any-staff",))  # type: ignore[attr-defined]
+        return then_touch
 
     return decorate
 

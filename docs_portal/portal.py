@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from badges.service import check_badge
 from congress import congresses
-from congress.auth import LoginLimiter
+from congress.auth import LoginLimiter, end_session, start_session
 from congress.db import insert_ignore
 from congress.errors import CongressError, NotFound
 from congress.models import Congress, Delegate
@@ -26,7 +26,9 @@ from congress.web import (
     principal,
     render,
     service_worker_script,
+    session_alive,
     session_scope,
+    settings_of,
     t,
     web_manifest,
 )
@@ -37,7 +39,8 @@ from docs_portal.render import DEFAULT_WIDTH, WIDTHS, pick_width
 from docs_portal.web import int_or_none, renderer, store_of
 
 HERE = Path(__file__).parent
-PORTAL_KEY = "portal"  # session: {congress id: [delegate id, badge version]}
+# session: {congress id: [delegate id, badge version, the server-side session's secret]}
+PORTAL_KEY = "portal"
 IMMUTABLE = "max-age=31536000, immutable"
 
 
@@ -45,7 +48,15 @@ def portal_viewer(request: Request, session: Any, congress: Congress) -> tuple[d
     """The reader: the delegate signed in on this phone (if their badge still stands) and staff."""
     signed = request.session.get(PORTAL_KEY, {}).get(str(congress.id))
     delegate = None
-    if isinstance(signed, list) and len(signed) == 2:
+    idle = settings_of(request).limits.portal_session_idle_seconds
+    # A sign-in the server has ended (signed out, idle too long) is worth nothing, even from a
+    # saved copy of the cookie; one from before sessions were kept (two items) neither.
+    if (
+        isinstance(signed, list)
+        and len(signed) == 3
+        and isinstance(signed[0], int)
+        and session_alive(request, session, signed[2], idle, delegate_id=signed[0])
+    ):
         delegate = docs.delegate_for_portal(session, congress, signed[0], signed[1])
     who = principal(request)
     roles = who.roles if who is not None and who.kind == "user" else frozenset()
@@ -109,7 +120,8 @@ def portal_search(request: Request) -> Response:
         )
 
 
-def sign_in(request: Request, session: Any, congress: Congress, token: str) -> Delegate:
+def badge_holder(session: Any, congress: Congress, token: str) -> Delegate:
+    """The delegate of a badge that stands, or the refusal."""
     answer = check_badge(session, congress, token.strip()[:300])
     if not answer.verdict.admitted or answer.delegate is None:
         raise CongressError(
@@ -117,20 +129,61 @@ def sign_in(request: Request, session: Any, congress: Congress, token: str) -> D
             "This is not a valid delegate card of this congress; ask the organizers",
             status=403,
         )
-    portal = dict(request.session.get(PORTAL_KEY, {}))
-    portal[str(congress.id)] = [answer.delegate.id, answer.delegate.badge_version]
-    request.session[PORTAL_KEY] = portal
     return answer.delegate
 
 
-@endpoint(public=True)
-def enter(request: Request) -> Response:
-    """The soft badge's link: sign this phone in as the badge's delegate, then show the portal."""
+def sign_in(request: Request, session: Any, congress: Congress, token: str) -> Delegate:
+    """Sign this phone in as the badge's delegate: a server-side session the phone can end."""
+    delegate = badge_holder(session, congress, token)
+    portal = dict(request.session.get(PORTAL_KEY, {}))
+    before = portal.get(str(congress.id))
+    if isinstance(before, list) and len(before) == 3:
+        end_session(session, before[2])
+    secret = start_session(
+        session,
+        delegate_id=delegate.id,
+        forget_idle_seconds=settings_of(request).limits.longest_session_idle_seconds,
+    )
+    portal[str(congress.id)] = [delegate.id, delegate.badge_version, secret]
+    request.session[PORTAL_KEY] = portal
+    return delegate
+
+
+@endpoint(public=True, form=True)
+def enter(request: Request, form: FormData) -> Response:
+    """The soft badge's link: a page whose button signs this phone in as the badge's delegate.
+
+    Opening the link (GET) changes nothing: a page elsewhere that loads it cannot sign a
+    visitor's phone in as someone else. The button's POST carries the CSRF token that this
+    page put in this phone's own cookie, which another site can neither read nor send.
+    """
     slug = request.path_params["slug"]
+    token = request.path_params["token"]
+    if request.method == "POST":
+        with db_of(request).write_session() as session:
+            congress = _portal_congress(session, request)
+            sign_in(request, session, congress, token)
+        return RedirectResponse(f"/p/{slug}", status_code=303)
     with session_scope(request) as session:
         congress = _portal_congress(session, request)
-        sign_in(request, session, congress, request.path_params["token"])
-    return RedirectResponse(f"/p/{slug}", status_code=303)
+        holder = badge_holder(session, congress, token)
+        _, delegate = portal_viewer(request, session, congress)
+        response = render(
+            request,
+            "docs_portal/enter.html",
+            {
+                "congress": congress,
+                "delegate": delegate,
+                "holder": holder,
+                "delegation": holder.delegation.name,
+                "token": token,
+                "query": "",
+            },
+        )
+    # The page carries the card's code: neither cached nor sent on as a referrer.
+    response.headers["cache-control"] = "no-store"
+    response.headers["referrer-policy"] = "no-referrer"
+    return response
 
 
 @endpoint(public=True, form=True)
@@ -138,7 +191,7 @@ def signin_page(request: Request, form: FormData) -> Response:
     error = None
     status = 200
     if request.method == "POST":
-        with session_scope(request) as session:
+        with db_of(request).write_session() as session:
             congress = _portal_congress(session, request)
             try:
                 sign_in(request, session, congress, str(form.get("token", "")))
@@ -169,10 +222,12 @@ def signin_page(request: Request, form: FormData) -> Response:
 
 @endpoint(public=True)
 def sign_out(request: Request) -> Response:
-    with session_scope(request) as session:
+    with db_of(request).write_session() as session:
         congress = _portal_congress(session, request)
         portal = dict(request.session.get(PORTAL_KEY, {}))
-        portal.pop(str(congress.id), None)
+        signed = portal.pop(str(congress.id), None)
+        if isinstance(signed, list) and len(signed) == 3:
+            end_session(session, signed[2])
         request.session[PORTAL_KEY] = portal
     return RedirectResponse(f"/p/{congress.slug}", status_code=303)
 

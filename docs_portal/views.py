@@ -28,7 +28,7 @@ def routes() -> list[BaseRoute]:
         Route("/p/{slug}", portal.portal_home),
         Route("/p/{slug}/search", portal.portal_search),
         Route("/p/{slug}/manifest.webmanifest", portal.manifest),
-        Route("/p/{slug}/enter/{token}", portal.enter),
+        Route("/p/{slug}/enter/{token}", portal.enter, methods=["GET", "POST"]),
         Route("/p/{slug}/signin", portal.signin_page, methods=["GET", "POST"]),
         Route("/p/{slug}/signout", portal.sign_out, methods=["POST"]),
         Route(page, portal.reader),

@@ -105,6 +105,7 @@ def test_a_delegate_reads_searches_and_comments_on_a_phone(
 
     # 3. Signing in with the soft-badge link shows the delegates' documents.
     page.goto(f"{base}/p/{SLUG}/enter/{token}")
+    page.click("#enter-form button[type=submit]")
     page.wait_for_url(f"{base}/p/{SLUG}")
     expect(page.locator("main")).to_contain_text("Dự thảo nghị quyết")
     expect(page.locator("footer.who")).to_contain_text(delegate_name)

@@ -49,7 +49,10 @@ def _token(db: Database, settings: Settings, code: str) -> str:
 
 
 def _sign_in(client: Any, db: Database, settings: Settings, code: str = "DB0003") -> None:
-    response = client.get(f"/p/{SLUG}/enter/{_token(db, settings, code)}", follow_redirects=False)
+    # The soft badge's link opens a page; its button signs the phone in.
+    url = f"/p/{SLUG}/enter/{_token(db, settings, code)}"
+    page = client.get(url)
+    response = client.post(url, data={"csrf_token": csrf_from(page.text)}, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == f"/p/{SLUG}"
 
 
@@ -364,3 +367,47 @@ def test_the_portal_installs_as_an_app(client: Any, documents: dict[str, int]) -
     assert worker.headers["service-worker-allowed"] == "/p/"
     assert worker.headers["content-type"].startswith("text/javascript")
     assert "caches.match" in worker.text
+
+
+def test_the_soft_badge_link_signs_in_only_by_its_button(
+    client: Any, app: Any, db: Database, settings: Settings, documents: dict[str, int]
+) -> None:
+    """Issue 21 row 12: a page elsewhere cannot sign a visitor's phone in as another delegate."""
+    from starlette.testclient import TestClient
+
+    protected = _urls(documents["delegates"])[0]
+    url = f"/p/{SLUG}/enter/{_token(db, settings, 'DB0004')}"
+    with db.session() as session:
+        name = session.scalar(select(Delegate.full_name).where(Delegate.code == "DB0004"))
+    # Opening the link (as an <img> or a redirect from another site would) changes nothing.
+    for _ in range(2):
+        page = client.get(url, follow_redirects=False)
+        assert page.status_code == 200 and name in page.text
+        assert client.head(url).status_code == 200
+    assert 'method="post"' in page.text and page.headers["cache-control"] == "no-store"
+    assert client.get(protected).status_code == 403
+    # A form posted from another site carries no token of this phone's cookie: refused.
+    with TestClient(app, base_url="http://testserver") as victim:
+        forged = victim.post(url, data={}, follow_redirects=False)
+        assert forged.status_code == 403
+        assert victim.get(protected).status_code == 403
+    # The button on the page signs in.
+    signed = client.post(url, data={"csrf_token": csrf_from(page.text)}, follow_redirects=False)
+    assert signed.status_code == 303
+    assert client.get(protected).status_code == 200
+
+
+def test_signing_out_ends_the_phone_session_for_a_saved_cookie(
+    client: Any, app: Any, db: Database, settings: Settings, documents: dict[str, int]
+) -> None:
+    from starlette.testclient import TestClient
+
+    protected = _urls(documents["delegates"])[0]
+    _sign_in(client, db, settings, "DB0006")
+    saved = client.cookies["congress_session"]
+    csrf = csrf_from(client.get(protected).text)
+    out = client.post(f"/p/{SLUG}/signout", data={"csrf_token": csrf}, follow_redirects=False)
+    assert out.status_code == 303
+    with TestClient(app, base_url="http://testserver") as replay:
+        replay.cookies.set("congress_session", saved)
+        assert replay.get(protected).status_code == 403
