@@ -320,7 +320,8 @@ def delegates_photos_page(request: Request, form: FormData) -> Response:
         try:
             if not isinstance(upload, UploadFile) or not upload.filename:
                 raise CongressError("no_file", "Choose a ZIP file of photos")
-            files = files_of_zip(upload.file.read())
+            limits = settings_of(request).limits
+            files = files_of_zip(upload.file, limits)  # the spooled upload, not a copy in memory
             with session_scope(request) as session:
                 congress = congresses.get_congress(session, slug)
                 context["stored"] = import_photos(
@@ -329,6 +330,7 @@ def delegates_photos_page(request: Request, form: FormData) -> Response:
                     congress,
                     files,
                     actor(request),
+                    limits,
                 )
         except PhotosRefused as exc:
             context["problems"] = exc.problems

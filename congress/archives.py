@@ -1,0 +1,154 @@
+"""ZIP archives opened within bounds: entries counted, each entry's size checked as it streams."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+from dataclasses import dataclass
+from types import TracebackType
+from typing import IO
+
+from congress.errors import CongressError
+from congress.limits import MiB
+
+# Read in pieces so an entry that lies about its size is stopped one piece past its bound.
+CHUNK = 64 * 1024
+
+
+class ArchiveRefused(CongressError):
+    """A ZIP that cannot be read or is beyond its bounds; nothing of it was used."""
+
+    status = 422
+
+
+@dataclass(frozen=True)
+class ZipBounds:
+    """How much one archive may hold: entries, bytes of one entry and of all, unpacked."""
+
+    entries: int
+    entry_bytes: int
+    total_bytes: int
+
+
+def _mb(size: int) -> int:
+    return max(1, size // MiB)
+
+
+class BoundedZip:
+    """An open ZIP whose every read is bounded.
+
+    The central directory's declared sizes are checked when it opens (a cheap, early refusal),
+    and the bytes actually unpacked are counted while they stream, since a header can lie.
+    """
+
+    def __init__(self, source: bytes | IO[bytes], bounds: ZipBounds) -> None:
+        self.bounds = bounds
+        self._unpacked = 0
+        try:
+            self._archive = zipfile.ZipFile(
+                io.BytesIO(source) if isinstance(source, bytes) else source
+            )
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+            raise ArchiveRefused("not_a_zip", "The file is not a ZIP archive", status=400) from exc
+        infos = self._archive.infolist()
+        if len(infos) > bounds.entries:
+            self.close()
+            raise ArchiveRefused(
+                "archive_too_many_entries",
+                "The archive has more than %(max)s files",
+                status=413,
+                max=bounds.entries,
+            )
+        for info in infos:
+            if info.file_size > bounds.entry_bytes:
+                self.close()
+                raise self._entry_too_large(info.filename)
+        if sum(info.file_size for info in infos) > bounds.total_bytes:
+            self.close()
+            raise self._too_large()
+
+    def _entry_too_large(self, name: str) -> ArchiveRefused:
+        return ArchiveRefused(
+            "archive_entry_too_large",
+            "%(name)s is larger than %(mb)s MB once unpacked",
+            status=413,
+            name=name[-200:],
+            mb=_mb(self.bounds.entry_bytes),
+        )
+
+    def _too_large(self) -> ArchiveRefused:
+        return ArchiveRefused(
+            "archive_too_large",
+            "The archive is larger than %(mb)s MB once unpacked",
+            status=413,
+            mb=_mb(self.bounds.total_bytes),
+        )
+
+    @property
+    def files(self) -> list[zipfile.ZipInfo]:
+        """The archive's files (its folders left out), in the archive's order."""
+        return [info for info in self._archive.infolist() if not info.is_dir()]
+
+    def names(self) -> set[str]:
+        return {info.filename for info in self._archive.infolist()}
+
+    def read(self, member: zipfile.ZipInfo | str) -> bytes:
+        """One entry's bytes, refused as soon as it or the archive's total passes its bound."""
+        info = member if isinstance(member, zipfile.ZipInfo) else self._archive.getinfo(member)
+        out = io.BytesIO()
+        self._unpack(info, out)
+        return out.getvalue()
+
+    def _unpack(self, info: zipfile.ZipInfo, out: io.BytesIO | None) -> None:
+        name = info.filename
+        size = 0
+        try:
+            with self._archive.open(info) as stream:
+                while piece := stream.read(CHUNK):
+                    if out is not None:
+                        out.write(piece)
+                    size += len(piece)
+                    self._unpacked += len(piece)
+                    if size > self.bounds.entry_bytes:
+                        raise self._entry_too_large(name)
+                    if self._unpacked > self.bounds.total_bytes:
+                        raise self._too_large()
+        except ArchiveRefused:
+            raise
+        # What a damaged or unusual ZIP raises: a bad CRC or size, a broken deflate stream, an
+        # encrypted entry (RuntimeError), a compression method Python lacks (NotImplementedError).
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            OSError,
+            EOFError,
+            ValueError,
+            RuntimeError,
+            NotImplementedError,
+        ) as exc:
+            raise ArchiveRefused(
+                "archive_broken",
+                "The archive is damaged: %(name)s cannot be read",
+                name=name[-200:],
+            ) from exc
+
+    def check_all(self) -> None:
+        """Unpack every entry, keeping nothing: the archive is whole and within its bounds before
+        a library that trusts it (openpyxl, LibreOffice) reads it."""
+        for info in self.files:
+            self._unpack(info, None)
+
+    def close(self) -> None:
+        self._archive.close()
+
+    def __enter__(self) -> BoundedZip:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
