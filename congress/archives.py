@@ -16,6 +16,19 @@ from congress.limits import MiB
 CHUNK = 64 * 1024
 
 
+# What a damaged or unusual ZIP raises while it unpacks: a bad CRC or size, a broken deflate
+# stream, an encrypted entry (RuntimeError), a compression method Python lacks.
+BROKEN = (
+    zipfile.BadZipFile,
+    zlib.error,
+    OSError,
+    EOFError,
+    ValueError,
+    RuntimeError,
+    NotImplementedError,
+)
+
+
 class ArchiveRefused(CongressError):
     """A ZIP that cannot be read or is beyond its bounds; nothing of it was used."""
 
@@ -100,6 +113,20 @@ class BoundedZip:
         self._unpack(info, out)
         return out.getvalue()
 
+    def head(self, name: str, size: int) -> bytes:
+        """At most the first `size` bytes of an entry (a type marker, a signature)."""
+        info = self._archive.getinfo(name)
+        try:
+            with self._archive.open(info) as stream:
+                return stream.read(size)
+        except BROKEN as exc:
+            raise self._broken(name) from exc
+
+    def _broken(self, name: str) -> ArchiveRefused:
+        return ArchiveRefused(
+            "archive_broken", "The archive is damaged: %(name)s cannot be read", name=name[-200:]
+        )
+
     def _unpack(self, info: zipfile.ZipInfo, out: io.BytesIO | None) -> None:
         name = info.filename
         size = 0
@@ -116,22 +143,8 @@ class BoundedZip:
                         raise self._too_large()
         except ArchiveRefused:
             raise
-        # What a damaged or unusual ZIP raises: a bad CRC or size, a broken deflate stream, an
-        # encrypted entry (RuntimeError), a compression method Python lacks (NotImplementedError).
-        except (
-            zipfile.BadZipFile,
-            zlib.error,
-            OSError,
-            EOFError,
-            ValueError,
-            RuntimeError,
-            NotImplementedError,
-        ) as exc:
-            raise ArchiveRefused(
-                "archive_broken",
-                "The archive is damaged: %(name)s cannot be read",
-                name=name[-200:],
-            ) from exc
+        except BROKEN as exc:
+            raise self._broken(name) from exc
 
     def check_all(self) -> None:
         """Unpack every entry, keeping nothing: the archive is whole and within its bounds before
