@@ -176,7 +176,13 @@ def import_delegates_api(request: Request, form: FormData) -> Response:
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
         report = import_delegates(
-            session, congress, data, actor=actor(request), update=update, dry_run=dry_run
+            session,
+            congress,
+            data,
+            actor=actor(request),
+            update=update,
+            dry_run=dry_run,
+            limits=settings_of(request).limits,
         )
     return JSONResponse(report.to_dict(t(request).gettext))
 

@@ -156,7 +156,13 @@ def delegates_import(
         with db.session() as session:
             congress = congresses.get_congress(session, slug)
             preview = import_delegates(
-                session, congress, data, actor=CLI_ACTOR, update=True, dry_run=True
+                session,
+                congress,
+                data,
+                actor=CLI_ACTOR,
+                update=True,
+                dry_run=True,
+                limits=state.settings.limits,
             )
         if preview.changes:
             print_report(preview, state.gettext)
@@ -174,6 +180,7 @@ def delegates_import(
                 update=update,
                 dry_run=dry_run,
                 progress=lambda n: progress.advance(task, n),
+                limits=state.settings.limits,
             )
     if as_json:
         emit_json(report.to_dict(state.gettext))

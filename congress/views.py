@@ -288,7 +288,12 @@ def delegates_import_page(request: Request, form: FormData) -> Response:
                 with session_scope(request) as session:
                     congress = congresses.get_congress(session, slug)
                     report = import_delegates(
-                        session, congress, data, actor=actor(request), update=update
+                        session,
+                        congress,
+                        data,
+                        actor=actor(request),
+                        update=update,
+                        limits=settings_of(request).limits,
                     )
                 context["report"] = report
             except ImportRefused as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import zipfile
@@ -14,6 +15,7 @@ from starlette.testclient import TestClient
 
 from ballots.elections import parse_candidates
 from congress import congresses
+from congress.app import create_app
 from congress.db import Database
 from congress.delegate_import import ImportRefused, import_delegates, parse_rows
 from congress.demo_data import delegate_rows, rows_to_csv, rows_to_xlsx
@@ -21,6 +23,7 @@ from congress.errors import CongressError
 from congress.i18n import translator
 from congress.limits import Limits, MiB
 from congress.models import AuditEvent, Congress, Delegate, Delegation
+from congress.settings import Settings
 from tests.conftest import login
 
 
@@ -298,4 +301,24 @@ def test_xlsx_bomb_through_the_api_is_a_413_in_the_users_language(
     )
     assert answer.status_code == 413, answer.text
     assert "khi giải nén" in answer.json()["error"]["message"]
+    assert count(db, congress_id) == 0
+
+
+def test_the_settings_limits_reach_the_import(
+    settings: Settings, make_user: Any, congress_id: int, db: Database
+) -> None:
+    app = create_app(dataclasses.replace(settings, limits=Limits(table_rows=2)))
+    try:
+        with TestClient(app, base_url="http://testserver") as client:
+            csrf = login(client, "btc", make_user("btc", "organizer"))
+            with db.session() as session:
+                slug = session.get(Congress, congress_id).slug  # type: ignore[union-attr]
+            answer = client.post(
+                f"/api/congresses/{slug}/delegates/import",
+                files={"file": ("d.csv", rows_to_csv(delegate_rows(3, seed=4)))},
+                headers={"x-csrf-token": csrf},
+            )
+    finally:
+        app.state.db.dispose()
+    assert answer.status_code == 422, answer.text
     assert count(db, congress_id) == 0
