@@ -14,6 +14,7 @@ from congress.limits import MiB
 
 # Read in pieces so an entry that lies about its size is stopped one piece past its bound.
 CHUNK = 64 * 1024
+END_RECORD = 22  # bytes of a ZIP's end-of-central-directory record, before its comment
 
 
 # What a damaged or unusual ZIP raises while it unpacks: a bad CRC or size, a broken deflate
@@ -48,6 +49,23 @@ def _mb(size: int) -> int:
     return max(1, size // MiB)
 
 
+def _declared_entries(stream: IO[bytes]) -> int:
+    """The entry count of the ZIP's end record (0 when there is none: zipfile then refuses it).
+
+    A ZIP64 archive writes 0xFFFF there and the true count elsewhere; that sentinel is taken
+    as it reads, beyond any bound here, since no photo batch or office file needs ZIP64."""
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    tail_size = min(size, END_RECORD + 0xFFFF)  # the record, then a comment of up to 64 KB
+    stream.seek(size - tail_size)
+    tail = stream.read(tail_size)
+    stream.seek(0)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < END_RECORD:
+        return 0
+    return int.from_bytes(tail[at + 10 : at + 12], "little")
+
+
 class BoundedZip:
     """An open ZIP whose every read is bounded.
 
@@ -58,21 +76,19 @@ class BoundedZip:
     def __init__(self, source: bytes | IO[bytes], bounds: ZipBounds) -> None:
         self.bounds = bounds
         self._unpacked = 0
+        stream = io.BytesIO(source) if isinstance(source, bytes) else source
+        # zipfile builds an object for every entry of the central directory when it opens: the
+        # count the end record declares is checked first, so a million tiny entries cost nothing.
+        if _declared_entries(stream) > bounds.entries:
+            raise self._too_many()
         try:
-            self._archive = zipfile.ZipFile(
-                io.BytesIO(source) if isinstance(source, bytes) else source
-            )
+            self._archive = zipfile.ZipFile(stream)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
             raise ArchiveRefused("not_a_zip", "The file is not a ZIP archive", status=400) from exc
         infos = self._archive.infolist()
         if len(infos) > bounds.entries:
             self.close()
-            raise ArchiveRefused(
-                "archive_too_many_entries",
-                "The archive has more than %(max)s files",
-                status=413,
-                max=bounds.entries,
-            )
+            raise self._too_many()
         for info in infos:
             if info.file_size > bounds.entry_bytes:
                 self.close()
@@ -80,6 +96,14 @@ class BoundedZip:
         if sum(info.file_size for info in infos) > bounds.total_bytes:
             self.close()
             raise self._too_large()
+
+    def _too_many(self) -> ArchiveRefused:
+        return ArchiveRefused(
+            "archive_too_many_entries",
+            "The archive has more than %(max)s files",
+            status=413,
+            max=self.bounds.entries,
+        )
 
     def _entry_too_large(self, name: str) -> ArchiveRefused:
         return ArchiveRefused(

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from badges.service import issue_token
+from congress import archives
 from congress.cli import build_cli
 from congress.db import Database
 from congress.errors import CongressError
@@ -163,3 +164,19 @@ def test_zip_whose_header_lies_is_stopped_while_streaming(
     assert "DB0001.jpg" in refused.text
     assert "bị hỏng" in refused.text or "khi giải nén" in refused.text
     assert all(v is None for v in _photos(db).values())
+
+
+def test_too_many_entries_are_refused_before_zipfile_reads_the_directory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # zipfile makes an object per entry of the directory on opening: a 50 MB upload of empty
+    # entries would be a million of them. The end record's count is read first.
+    many = _zip({f"{n}.jpg": b"" for n in range(Limits().archive_entries + 1)})
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("zipfile read the whole directory")
+
+    monkeypatch.setattr(archives.zipfile, "ZipFile", never)
+    with pytest.raises(CongressError) as refused:
+        files_of_zip(many)
+    assert refused.value.code == "archive_too_many_entries" and refused.value.status == 413
