@@ -241,15 +241,15 @@ def api_elections(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     base = "/c/{slug}/elections"
-    one = base + "/{election_id:int}"
+    one = base + "/{election_id:id}"
     return [
         Route(base, list_page),
         Route(base + "/new", create, methods=["POST"]),
         Route(one, detail),
         Route(one + "/candidates", candidates, methods=["POST"]),
         Route(one + "/print", print_page, methods=["POST"]),
-        Route(one + "/runs/{run_id:int}/void", void, methods=["POST"]),
-        Route(one + "/runs/{run_id:int}/layout.json", layout_json),
+        Route(one + "/runs/{run_id:id}/void", void, methods=["POST"]),
+        Route(one + "/runs/{run_id:id}/layout.json", layout_json),
         Route("/api/congresses/{slug}/elections", api_elections),
         *count_routes(),
     ]

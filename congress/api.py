@@ -16,7 +16,7 @@ from congress.delegate_import import import_delegates
 from congress.errors import CongressError
 from congress.models import Congress, Delegate, Sitting
 from congress.views import ORGANIZE, VIEW, delegate_query
-from congress.web import actor, endpoint, principal, session_scope, t
+from congress.web import actor, endpoint, principal, session_scope, settings_of, t
 
 
 def congress_json(c: Congress) -> dict[str, Any]:
@@ -150,7 +150,7 @@ def _add_sitting(request: Request, body: dict[str, Any]) -> Response:
 
 @endpoint(*VIEW)
 def list_delegates(request: Request) -> Response:
-    query = delegate_query(request.query_params)
+    query = delegate_query(request.query_params, settings_of(request).limits.largest_id)
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
         rows, total = congresses.find_delegates(session, congress, query)
@@ -176,7 +176,13 @@ def import_delegates_api(request: Request, form: FormData) -> Response:
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
         report = import_delegates(
-            session, congress, data, actor=actor(request), update=update, dry_run=dry_run
+            session,
+            congress,
+            data,
+            actor=actor(request),
+            update=update,
+            dry_run=dry_run,
+            limits=settings_of(request).limits,
         )
     return JSONResponse(report.to_dict(t(request).gettext))
 

@@ -24,7 +24,7 @@ from congress.auth import LoginLimiter
 from congress.db import Database, check_ready
 from congress.errors import CongressError
 from congress.settings import Settings
-from congress.web import error_response
+from congress.web import error_response, register_convertors
 
 log = logging.getLogger("congress.app")
 HERE = Path(__file__).parent
@@ -149,6 +149,7 @@ def create_app(settings: Settings | None = None, *, check_database: bool = True)
     if check_database:
         check_ready(db.engine)
     caps = capabilities.load()
+    register_convertors(settings)  # before any route is built: routes compile their patterns
     routes: list[BaseRoute] = [*views.routes(), *api.routes()]
     for cap in caps:
         routes += cap.routes(settings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -155,7 +156,13 @@ def delegates_import(
         with db.session() as session:
             congress = congresses.get_congress(session, slug)
             preview = import_delegates(
-                session, congress, data, actor=CLI_ACTOR, update=True, dry_run=True
+                session,
+                congress,
+                data,
+                actor=CLI_ACTOR,
+                update=True,
+                dry_run=True,
+                limits=state.settings.limits,
             )
         if preview.changes:
             print_report(preview, state.gettext)
@@ -173,6 +180,7 @@ def delegates_import(
                 update=update,
                 dry_run=dry_run,
                 progress=lambda n: progress.advance(task, n),
+                limits=state.settings.limits,
             )
     if as_json:
         emit_json(report.to_dict(state.gettext))
@@ -192,6 +200,7 @@ def delegates_import(
 @with_state
 def delegates_photos(state: CliState, path: Path, slug: str) -> None:
     """Attach photos: a ZIP or folder of JPEG/PNG files named by delegate code (all or none)."""
+    files: Mapping[str, bytes]
     if path.is_dir():
         files = {
             str(p.relative_to(path)): p.read_bytes()
@@ -199,12 +208,17 @@ def delegates_photos(state: CliState, path: Path, slug: str) -> None:
             if p.is_file() and p.suffix.lower() in (".jpg", ".jpeg", ".png")
         }
     else:
-        files = files_of_zip(path.read_bytes())
+        files = files_of_zip(path.read_bytes(), state.settings.limits)
     try:
         with state.database().session() as session:
             congress = congresses.get_congress(session, slug)
             count = import_photos(
-                session, FileStore(state.settings.files_dir), congress, files, CLI_ACTOR
+                session,
+                FileStore(state.settings.files_dir),
+                congress,
+                files,
+                CLI_ACTOR,
+                state.settings.limits,
             )
     except PhotosRefused as exc:
         for problem in exc.problems:

@@ -6,22 +6,23 @@ import csv
 import datetime as dt
 import io
 import re
-import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from congress import audit
+from congress.archives import ArchiveRefused, BoundedZip, ZipBounds
 from congress.errors import CongressError
 from congress.filetypes import sniff
+from congress.limits import Limits
 from congress.models import Congress, Delegate, Delegation
 from congress.vietnamese import fold, name_sort_string, nfc
 
-MAX_ROWS = 20_000
-MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_LIMITS = Limits()
 
 # Header spellings, compared after folding (no diacritics, lower case, single spaces).
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -159,15 +160,20 @@ def fold_header(text: str) -> str:
     return " ".join(fold(str(text)).replace("_", " ").split())
 
 
-def read_table(data: bytes) -> list[tuple[int, list[Any]]]:
-    """Rows of a CSV (UTF-8, optional BOM, comma or semicolon) or XLSX file, with line numbers."""
-    if len(data) > MAX_BYTES:
+def read_table(data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[tuple[int, list[Any]]]:
+    """The non-empty rows of a CSV (UTF-8, optional BOM, comma or semicolon) or XLSX file, with
+    their line numbers; reading stops one row past `limits.table_rows` below a header, so the
+    caller can say the file is too long without holding all of it."""
+    if len(data) > limits.spreadsheet_bytes:
         raise CongressError(
-            "file_too_large", "The file is larger than %(mb)s MB", mb=MAX_BYTES // 2**20
+            "file_too_large",
+            "The file is larger than %(mb)s MB",
+            status=413,
+            mb=limits.spreadsheet_bytes // 2**20,
         )
     kind = sniff(data)
     if kind == "zip":
-        return _read_xlsx(data)
+        return _bounded(_read_xlsx(data, limits), limits)
     if kind == "pdf" or b"\x00" in data[:4096]:
         raise CongressError("not_a_table", "The file is neither CSV nor XLSX")
     try:
@@ -182,28 +188,76 @@ def read_table(data: bytes) -> list[tuple[int, list[Any]]]:
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return [(reader.line_num, row) for row in reader]
+        return _bounded(((reader.line_num, row) for row in reader), limits)
     except csv.Error as exc:
         raise CongressError("bad_csv", "The CSV file is malformed: %(why)s", why=str(exc)) from exc
 
 
-def _read_xlsx(data: bytes) -> list[tuple[int, list[Any]]]:
-    from openpyxl import load_workbook
+def _bounded(
+    rows: Iterable[tuple[int, Sequence[Any]]], limits: Limits
+) -> list[tuple[int, list[Any]]]:
+    """Keep the non-empty rows, at most a header, `table_rows` rows and one more (so the
+    caller reports "too many rows"), each at most `table_columns` wide."""
+    kept: list[tuple[int, list[Any]]] = []
+    for line, row in rows:
+        cells = list(row)
+        while cells and not cell_text(cells[-1]):
+            cells.pop()
+        if not cells:
+            continue
+        if len(cells) > limits.table_columns:
+            raise CongressError(
+                "too_many_columns",
+                "Line %(line)s has more than %(max)s columns",
+                status=422,
+                line=line,
+                max=limits.table_columns,
+            )
+        kept.append((line, cells))
+        if len(kept) > limits.table_rows + 1:
+            break
+    return kept
 
+
+def _read_xlsx(data: bytes, limits: Limits) -> Iterator[tuple[int, Sequence[Any]]]:
+    # openpyxl trusts the ZIP: unpack every member within bounds first, keeping nothing.
+    bounds = ZipBounds(
+        limits.archive_entries,
+        limits.spreadsheet_decompressed_bytes,
+        limits.spreadsheet_decompressed_bytes,
+    )
+    try:
+        with BoundedZip(data, bounds) as archive:
+            archive.check_all()
+    except ArchiveRefused as exc:
+        if exc.status == 413:
+            raise
+        raise _bad_xlsx(exc) from exc
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise CongressError(
-            "bad_xlsx", "The XLSX file cannot be opened: %(why)s", why=str(exc)
-        ) from exc
+    # A hostile or damaged workbook fails inside openpyxl in many ways (ParseError, KeyError,
+    # ValueError, TypeError, zipfile errors...): each is the same clear refusal, never a 500.
+    except Exception as exc:
+        raise _bad_xlsx(exc) from exc
     try:
         sheet = workbook.worksheets[0]
-        return [
-            (index, list(row))
-            for index, row in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
+        # One column past the bound is read, so a wider row is refused rather than cut; a
+        # sheet's declared dimension pads every row to it, so it must not decide the width.
+        yield from enumerate(
+            sheet.iter_rows(max_col=limits.table_columns + 1, values_only=True), start=1
+        )
+    except CongressError:
+        raise
+    except Exception as exc:
+        raise _bad_xlsx(exc) from exc
     finally:
         workbook.close()
+
+
+def _bad_xlsx(exc: Exception) -> CongressError:
+    return CongressError(
+        "bad_xlsx", "The XLSX file cannot be opened: %(why)s", status=422, why=str(exc)[:200]
+    )
 
 
 def cell_text(value: Any) -> str:
@@ -239,6 +293,7 @@ def read_columns(
     required: tuple[str, ...],
     report: ImportReport,
     display: dict[str, str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[list[tuple[int, list[Any]]], dict[int, str], dict[str, str]] | None:
     """Read a CSV/XLSX table and map its header to fields by their folded spellings.
 
@@ -246,7 +301,7 @@ def read_columns(
     as written; None, with the problems in the report, when the header cannot be used. Unknown
     columns are listed in the report.
     """
-    table = [(line, row) for line, row in read_table(data) if any(cell_text(c) for c in row)]
+    table = read_table(data, limits)
     if not table:
         report.problems.append(RowProblem(1, "", "", "The file has no rows"))
         return None
@@ -283,23 +338,25 @@ def read_columns(
     return table, columns, titles
 
 
-def parse_rows(data: bytes) -> tuple[list[DelegateRow], ImportReport]:
+def parse_rows(
+    data: bytes, limits: Limits = DEFAULT_LIMITS
+) -> tuple[list[DelegateRow], ImportReport]:
     """Validate every row of the file; the report lists each problem with line and column."""
     report = ImportReport()
-    found = read_columns(data, HEADERS, REQUIRED, report)
+    found = read_columns(data, HEADERS, REQUIRED, report, limits=limits)
     if found is None:
         return [], report
     table, columns, titles = found
     header_line = table[0][0]
     body = table[1:]
-    if len(body) > MAX_ROWS:
+    if len(body) > limits.table_rows:
         report.problems.append(
             RowProblem(
                 header_line,
                 "",
                 str(len(body)),
                 "Too many rows (at most %(max)s)",
-                {"max": MAX_ROWS},
+                {"max": limits.table_rows},
             )
         )
         return [], report
@@ -419,9 +476,10 @@ def import_delegates(
     update: bool = False,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ImportReport:
     """Import the file into `congress`: every row or none. Raises ImportRefused with the report."""
-    rows, report = parse_rows(data)
+    rows, report = parse_rows(data, limits)
     if not report.ok:
         raise ImportRefused(
             report, "The file has %(n)s problems; nothing was imported", n=len(report.problems)

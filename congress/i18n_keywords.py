@@ -11,6 +11,7 @@ KEYWORDS = {
     "Conflict": (2,),
     "ImportRefused": (2,),
     "UploadRefused": (2,),
+    "ArchiveRefused": (2,),
     "DatabaseNotReady": (2,),
     "SettingsError": (2,),
     "RowProblem": (4,),

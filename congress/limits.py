@@ -23,13 +23,17 @@ class Limits:
     ballot_render_dpi: int = 300
 
     # Archives (a ZIP of photos) and office files (XLSX, DOCX, ODT) are ZIPs read as a stream.
-    archive_entries: int = 5000
-    archive_entry_bytes: int = 20 * MiB  # decompressed, one entry
-    archive_total_bytes: int = 1024 * MiB  # decompressed, all entries
+    archive_entries: int = 5000  # 1,600 delegates' photos, with room for a second try
+    archive_entry_bytes: int = 20 * MiB  # decompressed, one entry: a phone photo is 3-8 MB
+    # Decompressed, all entries; entries stream one at a time, so this bounds time, not memory.
+    archive_total_bytes: int = 1024 * MiB
     spreadsheet_bytes: int = 20 * MiB
+    # An XLSX of 20,000 rows by 100 columns unpacks to about 100 MB of XML.
     spreadsheet_decompressed_bytes: int = 200 * MiB
-    table_rows: int = 20_000
-    table_columns: int = 100
+    # A DOCX or ODT, unpacked, before LibreOffice opens it: 500 pages of text and photos.
+    document_decompressed_bytes: int = 200 * MiB
+    table_rows: int = 20_000  # a national congress has 1,600 delegates
+    table_columns: int = 100  # a delegate list has about 12
 
     # Numbers in paths and queries: database ids are 32-bit on PostgreSQL.
     largest_id: int = 2**31 - 1

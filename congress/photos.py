@@ -9,25 +9,26 @@ store. Any unknown code, duplicate or unreadable image refuses the whole batch, 
 from __future__ import annotations
 
 import io
-import zipfile
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from congress import audit
+from congress.archives import BoundedZip, ZipBounds
 from congress.errors import CongressError
 from congress.filetypes import sniff
 from congress.i18n import N_
+from congress.limits import Limits
 from congress.models import Congress, Delegate
 from congress.storage import FileStore, store_file
 
 MAX_SIDE = (900, 1200)
-MAX_FILES = 5000
-MAX_IMAGE_BYTES = 20 * 1024 * 1024
+DEFAULT_LIMITS = Limits()
 MAX_PIXELS = 50_000_000  # a decompression bomb is refused, not decoded
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
 
@@ -53,37 +54,48 @@ class PhotosRefused(CongressError):
         self.problems = problems
 
 
-def files_of_zip(data: bytes) -> dict[str, bytes]:
-    """The image files of a ZIP, by their path inside it (folders and other files ignored)."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise CongressError("not_a_zip", "The file is not a ZIP archive") from exc
-    members = [
-        m
-        for m in archive.infolist()
-        if not m.is_dir()
-        and PurePosixPath(m.filename).suffix.lower() in IMAGE_SUFFIXES
-        and not PurePosixPath(m.filename).name.startswith(".")
-        and "__MACOSX" not in m.filename
-    ]
-    if len(members) > MAX_FILES:
-        raise CongressError("too_many_photos", "At most %(max)s photos at once", max=MAX_FILES)
-    files = {}
-    for member in members:
-        if member.file_size > MAX_IMAGE_BYTES:
-            files[member.filename] = b""  # reported as too large below
-            continue
-        files[member.filename] = archive.read(member)
-    return files
+class ZipPhotos(Mapping[str, bytes]):
+    """The image files of a ZIP by their path inside it, each unpacked only when it is asked for,
+    so one photo at a time is in memory, whatever the archive holds."""
+
+    def __init__(self, archive: BoundedZip) -> None:
+        self._archive = archive
+        self._members = {
+            m.filename: m
+            for m in archive.files
+            if PurePosixPath(m.filename).suffix.lower() in IMAGE_SUFFIXES
+            and not PurePosixPath(m.filename).name.startswith(".")
+            and "__MACOSX" not in m.filename
+        }
+
+    def __getitem__(self, name: str) -> bytes:
+        return self._archive.read(self._members[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._members)
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+
+def files_of_zip(source: bytes | IO[bytes], limits: Limits = DEFAULT_LIMITS) -> ZipPhotos:
+    """The image files of a ZIP (folders and other files ignored), within the archive bounds."""
+    return ZipPhotos(
+        BoundedZip(
+            source,
+            ZipBounds(
+                limits.archive_entries, limits.archive_entry_bytes, limits.archive_total_bytes
+            ),
+        )
+    )
 
 
 class _BadImage(ValueError):
     """An image refused; the argument is a msgid."""
 
 
-def _normalise(data: bytes) -> bytes:
-    if len(data) > MAX_IMAGE_BYTES or not data:
+def _normalise(data: bytes, limits: Limits) -> bytes:
+    if len(data) > limits.archive_entry_bytes or not data:
         raise _BadImage("The image is empty or larger than 20 MB")
     if sniff(data) not in ("jpeg", "png"):
         raise _BadImage("Not a JPEG or PNG image")
@@ -103,7 +115,12 @@ def _normalise(data: bytes) -> bytes:
 
 
 def import_photos(
-    session: Session, store: FileStore, congress: Congress, files: dict[str, bytes], actor: str
+    session: Session,
+    store: FileStore,
+    congress: Congress,
+    files: Mapping[str, bytes],
+    actor: str,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> int:
     """Attach each photo to its delegate; returns how many delegates got a photo."""
     if not files:
@@ -126,7 +143,7 @@ def import_photos(
             problems.append(PhotoProblem(name, "A second photo for %(code)s", {"code": code}))
             continue
         try:
-            ready[code] = (delegate, _normalise(files[name]))
+            ready[code] = (delegate, _normalise(files[name], limits))
         except _BadImage as exc:
             problems.append(PhotoProblem(name, str(exc)))
     if problems:

@@ -22,6 +22,7 @@ from congress.web import (
     actor,
     client_address,
     endpoint,
+    query_number,
     render,
     session_scope,
     settings_of,
@@ -234,28 +235,26 @@ def delegations_add(request: Request, form: FormData) -> Response:
     return RedirectResponse(f"/c/{slug}/delegations", status_code=303)
 
 
-def delegate_query(params: Any) -> congresses.DelegateQuery:
-    def int_or_none(value: Any) -> int | None:
-        try:
-            return int(value) if value else None
-        except ValueError:
-            return None
+def delegate_query(params: Any, largest_id: int) -> congresses.DelegateQuery:
+    def number(name: str, default: int) -> int:
+        return query_number(params, name, default, lowest=1, highest=largest_id)
 
     kind = params.get("kind") if params.get("kind") in ("full", "alternate") else None
     gender = params.get("gender") if params.get("gender") in GENDERS else None
+    delegation = number("delegation", 0)
     return congresses.DelegateQuery(
         text=str(params.get("q", ""))[:100],
-        delegation_id=int_or_none(params.get("delegation")),
+        delegation_id=delegation or None,
         kind=kind,
         gender=gender,
-        page=int_or_none(params.get("page")) or 1,
-        per_page=min(int_or_none(params.get("per_page")) or 50, 500),
+        page=number("page", 1),
+        per_page=min(number("per_page", 50), 500),
     )
 
 
 @endpoint(*VIEW)
 def delegates_page(request: Request) -> Response:
-    query = delegate_query(request.query_params)
+    query = delegate_query(request.query_params, settings_of(request).limits.largest_id)
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
         rows, total = congresses.find_delegates(session, congress, query)
@@ -304,7 +303,12 @@ def delegates_import_page(request: Request, form: FormData) -> Response:
                 with session_scope(request) as session:
                     congress = congresses.get_congress(session, slug)
                     report = import_delegates(
-                        session, congress, data, actor=actor(request), update=update
+                        session,
+                        congress,
+                        data,
+                        actor=actor(request),
+                        update=update,
+                        limits=settings_of(request).limits,
                     )
                 context["report"] = report
             except ImportRefused as exc:
@@ -335,7 +339,8 @@ def delegates_photos_page(request: Request, form: FormData) -> Response:
         try:
             if not isinstance(upload, UploadFile) or not upload.filename:
                 raise CongressError("no_file", "Choose a ZIP file of photos")
-            files = files_of_zip(upload.file.read())
+            limits = settings_of(request).limits
+            files = files_of_zip(upload.file, limits)  # the spooled upload, not a copy in memory
             with session_scope(request) as session:
                 congress = congresses.get_congress(session, slug)
                 context["stored"] = import_photos(
@@ -344,6 +349,7 @@ def delegates_photos_page(request: Request, form: FormData) -> Response:
                     congress,
                     files,
                     actor(request),
+                    limits,
                 )
         except PhotosRefused as exc:
             context["problems"] = exc.problems

@@ -7,7 +7,7 @@ import functools
 import inspect
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast, overload
 from urllib.parse import quote
@@ -15,6 +15,7 @@ from urllib.parse import quote
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -23,6 +24,7 @@ from congress import auth
 from congress.db import Database
 from congress.errors import CongressError, Forbidden
 from congress.i18n import Translator, negotiate, translator
+from congress.limits import Limits
 from congress.models import StaffUser, utcnow
 from congress.settings import Settings
 
@@ -34,6 +36,65 @@ AsyncHandler = Callable[[Request], Awaitable[Response]]
 # A route handler: a plain function run in the thread pool, or a coroutine for body reading.
 HandlerT = TypeVar("HandlerT", bound=Callable[[Request], Response | Awaitable[Response]])
 FormHandler = Callable[[Request, FormData], Response]
+
+
+def digits_at_most(largest: int) -> str:
+    """A regular expression of the decimal numbers from 0 to `largest` (leading zeros allowed
+    up to its width): numbers of fewer digits, then, digit by digit, the ones below it."""
+    text = str(largest)
+    parts = [f"[0-9]{{1,{len(text) - 1}}}"] if len(text) > 1 else []
+    for i, digit in enumerate(text):
+        if digit != "0":
+            rest = len(text) - i - 1
+            parts.append(text[:i] + f"[0-{int(digit) - 1}]" + (f"[0-9]{{{rest}}}" if rest else ""))
+    parts.append(text)
+    return "(?:" + "|".join(parts) + ")"
+
+
+class IdConvertor(Convertor[int]):
+    """`{name:id}` in a route: a database id or a number, at most `Limits.largest_id`.
+
+    The bound is in the route's own pattern, so a larger number finds no route and is the
+    router's 404, before any handler: no OverflowError in Python, no NumericValueOutOfRange
+    from PostgreSQL's 32-bit integers."""
+
+    regex = digits_at_most(Limits().largest_id)
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(int(value))
+
+
+def register_convertors(settings: Settings) -> None:
+    """Make `{name:id}` known to the router; called by create_app before any route is built."""
+    # Starlette reads a convertor's pattern from its class: one made for these settings' bound.
+    pattern = digits_at_most(settings.limits.largest_id)
+    register_url_convertor("id", type("IdConvertor", (IdConvertor,), {"regex": pattern})())
+
+
+def query_number(
+    params: Mapping[str, str], name: str, default: int, *, lowest: int, highest: int
+) -> int:
+    """A whole number from the query string, `default` when absent or empty; any other value
+    outside lowest..highest is the client's mistake, a 400, never a database overflow."""
+    text = (params.get(name) or "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text) if len(text) <= 20 else None
+    except ValueError:
+        value = None
+    if value is None or not lowest <= value <= highest:
+        raise CongressError(
+            "bad_number",
+            "%(name)s must be a whole number from %(lowest)s to %(highest)s",
+            name=name,
+            lowest=lowest,
+            highest=highest,
+        )
+    return value
 
 
 def settings_of(request: Request) -> Settings:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import shutil
 import subprocess
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,9 +14,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from congress import audit
+from congress.archives import ArchiveRefused, BoundedZip, ZipBounds
 from congress.errors import CongressError, NotFound
 from congress.filetypes import sniff
 from congress.i18n import N_
+from congress.limits import Limits
 from congress.models import Congress, Delegate, Sitting, utcnow
 from congress.settings import Settings
 from congress.storage import FileStore, store_file
@@ -46,6 +46,7 @@ VISIBILITY_LABELS = {
     "hidden": N_("Hidden draft"),
 }
 CONVERT_TIMEOUT_S = 180
+DEFAULT_LIMITS = Limits()
 
 
 class UploadRefused(CongressError):
@@ -90,23 +91,34 @@ class Viewer:
 # --- checking an upload ------------------------------------------------------------------
 
 
-def document_kind(data: bytes) -> str:
-    """The file's type from its content: "pdf", "docx", "odt" or "" (anything else)."""
+def document_kind(data: bytes, limits: Limits = DEFAULT_LIMITS) -> str:
+    """The file's type from its content: "pdf", "docx", "odt" or "" (anything else).
+
+    A DOCX or ODT is unpacked within `limits` first, keeping nothing, since LibreOffice will
+    trust it; one beyond them is refused (ArchiveRefused, 413)."""
     file_kind = sniff(data)
     if file_kind == "pdf":
         return "pdf"
-    if file_kind == "zip":
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                names = set(archive.namelist())
-                if "word/document.xml" in names and "[Content_Types].xml" in names:
-                    return "docx"
-                if "mimetype" in names:
-                    kind = archive.read("mimetype")[:100].strip()
-                    if kind == b"application/vnd.oasis.opendocument.text":
-                        return "odt"
-        except (zipfile.BadZipFile, OSError, KeyError):
-            return ""
+    if file_kind != "zip":
+        return ""
+    bounds = ZipBounds(
+        limits.archive_entries,
+        limits.document_decompressed_bytes,
+        limits.document_decompressed_bytes,
+    )
+    try:
+        with BoundedZip(data, bounds) as archive:
+            archive.check_all()
+            names = archive.names()
+            if "word/document.xml" in names and "[Content_Types].xml" in names:
+                return "docx"
+            if "mimetype" in names:
+                kind = archive.head("mimetype", 100).strip()
+                if kind == b"application/vnd.oasis.opendocument.text":
+                    return "odt"
+    except ArchiveRefused as exc:
+        if exc.status == 413:
+            raise
     return ""
 
 
@@ -237,7 +249,7 @@ def prepare_upload(settings: Settings, data: bytes, filename: str) -> PreparedFi
             size=round(len(data) / 1_048_576, 1),
             limit=settings.max_upload_bytes // 1_048_576,
         )
-    kind = document_kind(data)
+    kind = document_kind(data, settings.limits)
     if not kind:
         raise UploadRefused(
             "not_a_document",

@@ -13,8 +13,8 @@ HERE = Path(__file__).parent
 
 
 def routes() -> list[BaseRoute]:
-    doc = "/c/{slug}/documents/{document_id:int}"
-    page = "/p/{slug}/d/{document_id:int}"
+    doc = "/c/{slug}/documents/{document_id:id}"
+    page = "/p/{slug}/d/{document_id:id}"
     return [
         Route("/c/{slug}/documents", desk.desk),
         Route("/c/{slug}/documents", desk.upload_document, methods=["POST"]),
@@ -23,7 +23,7 @@ def routes() -> list[BaseRoute]:
         Route(doc, desk.update_document, methods=["POST"]),
         Route(doc + "/versions", desk.new_version, methods=["POST"]),
         Route(doc + "/comments.{fmt:str}", desk.export_comments),
-        Route(doc + "/comments/{comment_id:int}", desk.mark_handled, methods=["POST"]),
+        Route(doc + "/comments/{comment_id:id}", desk.mark_handled, methods=["POST"]),
         Route("/p/sw.js", portal.service_worker),
         Route("/p/{slug}", portal.portal_home),
         Route("/p/{slug}/search", portal.portal_search),
@@ -32,9 +32,9 @@ def routes() -> list[BaseRoute]:
         Route("/p/{slug}/signin", portal.signin_page, methods=["GET", "POST"]),
         Route("/p/{slug}/signout", portal.sign_out, methods=["POST"]),
         Route(page, portal.reader),
-        Route(page + "/v/{version:int}", portal.reader),
-        Route(page + "/v/{version:int}/page/{page:int}.webp", portal.page_image),
-        Route(page + "/v/{version:int}/document.pdf", portal.download_pdf),
+        Route(page + "/v/{version:id}", portal.reader),
+        Route(page + "/v/{version:id}/page/{page:id}.webp", portal.page_image),
+        Route(page + "/v/{version:id}/document.pdf", portal.download_pdf),
         Route(page + "/comments", portal.post_comment, methods=["POST"]),
         Mount("/static/docs_portal", StaticFiles(directory=HERE / "static"), name="docs-static"),
     ]

@@ -27,6 +27,7 @@ from congress.web import (
     actor,
     db_of,
     endpoint,
+    query_number,
     render,
     session_scope,
     settings_of,
@@ -231,13 +232,10 @@ def _report(request: Request, number: int | None, people: bool = False) -> Atten
 
 
 def _number(request: Request) -> int | None:
-    value = request.path_params.get("number") or request.query_params.get("sitting")
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise CongressError("bad_sitting", "Choose the sitting by its number") from exc
+    if "number" in request.path_params:
+        return int(request.path_params["number"])  # bounded by the route's {number:id}
+    largest = settings_of(request).limits.largest_id
+    return query_number(request.query_params, "sitting", 0, lowest=1, highest=largest) or None
 
 
 @endpoint(*WATCH)
@@ -330,16 +328,16 @@ def doors(request: Request) -> Response:
 def routes() -> list[BaseRoute]:
     return [
         Route("/c/{slug}/gate", gate_page),
-        Route("/c/{slug}/gate/photo/{delegate_id:int}", delegate_photo),
+        Route("/c/{slug}/gate/photo/{delegate_id:id}", delegate_photo),
         Route("/api/c/{slug}/gate/bootstrap", api_bootstrap),
         Route("/api/c/{slug}/scans", api_scan, methods=["POST"]),
         Route("/api/c/{slug}/scans/batch", api_scan_batch, methods=["POST"]),
-        Route("/api/c/{slug}/attendance/{number:int}", attendance_json),
+        Route("/api/c/{slug}/attendance/{number:id}", attendance_json),
         Route("/c/{slug}/attendance", attendance_page),
-        Route("/c/{slug}/attendance/{number:int}", attendance_page),
-        Route("/c/{slug}/attendance/{number:int}/projector", attendance_page),
-        Route("/c/{slug}/attendance/{number:int}/events", attendance_stream),
-        Route("/c/{slug}/attendance/{number:int}/report.{fmt}", attendance_export),
-        Route("/c/{slug}/attendance/{number:int}/{action}", doors, methods=["POST"]),
+        Route("/c/{slug}/attendance/{number:id}", attendance_page),
+        Route("/c/{slug}/attendance/{number:id}/projector", attendance_page),
+        Route("/c/{slug}/attendance/{number:id}/events", attendance_stream),
+        Route("/c/{slug}/attendance/{number:id}/report.{fmt}", attendance_export),
+        Route("/c/{slug}/attendance/{number:id}/{action}", doors, methods=["POST"]),
         Mount("/static/scanner", StaticFiles(directory=HERE / "static"), name="scanner-static"),
     ]

@@ -34,11 +34,11 @@ HERE = Path(__file__).parent
 
 
 def routes() -> list[BaseRoute]:
-    one = "/c/{slug}/counts/{count_id:int}"
-    ballot = one + "/ballots/{ballot_id:int}"
+    one = "/c/{slug}/counts/{count_id:id}"
+    ballot = one + "/ballots/{ballot_id:id}"
     return [
-        Route("/c/{slug}/elections/{election_id:int}/count", election_count),
-        Route("/c/{slug}/elections/{election_id:int}/count/open", open_count, methods=["POST"]),
+        Route("/c/{slug}/elections/{election_id:id}/count", election_count),
+        Route("/c/{slug}/elections/{election_id:id}/count/open", open_count, methods=["POST"]),
         Route(one, count_page),
         Route(one + "/figures", figures, methods=["POST"]),
         Route(one + "/scans", upload, methods=["POST"]),
@@ -58,9 +58,9 @@ def routes() -> list[BaseRoute]:
         Route(ballot + "/annotated.jpg", annotated),
         Route(ballot + "/crop/{target}.png", crop),
         Route(ballot + "/image", original),
-        Route("/api/counts/{count_id:int}", api_count_by_id),
-        Route("/api/elections/{election_id:int}/station", api_station),
-        Route("/api/elections/{election_id:int}/ballots", api_ballot, methods=["POST"]),
+        Route("/api/counts/{count_id:id}", api_count_by_id),
+        Route("/api/elections/{election_id:id}/station", api_station),
+        Route("/api/elections/{election_id:id}/ballots", api_ballot, methods=["POST"]),
         Mount(
             "/static/ballots", StaticFiles(directory=HERE.parent / "static"), name="ballots-static"
         ),

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import io
+import zipfile
+from collections.abc import Callable
+from typing import IO, Any
 
 import pytest
 from sqlalchemy import func, select
+from starlette.testclient import TestClient
 
+from ballots.elections import parse_candidates
 from congress import congresses
+from congress.app import create_app
 from congress.db import Database
 from congress.delegate_import import ImportRefused, import_delegates, parse_rows
 from congress.demo_data import delegate_rows, rows_to_csv, rows_to_xlsx
+from congress.errors import CongressError
+from congress.i18n import translator
+from congress.limits import Limits, MiB
 from congress.models import AuditEvent, Congress, Delegate, Delegation
+from congress.settings import Settings
+from tests.conftest import login
 
 
 @pytest.fixture
@@ -220,3 +233,92 @@ def test_listing_sorts_in_vietnamese_order_and_searches_without_diacritics(
         )
         assert sorted(d.full_name for d in found) == ["Hoàng Minh Đức", "Phạm Đức Anh"]
         assert n == 2
+
+
+def _xlsx_with_workbook(workbook_xml: Callable[[IO[bytes]], None]) -> bytes:
+    """A real delegate XLSX whose xl/workbook.xml is written by `workbook_xml`, streamed."""
+    source = zipfile.ZipFile(io.BytesIO(rows_to_xlsx(delegate_rows(3, seed=2))))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            if info.filename == "xl/workbook.xml":
+                with archive.open("xl/workbook.xml", "w", force_zip64=True) as member:
+                    workbook_xml(member)
+            else:
+                archive.writestr(info.filename, source.read(info))
+    return out.getvalue()
+
+
+def _spaces_workbook(member: IO[bytes]) -> None:
+    # Issue 21, row 7: workbook.xml as 300 MB of spaces, a 306 KB file.
+    piece = b" " * MiB
+    for _ in range(300):
+        member.write(piece)
+
+
+def test_xlsx_decompression_bomb_is_refused_before_openpyxl_reads_it() -> None:
+    bomb = _xlsx_with_workbook(_spaces_workbook)
+    assert len(bomb) < MiB
+    with pytest.raises(CongressError) as refused:
+        parse_rows(bomb)
+    assert refused.value.code == "archive_entry_too_large" and refused.value.status == 413
+    assert "xl/workbook.xml" in refused.value.translated(translator("vi").gettext)
+
+
+def test_xlsx_that_openpyxl_cannot_parse_is_a_clear_refusal() -> None:
+    broken = _xlsx_with_workbook(lambda member: member.write(b"<workbook><sheets><sheet"))
+    with pytest.raises(CongressError) as refused:
+        parse_rows(broken)
+    assert refused.value.code == "bad_xlsx" and refused.value.status == 422
+    # The candidates' import reads its file through the same reader.
+    with pytest.raises(CongressError) as candidates:
+        parse_candidates(broken)
+    assert candidates.value.code == "bad_xlsx" and candidates.value.status == 422
+
+
+def test_rows_and_columns_are_bounded() -> None:
+    rows = delegate_rows(10, seed=3)
+    for data in (rows_to_csv(rows), rows_to_xlsx(rows)):
+        _, report = parse_rows(data, Limits(table_rows=5))
+        assert [p.message for p in report.problems] == ["Too many rows (at most %(max)s)"]
+    wide = ("Họ và tên,Đoàn đại biểu" + ",x" * 100 + "\nLê Bá,Ba Đình" + ",1" * 100).encode()
+    with pytest.raises(CongressError) as refused:
+        parse_rows(wide)
+    assert refused.value.code == "too_many_columns" and refused.value.status == 422
+
+
+def test_xlsx_bomb_through_the_api_is_a_413_in_the_users_language(
+    client: TestClient, make_user: Any, congress_id: int, db: Database
+) -> None:
+    csrf = login(client, "btc", make_user("btc", "organizer"))
+    with db.session() as session:
+        slug = session.get(Congress, congress_id).slug  # type: ignore[union-attr]
+    bomb = _xlsx_with_workbook(_spaces_workbook)
+    answer = client.post(
+        f"/api/congresses/{slug}/delegates/import",
+        files={"file": ("d.xlsx", bomb)},
+        headers={"accept-language": "vi", "x-csrf-token": csrf},
+    )
+    assert answer.status_code == 413, answer.text
+    assert "khi giải nén" in answer.json()["error"]["message"]
+    assert count(db, congress_id) == 0
+
+
+def test_the_settings_limits_reach_the_import(
+    settings: Settings, make_user: Any, congress_id: int, db: Database
+) -> None:
+    app = create_app(dataclasses.replace(settings, limits=Limits(table_rows=2)))
+    try:
+        with TestClient(app, base_url="http://testserver") as client:
+            csrf = login(client, "btc", make_user("btc", "organizer"))
+            with db.session() as session:
+                slug = session.get(Congress, congress_id).slug  # type: ignore[union-attr]
+            answer = client.post(
+                f"/api/congresses/{slug}/delegates/import",
+                files={"file": ("d.csv", rows_to_csv(delegate_rows(3, seed=4)))},
+                headers={"x-csrf-token": csrf},
+            )
+    finally:
+        app.state.db.dispose()
+    assert answer.status_code == 422, answer.text
+    assert count(db, congress_id) == 0

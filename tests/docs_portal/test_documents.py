@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 
 from congress.db import Database
 from congress.errors import CongressError
+from congress.limits import Limits, MiB
 from congress.models import Congress, Delegate, StoredFile
 from congress.settings import Settings
 from congress.storage import FileStore
@@ -217,3 +219,31 @@ def test_delegate_for_portal_follows_the_badge(
         assert service.delegate_for_portal(session, congress, delegate.id, 2) is None
         delegate.revoked_at = dt.datetime.now()
         assert service.delegate_for_portal(session, congress, delegate.id, 1) is None
+
+
+def test_a_docx_bomb_is_refused_before_libreoffice_opens_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 21, row 7: a DOCX whose document.xml unpacks to 300 MB of spaces (a small file).
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("word/document.xml", "w", force_zip64=True) as member:
+            for _ in range(300):
+                member.write(b" " * MiB)
+    bomb = out.getvalue()
+    assert len(bomb) < MiB
+
+    def never(data: bytes, kind: str) -> bytes:
+        raise AssertionError("LibreOffice was handed the bomb")
+
+    monkeypatch.setattr(service, "convert_to_pdf", never)
+    settings = Settings(home=tmp_path, database_url="sqlite://", secret_key="k")
+    with pytest.raises(CongressError) as refused:
+        service.prepare_upload(settings, bomb, "bao-cao.docx")
+    assert refused.value.code == "archive_entry_too_large" and refused.value.status == 413
+    assert "word/document.xml" in str(refused.value)
+    # The bound is the settings' own: a smaller one refuses a smaller file.
+    with pytest.raises(CongressError) as small:
+        service.document_kind(_docx(), Limits(document_decompressed_bytes=10))
+    assert small.value.code == "archive_entry_too_large"
