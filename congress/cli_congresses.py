@@ -248,7 +248,8 @@ def delegates_list(
                 text=text, delegation_id=delegation_id, kind=kind, per_page=100_000
             ),
         )
-        data = [delegate_json(d) for d in rows]
+        # The console's operator holds the database itself: every field.
+        data = [delegate_json(d, congresses.EVERY_FIELD) for d in rows]
     if as_json:
         emit_json(data)
     else:

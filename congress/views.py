@@ -22,6 +22,7 @@ from congress.web import (
     actor,
     client_address,
     endpoint,
+    principal,
     render,
     session_scope,
     settings_of,
@@ -256,6 +257,7 @@ def delegates_page(request: Request) -> Response:
             "query": query,
             "pages": pages,
             "delegations": delegations,
+            "fields": congresses.visible_fields(principal(request)),
         },
     )
 
