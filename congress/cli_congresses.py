@@ -148,7 +148,16 @@ def delegates() -> None:
 def delegates_import(
     state: CliState, file: Path, slug: str, update: bool, yes: bool, dry_run: bool, as_json: bool
 ) -> None:
-    """Import delegates from CSV or XLSX: every row, or none when any row is wrong."""
+    """Import delegates from CSV or XLSX: every row, or none when any row is wrong.
+
+    \b
+    Exit codes (a script acts on them; --json prints the report of a good file):
+      0  every row is good: imported, or with --dry-run checked and nothing changed
+      1  nothing imported: a row refused (each on standard error as "line N ..."), rows
+         that differ from the register without --update, an update declined, or the file
+         or congress could not be read; with --dry-run too
+      2  a wrong option or argument
+    """
     data = file.read_bytes()
     db = state.database()
     if update and not yes and not dry_run:
@@ -191,7 +200,15 @@ def delegates_import(
 @congress_option
 @with_state
 def delegates_photos(state: CliState, path: Path, slug: str) -> None:
-    """Attach photos: a ZIP or folder of JPEG/PNG files named by delegate code (all or none)."""
+    """Attach photos: a ZIP or folder of JPEG/PNG files named by delegate code (all or none).
+
+    \b
+    Exit codes:
+      0  every photo attached
+      1  none attached: a photo refused (each named on standard error), or the ZIP, folder
+         or congress could not be read
+      2  a wrong option or argument
+    """
     if path.is_dir():
         files = {
             str(p.relative_to(path)): p.read_bytes()
