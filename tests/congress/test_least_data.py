@@ -84,3 +84,26 @@ def test_delegates_api_by_token_role(
     (found,) = api.json()["delegates"]
     assert ("birth_date" in found) is sees
     assert (born.isoformat() in api.text) is sees
+
+
+def test_the_gate_sees_name_delegation_kind_and_photo_only(
+    client: TestClient, db: Database, settings: Any, make_user: Any, register: dict[str, Any]
+) -> None:
+    # The gate's offline register and each scan's answer: enough to recognise the delegate.
+    from tests.scanner.checkin_helpers import open_doors, scan, tokens
+
+    csrf = login(client, "congvao", make_user("congvao", "checkin"))
+    headers = {"x-csrf-token": csrf}
+    badges = tokens(db, settings)
+    open_doors(db, register["congress_id"])
+    _, born = _someone_born(db)
+    boot = client.get(f"/api/c/{register['slug']}/gate/bootstrap", headers=headers)
+    assert boot.status_code == 200 and born.isoformat() not in boot.text
+    for person in boot.json()["delegates"].values():
+        assert {"full_name", "delegation", "kind"} <= person.keys()
+        assert not set(PERSONAL) & person.keys()
+    answer = client.post(
+        f"/api/c/{register['slug']}/scans", json=scan(badges["DB0001"]), headers=headers
+    ).json()
+    assert answer["result"] == "admitted", answer
+    assert set(answer["delegate"]) == {"id", "code", "full_name", "delegation", "kind", "has_photo"}
