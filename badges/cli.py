@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,15 @@ def _verdict_json(answer: Any, gettext: Any, lang: str) -> dict[str, Any]:
 @json_option
 @with_state
 def verify_command(state: CliState, token: str, slug: str | None, as_json: bool) -> None:
-    """Check a scanned badge: valid, replaced, revoked, unknown, forged, other_congress."""
+    """Check a scanned badge: valid, replaced, revoked, unknown, forged, other_congress, malformed.
+
+    \b
+    Exit codes (a script acts on them; --json prints the same verdict either way):
+      0  valid: the badge admits its delegate
+      1  any other verdict (printed on standard output), or the badge could not be checked
+         (one line on standard error, nothing on standard output)
+      2  a wrong option or argument
+    """
     lang = state.settings.default_language
     with state.database().session() as session:
         if slug:
@@ -105,6 +114,8 @@ def verify_command(state: CliState, token: str, slug: str | None, as_json: bool)
         click.echo(f"{data['verdict']}: {data['message']}")
         if who:
             click.echo(f"  {who['code']} {who['full_name']} ({who['delegation']})")
+    if data["verdict"] != "valid":
+        sys.exit(1)  # the verdict is told; the exit code lets a script refuse the badge
 
 
 @badges.command("pdf")

@@ -86,7 +86,15 @@ def create_command(
     manual_order: bool,
     as_json: bool,
 ) -> None:
-    """Create an election with its candidates (all rows of the file, or nothing)."""
+    """Create an election with its candidates (all rows of the file, or nothing).
+
+    \b
+    Exit codes (a script acts on them; --json prints the election when it is created):
+      0  the election and every candidate created
+      1  nothing created: a candidate row refused (each on standard error as "line N ..."),
+         or the file, congress or sitting could not be read
+      2  a wrong option or argument
+    """
     from ballots.elections import Rules, create_election, election_json, import_candidates
 
     rules = Rules(

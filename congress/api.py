@@ -47,8 +47,9 @@ def sitting_json(s: Sitting) -> dict[str, Any]:
     }
 
 
-def delegate_json(d: Delegate) -> dict[str, Any]:
-    return {
+def delegate_json(d: Delegate, fields: frozenset[str]) -> dict[str, Any]:
+    """A delegate as JSON, only the `fields` its reader may see (`congresses.visible_fields`)."""
+    data = {
         "id": d.id,
         "code": d.code,
         "full_name": d.full_name,
@@ -61,6 +62,7 @@ def delegate_json(d: Delegate) -> dict[str, Any]:
         "badge_version": d.badge_version,
         "revoked": d.revoked_at is not None,
     }
+    return {key: value for key, value in data.items() if key in fields}
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
@@ -151,6 +153,7 @@ def _add_sitting(request: Request, body: dict[str, Any]) -> Response:
 @endpoint(*VIEW)
 def list_delegates(request: Request) -> Response:
     query = delegate_query(request.query_params, settings_of(request).limits.largest_id)
+    fields = congresses.visible_fields(principal(request))
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
         rows, total = congresses.find_delegates(session, congress, query)
@@ -159,7 +162,7 @@ def list_delegates(request: Request) -> Response:
                 "total": total,
                 "page": query.page,
                 "per_page": query.per_page,
-                "delegates": [delegate_json(d) for d in rows],
+                "delegates": [delegate_json(d, fields) for d in rows],
             }
         )
 

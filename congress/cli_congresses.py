@@ -149,7 +149,16 @@ def delegates() -> None:
 def delegates_import(
     state: CliState, file: Path, slug: str, update: bool, yes: bool, dry_run: bool, as_json: bool
 ) -> None:
-    """Import delegates from CSV or XLSX: every row, or none when any row is wrong."""
+    """Import delegates from CSV or XLSX: every row, or none when any row is wrong.
+
+    \b
+    Exit codes (a script acts on them; --json prints the report of a good file):
+      0  every row is good: imported, or with --dry-run checked and nothing changed
+      1  nothing imported: a row refused (each on standard error as "line N ..."), rows
+         that differ from the register without --update, an update declined, or the file
+         or congress could not be read; with --dry-run too
+      2  a wrong option or argument
+    """
     data = file.read_bytes()
     db = state.database()
     if update and not yes and not dry_run:
@@ -199,7 +208,15 @@ def delegates_import(
 @congress_option
 @with_state
 def delegates_photos(state: CliState, path: Path, slug: str) -> None:
-    """Attach photos: a ZIP or folder of JPEG/PNG files named by delegate code (all or none)."""
+    """Attach photos: a ZIP or folder of JPEG/PNG files named by delegate code (all or none).
+
+    \b
+    Exit codes:
+      0  every photo attached
+      1  none attached: a photo refused (each named on standard error), or the ZIP, folder
+         or congress could not be read
+      2  a wrong option or argument
+    """
     files: Mapping[str, bytes]
     if path.is_dir():
         files = {
@@ -262,7 +279,8 @@ def delegates_list(
                 text=text, delegation_id=delegation_id, kind=kind, per_page=100_000
             ),
         )
-        data = [delegate_json(d) for d in rows]
+        # The console's operator holds the database itself: every field.
+        data = [delegate_json(d, congresses.EVERY_FIELD) for d in rows]
     if as_json:
         emit_json(data)
     else:

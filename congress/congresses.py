@@ -10,11 +10,41 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from congress import audit
+from congress.auth import Principal
 from congress.errors import Conflict, CongressError, NotFound
 from congress.models import Congress, Delegate, Delegation, Sitting
 from congress.vietnamese import fold, nfc
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
+
+# Least data (issue 21): what a staff member may read of a delegate, decided here for every page,
+# API answer and export. The gate, the counting committee and observers recognise a delegate by
+# name, code, delegation, kind and photo; the personal fields serve only those who keep the
+# register (and contact delegates), so a lost gate phone or an observer's screen leaks none.
+DELEGATE_FIELDS: frozenset[str] = frozenset(
+    {
+        "id",
+        "code",
+        "full_name",
+        "gender",
+        "delegation",
+        "kind",
+        "position",
+        "unit",
+        "badge_version",
+        "revoked",
+    }
+)
+PERSONAL_FIELDS: frozenset[str] = frozenset({"birth_date", "phone", "email"})
+EVERY_FIELD: frozenset[str] = DELEGATE_FIELDS | PERSONAL_FIELDS  # the operator at the console
+PERSONAL_DATA_ROLES = ("organizer",)  # and admin, who holds every role
+
+
+def visible_fields(who: Principal | None) -> frozenset[str]:
+    """The delegate fields `who` may read: the personal ones only for organizers and admins."""
+    if who is not None and who.has(*PERSONAL_DATA_ROLES):
+        return EVERY_FIELD
+    return DELEGATE_FIELDS
 
 
 def get_congress(session: Session, slug: str) -> Congress:

@@ -22,6 +22,7 @@ from congress.web import (
     actor,
     client_address,
     endpoint,
+    principal,
     query_number,
     render,
     session_scope,
@@ -270,6 +271,7 @@ def delegates_page(request: Request) -> Response:
             "query": query,
             "pages": pages,
             "delegations": delegations,
+            "fields": congresses.visible_fields(principal(request)),
         },
     )
 

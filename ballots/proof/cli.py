@@ -94,7 +94,12 @@ def verify_command(
 ) -> None:
     """Recount an audit bundle with no database: hashes, signature, every image re-read, the tally.
 
-    Exit code 0 when everything matches, 1 on any difference or when the bundle cannot be read.
+    \b
+    Exit codes (a script acts on them; --json prints the same findings either way):
+      0  everything matches: the recount is the recorded result
+      1  any difference, a folder that is not a bundle included (listed on standard
+         output), or no bundle or key to read (one line on standard error)
+      2  a wrong option or argument
     """
     from ballots.proof.verify import verify_bundle
 

@@ -111,3 +111,23 @@ def test_verify_refuses_what_is_not_a_bundle(tmp_path: Path) -> None:
     nothing = _verify(tmp_path, str(empty), "--lang", "en")
     assert nothing.exit_code == 1
     assert "This is not an audit bundle (no valid manifest)" in nothing.stdout
+
+
+def test_verify_json_of_a_bundle_that_does_not_match_exits_non_zero(
+    bundle_zip: tuple[Path, str, str], tmp_path: Path
+) -> None:
+    # Another congress's key: the bundle is read, its signature does not match. A script reads
+    # the verdict from --json AND the exit code; both say "not good".
+    import base64
+
+    from congress.keys import generate_private_key
+
+    path, _, _ = bundle_zip
+    stranger = generate_private_key().public_key().public_bytes_raw()
+    key = base64.b64encode(stranger).decode()
+    result = _verify(tmp_path, str(path), "--public-key", key, "--json", "--lang", "en")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["ok"] is False and data["differences"]
+    assert set(data) == {"ok", "root", "checks", "differences"}
+    assert "Exit codes" in _verify(tmp_path, "--help").stdout

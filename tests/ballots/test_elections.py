@@ -297,3 +297,14 @@ def test_pages_create_print_and_roles(
     assert client.post(url, data={"csrf_token": obs_csrf, "count": "1"}).status_code == 403
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(IssuedSerial)) == 3
+
+
+def test_create_refused_rows_exit_non_zero_as_its_help_says(
+    settings: Settings, register: dict[str, Any], tmp_path: Path
+) -> None:
+    # A script creating elections acts on the exit code: 1 when a row is refused, nothing made.
+    bad = _create(settings, tmp_path, CANDIDATES + "5;;31/02/1990;Nam;;\n")
+    assert bad.exit_code == 1 and bad.stdout.strip() == ""
+    assert json.loads(run(settings, "elections", "list", "--json").stdout) == []
+    help_text = run(settings, "elections", "create", "--help").stdout
+    assert "Exit codes" in help_text and "candidate row refused" in help_text

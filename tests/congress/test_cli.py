@@ -275,3 +275,58 @@ def test_a_gate_or_station_name_too_long_is_refused_not_cut(tmp_path: Path) -> N
     )
     assert station.exit_code == 2
     assert "at most 80 characters" in station.stderr
+
+
+def test_delegates_import_exits_non_zero_unless_every_row_is_good(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # A script imports and then prints badges: it must be able to tell from the exit code that
+    # nothing was imported, with --dry-run too; the --json of a good import is unchanged.
+    run(settings, "congresses", "create", "--slug", "hue-2027", "--name", "Đại hội", "--starts", "2027-03-01")  # fmt: skip
+    good = tmp_path / "ds.csv"
+    good.write_text(
+        "Họ và tên,Ngày sinh,Đoàn đại biểu\nNguyễn Văn An,01/02/1990,Đoàn A\n", encoding="utf-8"
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "Họ và tên,Ngày sinh,Đoàn đại biểu\nLê Văn Cường,31/02/1990,Đoàn A\n", encoding="utf-8"
+    )
+    changed = tmp_path / "changed.csv"
+    changed.write_text(
+        "Họ và tên,Ngày sinh,Đoàn đại biểu\nNguyễn Văn An,01/02/1990,Đoàn B\n", encoding="utf-8"
+    )
+
+    def imports(path: Path, *options: str):  # type: ignore[no-untyped-def]
+        return run(settings, "delegates", "import", str(path), "--congress", "hue-2027", *options)
+
+    def count() -> int:
+        listed = run(settings, "delegates", "list", "--congress", "hue-2027", "--json")
+        return len(json.loads(listed.stdout))
+
+    checked = imports(good, "--dry-run", "--json")
+    assert checked.exit_code == 0 and json.loads(checked.stdout)["applied"] is False
+    assert count() == 0
+    for options in ((), ("--json",), ("--dry-run",), ("--dry-run", "--json")):
+        refused = imports(bad, *options)
+        assert refused.exit_code == 1, options
+        assert refused.stdout.strip() == "" and "line 2" in refused.stderr
+    assert count() == 0
+    assert imports(good).exit_code == 0 and count() == 1
+    # A row that differs from the register, without --update: refused, also as a dry run.
+    for options in ((), ("--dry-run",)):
+        differs = imports(changed, *options)
+        assert differs.exit_code == 1 and "Đoàn B" in differs.stderr
+    # --update asked, then declined: nothing applied, not a success.
+    declined = run(
+        settings, "delegates", "import", str(changed), "--congress", "hue-2027", "--update",
+        input="n\n",
+    )  # fmt: skip
+    assert declined.exit_code == 1
+    assert (
+        json.loads(run(settings, "delegates", "list", "--congress", "hue-2027", "--json").stdout)[
+            0
+        ]["delegation"]
+        == "Đoàn A"
+    )
+    for command in (("delegates", "import"), ("delegates", "photos")):
+        assert "Exit codes" in run(settings, *command, "--help").stdout, command
