@@ -225,8 +225,7 @@ def browser(playwright_driver):  # type: ignore[no-untyped-def]
 REGISTER_SLUG = "dai-hoi-the"
 
 
-@pytest.fixture
-def register(db: Database) -> dict[str, Any]:
+def add_register(db: Database) -> dict[str, Any]:
     """Congress REGISTER_SLUG with 20 delegates in 3 delegations (codes DB0001...)."""
     with db.session() as session:
         congress = congresses.create_congress(
@@ -247,3 +246,9 @@ def register(db: Database) -> dict[str, Any]:
         rows = rows_to_csv(delegate_rows(20, seed=11, delegations=3))
         import_delegates(session, congress, rows, actor="t")
         return {"congress_id": congress.id, "slug": REGISTER_SLUG}
+
+
+@pytest.fixture
+def register(db: Database) -> dict[str, Any]:
+    """Congress REGISTER_SLUG with 20 delegates in 3 delegations (codes DB0001...)."""
+    return add_register(db)

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import io
-import zipfile
-from collections.abc import Callable
-from typing import IO, Any
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -25,6 +22,7 @@ from congress.limits import Limits, MiB
 from congress.models import AuditEvent, Congress, Delegate, Delegation
 from congress.settings import Settings
 from tests.conftest import login
+from tests.congress.hostile_archives import spaces_workbook, xlsx_with_workbook
 
 
 @pytest.fixture
@@ -235,29 +233,8 @@ def test_listing_sorts_in_vietnamese_order_and_searches_without_diacritics(
         assert n == 2
 
 
-def _xlsx_with_workbook(workbook_xml: Callable[[IO[bytes]], None]) -> bytes:
-    """A real delegate XLSX whose xl/workbook.xml is written by `workbook_xml`, streamed."""
-    source = zipfile.ZipFile(io.BytesIO(rows_to_xlsx(delegate_rows(3, seed=2))))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for info in source.infolist():
-            if info.filename == "xl/workbook.xml":
-                with archive.open("xl/workbook.xml", "w", force_zip64=True) as member:
-                    workbook_xml(member)
-            else:
-                archive.writestr(info.filename, source.read(info))
-    return out.getvalue()
-
-
-def _spaces_workbook(member: IO[bytes]) -> None:
-    # Issue 21, row 7: workbook.xml as 300 MB of spaces, a 306 KB file.
-    piece = b" " * MiB
-    for _ in range(300):
-        member.write(piece)
-
-
 def test_xlsx_decompression_bomb_is_refused_before_openpyxl_reads_it() -> None:
-    bomb = _xlsx_with_workbook(_spaces_workbook)
+    bomb = xlsx_with_workbook(spaces_workbook)
     assert len(bomb) < MiB
     with pytest.raises(CongressError) as refused:
         parse_rows(bomb)
@@ -266,7 +243,7 @@ def test_xlsx_decompression_bomb_is_refused_before_openpyxl_reads_it() -> None:
 
 
 def test_xlsx_that_openpyxl_cannot_parse_is_a_clear_refusal() -> None:
-    broken = _xlsx_with_workbook(lambda member: member.write(b"<workbook><sheets><sheet"))
+    broken = xlsx_with_workbook(lambda member: member.write(b"<workbook><sheets><sheet"))
     with pytest.raises(CongressError) as refused:
         parse_rows(broken)
     assert refused.value.code == "bad_xlsx" and refused.value.status == 422
@@ -293,7 +270,7 @@ def test_xlsx_bomb_through_the_api_is_a_413_in_the_users_language(
     csrf = login(client, "btc", make_user("btc", "organizer"))
     with db.session() as session:
         slug = session.get(Congress, congress_id).slug  # type: ignore[union-attr]
-    bomb = _xlsx_with_workbook(_spaces_workbook)
+    bomb = xlsx_with_workbook(spaces_workbook)
     answer = client.post(
         f"/api/congresses/{slug}/delegates/import",
         files={"file": ("d.xlsx", bomb)},

@@ -25,20 +25,13 @@ from congress.photos import PhotosRefused, files_of_zip, import_photos
 from congress.settings import Settings
 from congress.storage import FileStore
 from tests.conftest import login
+from tests.congress.hostile_archives import zeros_photos_zip, zip_of
 from tests.congress.test_cli import cli_env
 
 
 def _jpeg(colour: tuple[int, int, int], size: tuple[int, int] = (1800, 2400)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, colour).save(out, format="JPEG")
-    return out.getvalue()
-
-
-def _zip(files: dict[str, bytes], compression: int = zipfile.ZIP_STORED) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression) as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
     return out.getvalue()
 
 
@@ -52,7 +45,7 @@ def test_zip_upload_all_or_nothing(
 ) -> None:
     csrf = login(client, "btc", make_user("btc", "organizer"))
     url = f"/c/{register['slug']}/delegates/photos"
-    bad = _zip(
+    bad = zip_of(
         {
             "anh/DB0001.jpg": _jpeg((200, 30, 30)),
             "DB9999.jpg": _jpeg((0, 0, 0)),
@@ -64,7 +57,7 @@ def test_zip_upload_all_or_nothing(
     assert refused.status_code == 422
     assert "DB9999.jpg" in refused.text and "db0002.png" in refused.text
     assert all(v is None for v in _photos(db).values())
-    good = _zip({"anh/DB0001.jpg": _jpeg((200, 30, 30)), "db0002.JPEG": _jpeg((30, 30, 200))})
+    good = zip_of({"anh/DB0001.jpg": _jpeg((200, 30, 30)), "db0002.JPEG": _jpeg((30, 30, 200))})
     stored = client.post(url, data={"csrf_token": csrf}, files={"file": ("p.zip", good)})
     assert stored.status_code == 200, stored.text
     photos = _photos(db)
@@ -102,7 +95,7 @@ def test_photos_from_a_folder_on_the_command_line(
 
 def _lying_zip(name: str, data: bytes, declared: int) -> bytes:
     """A ZIP whose headers (local and central) declare `declared` bytes for an entry of `data`."""
-    raw = bytearray(_zip({name: data}, zipfile.ZIP_DEFLATED))
+    raw = bytearray(zip_of({name: data}, zipfile.ZIP_DEFLATED))
     local = raw.index(b"PK\x03\x04")
     central = raw.index(b"PK\x01\x02")
     raw[local + 22 : local + 26] = declared.to_bytes(4, "little")
@@ -115,8 +108,7 @@ def test_zip_of_zeros_is_unpacked_one_entry_at_a_time(
 ) -> None:
     # Issue 21, row 6: 40 entries of 19 MB of zeros (a 760 KB ZIP) were all unpacked before any
     # check, 171 -> 888 MB. Now one entry at a time is in memory, and the batch is refused.
-    zeros = bytes(19 * MiB)
-    bomb = _zip({f"DB{n:04d}.jpg": zeros for n in range(1, 41)}, zipfile.ZIP_DEFLATED)
+    bomb = zeros_photos_zip()
     assert len(bomb) < 1 * MiB
     tracemalloc.start()
     try:
@@ -133,7 +125,7 @@ def test_zip_of_zeros_is_unpacked_one_entry_at_a_time(
 
 
 def test_zip_bounds_refuse_before_unpacking() -> None:
-    four = _zip({f"DB{n:04d}.jpg": bytes(MiB) for n in range(1, 5)})
+    four = zip_of({f"DB{n:04d}.jpg": bytes(MiB) for n in range(1, 5)})
     with pytest.raises(CongressError) as many:
         files_of_zip(four, Limits(archive_entries=3))
     assert many.value.code == "archive_too_many_entries" and many.value.status == 413
@@ -171,7 +163,7 @@ def test_too_many_entries_are_refused_before_zipfile_reads_the_directory(
 ) -> None:
     # zipfile makes an object per entry of the directory on opening: a 50 MB upload of empty
     # entries would be a million of them. The end record's count is read first.
-    many = _zip({f"{n}.jpg": b"" for n in range(Limits().archive_entries + 1)})
+    many = zip_of({f"{n}.jpg": b"" for n in range(Limits().archive_entries + 1)})
 
     def never(*args: object, **kwargs: object) -> None:
         raise AssertionError("zipfile read the whole directory")

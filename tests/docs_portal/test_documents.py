@@ -19,6 +19,7 @@ from congress.settings import Settings
 from congress.storage import FileStore
 from docs_portal import documents as service
 from docs_portal.models import Document, DocumentPage, DocumentVersion
+from tests.congress.hostile_archives import docx_bomb
 from tests.docs_portal.portal_helpers import add_document, pdf_with
 
 
@@ -225,13 +226,7 @@ def test_a_docx_bomb_is_refused_before_libreoffice_opens_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Issue 21, row 7: a DOCX whose document.xml unpacks to 300 MB of spaces (a small file).
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        with archive.open("word/document.xml", "w", force_zip64=True) as member:
-            for _ in range(300):
-                member.write(b" " * MiB)
-    bomb = out.getvalue()
+    bomb = docx_bomb()
     assert len(bomb) < MiB
 
     def never(data: bytes, kind: str) -> bytes:
