@@ -76,14 +76,11 @@ def _with_message(answer: CheckinAnswer, tr: Translator) -> dict[str, Any]:
     return {**answer.to_dict(), "colour": colour_of(answer.result), "message": message}
 
 
-async def _json_body(request: Request, limit: int) -> Any:
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise CongressError("too_large", "The request is too large", status=413)
+def _json_body(raw: bytes, limit: int) -> Any:
+    if len(raw) > limit:
+        raise CongressError("too_large", "The request is too large", status=413)
     try:
-        return json.loads(body)
+        return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise CongressError("bad_json", "The request is not valid JSON") from exc
 
@@ -97,23 +94,23 @@ def _scan_one(request: Request, slug: str, data: Any) -> dict[str, Any]:
     return _with_message(answer, tr)
 
 
-@endpoint(*GATE)
-async def api_scan(request: Request) -> Response:
+@endpoint(*GATE, body=MAX_SCAN_BYTES)
+def api_scan(request: Request, raw: bytes) -> Response:
     data: Any = None
     try:
-        data = await _json_body(request, MAX_SCAN_BYTES)
-        answer = await run_in_threadpool(_scan_one, request, request.path_params["slug"], data)
+        data = _json_body(raw, MAX_SCAN_BYTES)
+        answer = _scan_one(request, request.path_params["slug"], data)
     except CongressError as exc:
         _log_refusal(request, exc, data.get("scan_id") if isinstance(data, dict) else None)
         raise
     return JSONResponse(answer)
 
 
-@endpoint(*GATE)
-async def api_scan_batch(request: Request) -> Response:
+@endpoint(*GATE, body=MAX_SCAN_BYTES * MAX_BATCH)
+def api_scan_batch(request: Request, raw: bytes) -> Response:
     """The offline queue of a gate, synced when the network is back; each scan stands alone."""
     try:
-        data = await _json_body(request, MAX_SCAN_BYTES * MAX_BATCH)
+        data = _json_body(raw, MAX_SCAN_BYTES * MAX_BATCH)
         scans = data.get("scans") if isinstance(data, dict) else None
         if not isinstance(scans, list) or len(scans) > MAX_BATCH:
             raise CongressError(
@@ -124,24 +121,20 @@ async def api_scan_batch(request: Request) -> Response:
         raise
     slug = request.path_params["slug"]
     tr = t(request)
-
-    def run() -> list[dict[str, Any]]:
-        answers = []
-        for item in scans:
-            try:
-                answers.append(_scan_one(request, slug, item))
-            except CongressError as exc:
-                scan_id = item.get("scan_id") if isinstance(item, dict) else None
-                _log_refusal(request, exc, scan_id)
-                answers.append(
-                    {
-                        "scan_id": scan_id,
-                        "error": {"code": exc.code, "message": exc.translated(tr.gettext)},
-                    }
-                )
-        return answers
-
-    return JSONResponse({"answers": await run_in_threadpool(run)})
+    answers = []
+    for item in scans:
+        try:
+            answers.append(_scan_one(request, slug, item))
+        except CongressError as exc:
+            scan_id = item.get("scan_id") if isinstance(item, dict) else None
+            _log_refusal(request, exc, scan_id)
+            answers.append(
+                {
+                    "scan_id": scan_id,
+                    "error": {"code": exc.code, "message": exc.translated(tr.gettext)},
+                }
+            )
+    return JSONResponse({"answers": answers})
 
 
 def _bootstrap(request: Request, slug: str) -> dict[str, Any]:
