@@ -323,7 +323,13 @@ def endpoint(*roles: str, public: bool = False, form: bool = False, body: int | 
     """
 
     def admit(request: Request) -> Response | None:
-        return None if public else _admission(request, roles)
+        if public:
+            # Who is asking, looked up now, before the handler takes its own connection: a
+            # page that shows the signed-in user must not hold one connection while it waits
+            # for a second from the same pool. Without a cookie or token this reads nothing.
+            principal(request)
+            return None
+        return _admission(request, roles)
 
     async def guard(request: Request) -> Response | None:
         refused = None if public else await run_in_threadpool(_admission, request, roles)

@@ -98,7 +98,11 @@ def _pdf_pages(data: bytes, name: str, dpi: float, limits: Limits) -> list[np.nd
             native = _image_dpi(page)
             render_dpi = float(dpi) if native is None else min(float(dpi), max(72.0, native))
             # Colour, so a red seal stays visible to the seal check.
-            bitmap = page.render(scale=render_dpi / 72, rev_byteorder=False)
+            # A scan has no annotations or form fields: their appearances are drawn by nobody, so an
+            # image hidden in one cannot escape the pixel bounds checked before rendering.
+            bitmap = page.render(
+                scale=render_dpi / 72, rev_byteorder=False, draw_annots=False, may_draw_forms=False
+            )
             array = np.asarray(bitmap.to_numpy())
             pages.append(_normalise(array[:, :, :3].copy()))
         return pages

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ballots.reading.settings import ReadingSettings
 from ballots.reasons import STATUSES, Status
 from congress.errors import CongressError
 
@@ -76,6 +77,10 @@ class RecordedReading:
             or not (serial is None or (isinstance(serial, str) and len(serial) <= MAX_SERIAL))
             or not isinstance(targets, list)
             or not all(_is_target(t) for t in targets)
+            or not _list_of_dicts(data["pages"])
+            or not _list_of_dicts(data.get("flagged_ink") or [])
+            or not all(_int_or_none(data.get(key)) for key in ("election_id", "round"))
+            or not _settings(data.get("settings") or {})
         ):
             raise _not_a_reading()
         version = data.get("reader_version", 1)
@@ -98,7 +103,7 @@ class RecordedReading:
                 )
                 for t in targets
             ),
-            pages=tuple(data["pages"]) if isinstance(data["pages"], list) else (),
+            pages=tuple(data["pages"]),
             flagged_ink=tuple(data.get("flagged_ink") or ()),
             settings=data.get("settings") or {},
             reader_version=version if isinstance(version, int) else 0,
@@ -119,4 +124,40 @@ def _is_target(value: Any) -> bool:
         isinstance(value, dict)
         and isinstance(value.get("target"), str)
         and isinstance(value.get("state"), str)
+        and all(isinstance(value.get(key), str | None) for key in ("item", "note"))
+        and _int_or_none(value.get("page"))
+        and (value.get("score") is None or _number(value.get("score")))
     )
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _int_or_none(value: Any) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def _list_of_dicts(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
+
+
+def _settings(value: Any) -> bool:
+    """The reader's settings of its time: each value of the kind its field holds (the pages
+    that explain a reading format them as numbers)."""
+    if not isinstance(value, dict):
+        return False
+    try:
+        settings = ReadingSettings.from_dict(value)
+    except TypeError:
+        return False
+    defaults = ReadingSettings()
+    for name in value:
+        if not hasattr(defaults, name):
+            continue
+        given, default = getattr(settings, name), getattr(defaults, name)
+        if _number(default) and not _number(given):
+            return False
+        if not _number(default) and not isinstance(given, type(default)):
+            return False
+    return True

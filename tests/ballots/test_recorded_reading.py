@@ -73,6 +73,15 @@ def test_a_version_1_reading_goes_through_unchanged(reading: dict[str, Any]) -> 
         lambda r: r.update(serial="X" * 33),
         lambda r: r.update(targets={}),
         lambda r: r.update(targets=[{"target": "c001.strike"}]),
+        # What the pages that explain a reading format must be of its kind: a station's
+        # reading is stored as sent and never changes, so a bad one would break them for good.
+        lambda r: r.update(pages="zz"),
+        lambda r: r.update(flagged_ink=5),
+        lambda r: r.update(settings="abc"),
+        lambda r: r["settings"].update(touch_dpi="x"),
+        lambda r: r.update(election_id="1"),
+        lambda r: r["targets"][0].update(score="high"),
+        lambda r: r["targets"][0].update(page=1.5),
     ],
 )
 def test_what_is_not_a_reading_is_refused(reading: dict[str, Any], change: Any) -> None:
