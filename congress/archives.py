@@ -50,7 +50,10 @@ def _mb(size: int) -> int:
 
 
 def _declared_entries(stream: IO[bytes]) -> int:
-    """The entry count of the ZIP's end record (0 when there is none: zipfile then refuses it).
+    """How many entries the ZIP's central directory holds, before zipfile reads it: the count
+    its end record declares, or the directory records actually there if more (zipfile reads
+    the directory by its size in bytes and ignores the declared count). 0 when there is no end
+    record: zipfile then refuses the file.
 
     A ZIP64 archive writes 0xFFFF there and the true count elsewhere; that sentinel is taken
     as it reads, beyond any bound here, since no photo batch or office file needs ZIP64."""
@@ -59,11 +62,24 @@ def _declared_entries(stream: IO[bytes]) -> int:
     tail_size = min(size, END_RECORD + 0xFFFF)  # the record, then a comment of up to 64 KB
     stream.seek(size - tail_size)
     tail = stream.read(tail_size)
-    stream.seek(0)
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or len(tail) - at < END_RECORD:
+        stream.seek(0)
         return 0
-    return int.from_bytes(tail[at + 10 : at + 12], "little")
+    declared = int.from_bytes(tail[at + 10 : at + 12], "little")
+    directory_size = int.from_bytes(tail[at + 12 : at + 16], "little")
+    # Where zipfile looks for the directory: just before the end record, whatever the offset
+    # the record names (a prefix before the archive shifts every offset alike).
+    end = size - tail_size + at
+    start = max(0, end - directory_size)
+    records, carry = 0, b""
+    stream.seek(start)
+    while stream.tell() < end:
+        chunk = carry + stream.read(min(MiB, end - stream.tell()))
+        records += chunk.count(b"PK\x01\x02")
+        carry = chunk[-3:]  # a signature cut by the chunk's end: counted with the next
+    stream.seek(0)
+    return max(declared, records)
 
 
 class BoundedZip:
@@ -78,7 +94,7 @@ class BoundedZip:
         self._unpacked = 0
         stream = io.BytesIO(source) if isinstance(source, bytes) else source
         # zipfile builds an object for every entry of the central directory when it opens: the
-        # count the end record declares is checked first, so a million tiny entries cost nothing.
+        # entries are counted first, so a million tiny entries are refused before that.
         if _declared_entries(stream) > bounds.entries:
             raise self._too_many()
         try:
