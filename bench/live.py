@@ -24,8 +24,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(env: dict[str, str], workers: int = 1) -> Iterator[str]:
-    """Serve the app with `env` (CONGRESS_HOME, ...) until the block ends; yields its URL."""
+def live_process(env: dict[str, str], workers: int = 1) -> Iterator[tuple[str, int]]:
+    """Serve the app with `env` (CONGRESS_HOME, ...) in its own process until the block ends;
+    yields its URL and the process id (its memory is its own: tests/test_server_memory.py)."""
     port = free_port()
     server = subprocess.Popen(
         [
@@ -45,22 +46,32 @@ def live_server(env: dict[str, str], workers: int = 1) -> Iterator[str]:
             "--no-access-log",
         ],
         env=env,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=Path(__file__).resolve().parent.parent,  # this checkout's code, not an installed one
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
+        deadline = time.monotonic() + 30
+        while True:
             try:
                 httpx.get(url + "/healthz", timeout=1)
                 break
             except httpx.HTTPError:
                 if server.poll() is not None:
                     raise RuntimeError("the server stopped before answering") from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the server did not answer in 30 s") from None
                 time.sleep(0.1)
-        yield url
+        yield url, server.pid
     finally:
         server.terminate()
         server.wait(10)
+
+
+@contextmanager
+def live_server(env: dict[str, str], workers: int = 1) -> Iterator[str]:
+    """Serve the app with `env` (CONGRESS_HOME, ...) until the block ends; yields its URL."""
+    with live_process(env, workers) as (url, _):
+        yield url
 
 
 def percentile(sorted_values: list[float], share: float) -> float:

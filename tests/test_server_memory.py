@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
+from bench.live import live_process
 from congress import auth
 from congress.db import Database, upgrade
 from congress.demo_data import delegate_rows, rows_to_xlsx
@@ -31,8 +26,6 @@ from tests.congress.hostile_archives import (
 )
 from tests.docs_portal.portal_helpers import pdf_with
 
-ROOT = Path(__file__).resolve().parents[1]
-
 # How much one hostile request may raise the server's peak resident memory (VmHWM) above the
 # peak of the warm-up's ordinary work (reading a real scan, importing, uploading), about 195 MB.
 # Measured on this code: +30 MB for the photos ZIP (one 19 MB entry unpacked at a time), +12 MB
@@ -41,51 +34,6 @@ ROOT = Path(__file__).resolve().parents[1]
 # took the server down under a 6 GB address-space cap (issue 21: 4.7 and 7 GB uncapped).
 # 150 MB leaves room for another machine's allocator and stays far below any of those.
 PEAK_GROWTH_BOUND = 150 * MiB
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def _server(env: dict[str, str]) -> Iterator[tuple[str, int]]:
-    """uvicorn serving the app in its own process (so its memory is its own): (URL, pid)."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "congress.app:app_factory",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-        cwd=ROOT,  # this checkout's code, not an installed one
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url + "/healthz", timeout=1)
-                break
-            except httpx.HTTPError:
-                assert process.poll() is None, "the server stopped before answering"
-                assert time.monotonic() < deadline, "the server did not answer in 30 s"
-                time.sleep(0.1)
-        yield url, process.pid
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def _kib(pid: int, field: str) -> int:
@@ -129,7 +77,7 @@ def test_hostile_requests_leave_the_servers_peak_memory_under_the_bound(tmp_path
     env, token, printed = _congress_home(tmp_path / "home")
     station = f"/api/elections/{printed.election_id}/ballots"
     bearer = {"authorization": f"Bearer {token}", "accept-language": "vi"}
-    with _server(env) as (url, pid), httpx.Client(base_url=url, timeout=60) as client:
+    with live_process(env) as (url, pid), httpx.Client(base_url=url, timeout=60) as client:
         csrf = login(client, "btc", "correct horse 1")
         form = {"csrf_token": csrf}
         api = {"x-csrf-token": csrf, "accept-language": "vi"}
