@@ -22,6 +22,7 @@ from congress import auth
 from congress.db import Database
 from congress.settings import Settings
 from tests.ballots.count_helpers import Printed, printed_election, scans
+from tests.congress.test_cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,6 +80,14 @@ def station(
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def local_station(settings: Settings, election_id: int, watch: Path, *options: str) -> Any:
+    """`congress station --local` over the folder until every file is done (a CLI result)."""
+    return run(
+        settings, "station", "--local", "--election", str(election_id), "--watch", str(watch),
+        "--settle", "0.1", "--until-idle", *options,
+    )  # fmt: skip
 
 
 def stored(db: Database, election: int) -> list[str]:

@@ -23,6 +23,7 @@ from tests.scanner.station_helpers import (
     drop,
     folder_digests,
     journal_states,
+    local_station,
     scan_files,
     station,
     stored,
@@ -159,20 +160,7 @@ def test_local_station_counts_into_this_laptops_database(
     drop(watch, files)
     (watch / "notes.png").write_bytes(b"not a picture at all")
     os.utime(watch / "notes.png", (1, 1))
-    result = run(
-        settings,
-        "station",
-        "--local",
-        "--election",
-        str(printed.election_id),
-        "--watch",
-        str(watch),
-        "--settle",
-        "0.1",
-        "--until-idle",
-        "--name",
-        "Bàn 1",
-    )
+    result = local_station(settings, printed.election_id, watch, "--name", "Bàn 1")
     assert result.exit_code == 0, result.output
     assert sorted(stored(db, printed.election_id)) == sorted(digests(files))
     assert sorted(folder_digests(watch / "done")) == sorted(digests(files))
@@ -181,20 +169,7 @@ def test_local_station_counts_into_this_laptops_database(
     assert (watch / "failed" / "notes.png").exists()
     # Started again over the same folder with a copy of a counted file: nothing counted twice.
     (watch / "again.png").write_bytes(files[0][1])
-    again = run(
-        settings,
-        "station",
-        "--local",
-        "--election",
-        str(printed.election_id),
-        "--watch",
-        str(watch),
-        "--settle",
-        "0.1",
-        "--until-idle",
-        "--name",
-        "Bàn 1",
-    )
+    again = local_station(settings, printed.election_id, watch, "--name", "Bàn 1")
     assert again.exit_code == 0, again.output
     assert len(stored(db, printed.election_id)) == 3
     assert (watch / "done" / "again.png").exists()

@@ -9,12 +9,12 @@ from typing import Any
 from congress.db import Database
 from congress.settings import Settings
 from tests.ballots import hostile_files as hostile
-from tests.congress.test_cli import run
 from tests.scanner.station_helpers import (
     counted_election,
     digests,
     drop,
     folder_digests,
+    local_station,
     scan_files,
     stored,
 )
@@ -33,20 +33,7 @@ def test_station_sets_each_bad_file_aside_with_its_reason_and_counts_the_rest(
         # Old enough not to be a file the scanner is still writing.
         os.utime(watch / name, (1, 1))
     drop(watch, files)
-    result = run(
-        settings,
-        "station",
-        "--local",
-        "--election",
-        str(printed.election_id),
-        "--watch",
-        str(watch),
-        "--settle",
-        "0.1",
-        "--until-idle",
-        "--lang",
-        "en",
-    )
+    result = local_station(settings, printed.election_id, watch, "--lang", "en")
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output and "PdfiumError" not in result.output
     assert sorted(stored(db, printed.election_id)) == sorted(digests(files))
