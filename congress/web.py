@@ -76,11 +76,13 @@ def register_convertors(settings: Settings) -> None:
 
 
 def query_number(
-    params: Mapping[str, str], name: str, default: int, *, lowest: int, highest: int
+    params: Mapping[str, Any], name: str, default: int, *, lowest: int, highest: int
 ) -> int:
-    """A whole number from the query string, `default` when absent or empty; any other value
-    outside lowest..highest is the client's mistake, a 400, never a database overflow."""
-    text = (params.get(name) or "").strip()
+    """A whole number from the query string or a posted form, `default` when absent or empty;
+    any other value outside lowest..highest is the client's mistake, a 400, never a database
+    overflow. The one place a number a person typed becomes an int."""
+    raw = params.get(name)
+    text = (raw if isinstance(raw, str) else "" if raw is None else "\x00").strip()
     if not text:
         return default
     try:
@@ -96,6 +98,21 @@ def query_number(
             highest=highest,
         )
     return value
+
+
+def form_number(
+    params: Mapping[str, Any],
+    name: str,
+    *,
+    lowest: int,
+    highest: int,
+    default: int | None = None,
+) -> int | None:
+    """`query_number` for a form field that may be left empty (None)."""
+    raw = params.get(name)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return default
+    return query_number(params, name, 0, lowest=lowest, highest=highest)
 
 
 def settings_of(request: Request) -> Settings:
