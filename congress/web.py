@@ -209,6 +209,38 @@ def session_alive(
     return True
 
 
+# Every server-side session this cookie carries besides the staff one (a phone's sign-ins to
+# congress portals), so that signing in or out in this browser ends them all, not only the
+# part of the cookie it forgets.
+HELD_SESSIONS_KEY = "held"
+MOST_HELD_SESSIONS = 16
+
+
+def hold_session(request: Request, session: Session, secret: str) -> None:
+    """Record a server-side session started for this cookie; the oldest past the bound ends."""
+    held = [s for s in request.session.get(HELD_SESSIONS_KEY, []) if isinstance(s, str)]
+    held.append(secret)
+    for dropped in held[:-MOST_HELD_SESSIONS]:
+        auth.end_session(session, dropped)
+    request.session[HELD_SESSIONS_KEY] = held[-MOST_HELD_SESSIONS:]
+
+
+def release_session(request: Request, session: Session, secret: object) -> None:
+    """End one held session and forget it."""
+    auth.end_session(session, secret)
+    held = request.session.get(HELD_SESSIONS_KEY, [])
+    if isinstance(held, list) and secret in held:
+        request.session[HELD_SESSIONS_KEY] = [s for s in held if s != secret]
+
+
+def end_cookie_sessions(request: Request, session: Session) -> None:
+    """End every server-side session this cookie carries and empty the cookie."""
+    held = request.session.get(HELD_SESSIONS_KEY, [])
+    for secret in [request.session.get("sid"), *(held if isinstance(held, list) else [])]:
+        auth.end_session(session, secret)
+    request.session.clear()
+
+
 def touch_sessions(request: Request) -> None:
     """Write the last use of the sessions this request found stale (see session_alive)."""
     digests = request.scope.pop("congress.touch", None)
