@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import inspect
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast, overload
 from urllib.parse import quote
@@ -18,7 +20,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 
 from congress import auth
 from congress.db import Database
@@ -435,6 +443,7 @@ def endpoint(*roles: str, public: bool = False, form: bool = False, body: int | 
                 return cast(Response, await run_in_threadpool(fn, request))
 
         async def then_touch(request: Request) -> Response:
+            request.scope["congress.roles"] = None if public else roles
             try:
                 return await wrapped(request)
             finally:
@@ -546,3 +555,48 @@ __all__ = [
     "settings_of",
     "t",
 ]
+
+
+def still_admitted(request: Request) -> bool:
+    """Whether the reader of a long-lived response is still let in: the session may have been
+    ended (signed out, a password changed, idle too long) or the token revoked since it began.
+    The check is a use of the session, recorded as any request's is. Call from the thread pool.
+    """
+    request.scope.pop("congress.principal", None)
+    roles = request.scope.get("congress.roles")
+    try:
+        admitted = roles is None or _admission(request, roles) is None
+    except CongressError:
+        admitted = False
+    touch_sessions(request)
+    return admitted
+
+
+SIGNED_OUT_EVENT = "event: signed-out\ndata: {}\n\n"
+
+
+def event_stream(
+    request: Request, next_event: Callable[[], Awaitable[str | None]], interval: float
+) -> StreamingResponse:
+    """Server-sent events for a page left open (a projector, the presidium's attendance):
+    `next_event()` every `interval` seconds gives an event, or None for a keep-alive. The
+    reader is admitted again every `Limits.stream_recheck_seconds`; once not, the stream says
+    `signed-out` and ends, so a session ended on the server does not keep watching."""
+    every = settings_of(request).limits.stream_recheck_seconds
+
+    async def events() -> AsyncIterator[str]:
+        recheck_at = time.monotonic() + every
+        while not await request.is_disconnected():
+            if time.monotonic() >= recheck_at:
+                if not await run_in_threadpool(still_admitted, request):
+                    yield SIGNED_OUT_EVENT
+                    return
+                recheck_at = time.monotonic() + every
+            yield await next_event() or ": still here\n\n"
+            await asyncio.sleep(interval)
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from pathlib import Path
@@ -12,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -27,6 +26,7 @@ from congress.web import (
     actor,
     db_of,
     endpoint,
+    event_stream,
     query_number,
     render,
     session_scope,
@@ -266,22 +266,16 @@ async def attendance_stream(request: Request) -> Response:
     number = _number(request)
     await run_in_threadpool(_report, request, number)  # unknown congress or sitting: refuse now
 
-    async def events() -> Any:
-        last = None
-        while not await request.is_disconnected():
-            data = (await run_in_threadpool(_report, request, number)).as_json()
-            if data != last:
-                last = data
-                yield f"event: attendance\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-            else:
-                yield ": still here\n\n"
-            await asyncio.sleep(1.0)
+    last: list[Any] = [None]
 
-    return StreamingResponse(
-        events(),
-        media_type="text/event-stream",
-        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
-    )
+    async def next_event() -> str | None:
+        data = (await run_in_threadpool(_report, request, number)).as_json()
+        if data == last[0]:
+            return None
+        last[0] = data
+        return f"event: attendance\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+    return event_stream(request, next_event, 1.0)
 
 
 @endpoint(*WATCH)
