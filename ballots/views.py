@@ -18,6 +18,7 @@ from congress import congresses
 from congress.delegate_import import ImportRefused
 from congress.errors import CongressError, NotFound
 from congress.i18n import N_
+from congress.openapi import described
 from congress.web import (
     actor,
     download,
@@ -232,6 +233,7 @@ def layout_json(request: Request) -> Response:
 
 
 @endpoint(*WATCH)
+@described("The elections of a congress with their rounds and candidates")
 def api_elections(request: Request) -> Response:
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])

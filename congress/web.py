@@ -67,7 +67,8 @@ class IdConvertor(Convertor[int]):
     router's 404, before any handler: no OverflowError in Python, no NumericValueOutOfRange
     from PostgreSQL's 32-bit integers."""
 
-    regex = digits_at_most(Limits().largest_id)
+    largest = Limits().largest_id
+    regex = digits_at_most(largest)
 
     def convert(self, value: str) -> int:
         return int(value)
@@ -80,7 +81,8 @@ def register_convertors(settings: Settings) -> None:
     """Make `{name:id}` known to the router; called by create_app before any route is built."""
     # Starlette reads a convertor's pattern from its class: one made for these settings' bound.
     pattern = digits_at_most(settings.limits.largest_id)
-    register_url_convertor("id", type("IdConvertor", (IdConvertor,), {"regex": pattern})())
+    bound = {"regex": pattern, "largest": settings.limits.largest_id}
+    register_url_convertor("id", type("IdConvertor", (IdConvertor,), bound)())
 
 
 def query_number(

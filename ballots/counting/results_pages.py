@@ -22,6 +22,7 @@ from ballots.counting.pages import (
 )
 from ballots.models import BallotDecision, CountedBallot
 from congress.errors import NotFound
+from congress.openapi import described
 from congress.web import db_of, endpoint, event_stream, render
 
 
@@ -113,6 +114,7 @@ async def events(request: Request) -> Response:
 
 
 @endpoint(*VIEW)
+@described("A count's status: reconciliation, running tally, ballots awaiting the committee")
 def api_count_by_id(request: Request) -> Response:
     with db_of(request).session() as session:
         count = counts.get_count(session, path_number(request.path_params["count_id"]))
