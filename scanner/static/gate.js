@@ -268,7 +268,10 @@
     if (answer.offline && !answer.message) {
       message = message.replace("%(gate)s", answer.admitted_gate || "").replace("%(time)s", (answer.admitted_at || "").slice(11, 16)).replace("%(date)s", (answer.replaced_at || "").slice(0, 10));
     }
-    document.getElementById("result-message").textContent = message + (answer.offline ? " · " + TABLE.offline : "");
+    document.getElementById("result-message").textContent = message;
+    const offlineTag = document.getElementById("result-offline");
+    offlineTag.textContent = answer.offline ? TABLE.offline : "";
+    offlineTag.hidden = !answer.offline;
     const d = answer.delegate;
     document.getElementById("result-name").textContent = d ? d.full_name : "";
     document.getElementById("result-delegation").textContent = d ? d.delegation : "";

@@ -47,14 +47,14 @@ def test_soft_badge_on_a_phone_works_offline(
         assert page.request.get(f"{live_server.url}{icon}").body()[:8] == b"\x89PNG\r\n\x1a\n"
         screenshot(page, "soft-badge-390.png", full_page=True)
         # Exactly one visit, as from a link in a chat message; then no network at the door.
-        page.wait_for_function("document.documentElement.dataset.offlineReady === '1'")
+        page.wait_for_function("() => document.documentElement.dataset.offlineReady === '1'")
         context.set_offline(True)
         page.reload()
         assert page.locator("h1.name").inner_text() == name
         assert page.locator(".offline-note").is_visible()
         assert page.locator(".qr svg").bounding_box()["width"] >= 250
         if photo:
-            page.wait_for_function("document.querySelector('img.photo').naturalWidth > 0")
+            page.wait_for_function("() => document.querySelector('img.photo').naturalWidth > 0")
         screenshot(page, "soft-badge-offline-390.png", full_page=True)
         assert outside == []
     finally:
