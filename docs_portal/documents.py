@@ -669,11 +669,9 @@ def search(
     for document in readable:
         words = WORD.findall(document.title_folded)
         if all(any(w.startswith(term) for w in words) for term in terms):
-            hits.append(
-                SearchHit(document, None, document.title, highlight(document.title, terms))
-            )
+            hits.append(SearchHit(document, None, document.title, highlight(document.title, terms)))
             seen.add(document.id)
-    for version_id, number, original, folded in _matching_pages(session, list(by_version), terms):
+    for version_id, number, original, _ in _matching_pages(session, list(by_version), terms):
         document = by_version[version_id]
         if document.id in seen:
             continue

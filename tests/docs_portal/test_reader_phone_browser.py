@@ -48,7 +48,10 @@ def _documents(db: Database, settings: Settings, cid: int) -> tuple[int, int]:
 def _touch(cdp: Any, kind: str, points: list[tuple[float, float]]) -> None:
     cdp.send(
         "Input.dispatchTouchEvent",
-        {"type": kind, "touchPoints": [{"x": x, "y": y, "id": i} for i, (x, y) in enumerate(points)]},
+        {
+            "type": kind,
+            "touchPoints": [{"x": x, "y": y, "id": i} for i, (x, y) in enumerate(points)],
+        },
     )
 
 
@@ -99,7 +102,9 @@ def test_a_phone_reads_offline_after_one_visit_and_zooms_in_the_reader(
         page.touchscreen.tap(cx, cy)
         expect(viewer).to_have_attribute("data-scale", "2.50")
         expect(image).to_have_attribute("src", f"/p/{SLUG}/d/{report}/v/1/page/1.webp?w=2160")
-        page.wait_for_function("() => document.querySelector('.viewer-image').naturalWidth === 2160")
+        page.wait_for_function(
+            "() => document.querySelector('.viewer-image').naturalWidth === 2160"
+        )
         screenshot(page, "reader-zoomed-390.png")
         page.touchscreen.tap(cx, cy)
         page.touchscreen.tap(cx, cy)

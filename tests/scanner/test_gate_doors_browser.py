@@ -129,7 +129,11 @@ def test_a_scan_before_the_gate_is_named_is_kept_and_a_closed_sitting_is_named(
     with db.session() as session:
         congress = session.get(Congress, register["congress_id"])
         congresses.add_sitting(
-            session, congress, title="Phiên chính thức", starts_at=dt.datetime(2027, 6, 3, 8, 0), actor="t"
+            session,
+            congress,
+            title="Phiên chính thức",
+            starts_at=dt.datetime(2027, 6, 3, 8, 0),
+            actor="t",
         )
     open_doors(db, register["congress_id"], number=2)
     badges = tokens(db, settings)
