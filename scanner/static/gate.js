@@ -204,11 +204,13 @@
     const count = waiting().length;
     gateNeeded.textContent = count ? TABLE.gate_needed.replace("%(count)s", String(count)) : "";
     gateNeeded.hidden = !count;
+    gateInput.classList.toggle("needed", count > 0);
   }
   function keepUntilNamed(item) {
     localStorage.setItem(WAITING_KEY, JSON.stringify(waiting().concat([item]).slice(-500)));
     showWaiting();
-    gateInput.focus();
+    // The field is marked, not focused: a USB scanner's next badge must not type into it.
+    document.getElementById("wedge").focus();
   }
   async function gateNamed() {
     const gate = gateInput.value.trim();

@@ -154,6 +154,8 @@ def test_a_scan_before_the_gate_is_named_is_kept_and_a_closed_sitting_is_named(
         expect(page.locator("#gate-needed")).to_be_visible()
         expect(page.locator("#gate-needed")).to_contain_text("1")
         expect(page.locator("#result")).to_be_hidden()
+        expect(page.locator("#wedge")).to_be_focused()  # the scanner's next badge goes there
+        expect(page.locator("#gate-name")).to_have_class("needed")
         screenshot(page, "gate-unnamed-1366.png")
         assert _counts(db) == (0, 0)
         page.fill("#gate-name", "Cổng Tây")
