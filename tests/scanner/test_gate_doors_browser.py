@@ -4,8 +4,10 @@ delegate in large words, scans kept until the gate is named, camera trouble as a
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
+from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
@@ -13,6 +15,7 @@ from congress import congresses
 from congress.db import Database
 from congress.models import Congress, Delegate
 from congress.settings import Settings
+from congress.storage import FileStore, store_file
 from scanner.models import Admission, Scan
 from tests.artifacts import screenshot
 from tests.scanner.checkin_helpers import open_doors, tokens
@@ -40,6 +43,11 @@ def _verdict(page: Any, result: str) -> Any:
     return box
 
 
+def _dismiss(page: Any) -> None:
+    """Away with the verdict screen, as staff tap it (a green one also goes by itself)."""
+    page.evaluate("() => { document.getElementById('result').hidden = true; }")
+
+
 def _codes(db: Database) -> tuple[str, str]:
     """A full delegate's code and an alternate's."""
     with db.session() as session:
@@ -49,6 +57,17 @@ def _codes(db: Database) -> tuple[str, str]:
         )
     assert full and alternate
     return full, alternate
+
+
+def _give_photo(db: Database, settings: Settings, code: str) -> None:
+    image = Image.new("RGB", (90, 120), (40, 90, 160))
+    out = io.BytesIO()
+    image.save(out, format="JPEG")
+    with db.write_session() as session:
+        delegate = session.scalar(select(Delegate).where(Delegate.code == code))
+        assert delegate is not None
+        stored = store_file(session, FileStore(settings.files_dir), out.getvalue(), "image/jpeg")
+        delegate.photo_sha256 = stored.sha256
 
 
 def _counts(db: Database) -> tuple[int, int]:
@@ -93,7 +112,7 @@ def test_the_gate_reloads_offline_after_one_visit_and_shows_the_kind(
         expect(page.locator("#result-kind")).to_have_text("ĐẠI BIỂU CHÍNH THỨC")
         assert "green" in (box.get_attribute("class") or "")
         screenshot(page, "gate-offline-full-390.png")
-        page.click("#result")
+        _dismiss(page)
         _scan(page, badges[alternate])
         _verdict(page, "admitted")
         kind = page.locator("#result-kind")
@@ -107,7 +126,7 @@ def test_the_gate_reloads_offline_after_one_visit_and_shows_the_kind(
         context.set_offline(False)
         expect(page.locator("#queue-count")).to_have_text("0", timeout=15_000)
         assert _counts(db) == (2, 2)
-        page.click("#result")
+        _dismiss(page)
         _scan(page, badges[full])
         _verdict(page, "already_admitted")
         expect(page.locator("#result-message")).to_contain_text("Đã vào lúc")
@@ -138,6 +157,7 @@ def test_a_scan_before_the_gate_is_named_is_kept_and_a_closed_sitting_is_named(
     open_doors(db, register["congress_id"], number=2)
     badges = tokens(db, settings)
     full, alternate = _codes(db)
+    _give_photo(db, settings, alternate)
     url = live_server.url
     context = browser.new_context(viewport=LAPTOP, locale="vi-VN")
     page = context.new_page()
@@ -162,6 +182,7 @@ def test_a_scan_before_the_gate_is_named_is_kept_and_a_closed_sitting_is_named(
         page.dispatch_event("#gate-name", "change")
         _verdict(page, "admitted")
         expect(page.locator("#result-kind")).to_have_text("DỰ KHUYẾT")
+        expect(page.locator("#result-photo")).to_be_visible()  # the delegate's own photo
         expect(page.locator("#gate-needed")).to_be_hidden()
         screenshot(page, "gate-alternate-1366.png")
         with db.session() as session:
@@ -170,7 +191,7 @@ def test_a_scan_before_the_gate_is_named_is_kept_and_a_closed_sitting_is_named(
             ]
 
         # The closed first sitting chosen while the second is open: said before and at the scan.
-        page.click("#result")
+        _dismiss(page)
         page.select_option("#sitting", "1")
         expect(page.locator("#sitting-note")).to_be_visible()
         expect(page.locator("#sitting-note")).to_contain_text("phiên họp đang mở")
@@ -205,5 +226,33 @@ def test_no_camera_is_a_message_not_a_verdict(
         assert "device" not in message.inner_text().lower()
         assert page.locator("#result").is_hidden()
         screenshot(page, "gate-no-camera-390.png")
+    finally:
+        context.close()
+
+
+def test_the_roll_of_the_absent_follows_the_doors(
+    live_server: Any, browser: Any, db: Database, make_user: Any, register: dict[str, Any]
+) -> None:
+    from scanner.checkin import ScanInput, record_scan
+
+    password = make_user("quansat", "observer")
+    open_doors(db, register["congress_id"])
+    full, _ = _codes(db)
+    with db.session() as session:
+        name = session.scalar(select(Delegate.full_name).where(Delegate.code == full))
+    context = browser.new_context(viewport=LAPTOP)
+    page = context.new_page()
+    try:
+        _sign_in(page, live_server.url, "quansat", password)
+        page.wait_for_url(f"{live_server.url}/")
+        page.goto(f"{live_server.url}/c/{SLUG}/attendance/1")
+        expect(page.locator("#absent")).to_contain_text(name)
+        with db.write_session() as session:
+            congress = session.get(Congress, register["congress_id"])
+            record_scan(
+                session, congress, ScanInput("roll-1", 1, "A", "manual", delegate_code=full), "t"
+            )
+        expect(page.locator("#absent")).not_to_contain_text(name, timeout=10_000)
+        screenshot(page, "attendance-absent-1366.png", full_page=True)
     finally:
         context.close()
