@@ -29,7 +29,8 @@ function ours(url) {
 
 // Keep only good answers: a refused card must never replace the saved one.
 function good(response) {
-  return response && response.ok && response.type === "basic" && !response.redirected;
+  return response && response.ok && response.type === "basic" && !response.redirected &&
+    !/no-store/.test(response.headers.get("cache-control") || "");
 }
 
 async function keep(urls) {

@@ -9,8 +9,11 @@ var CACHE = "congress-portal-v1";
 self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
 
+// A good answer the server allows to keep: never a redirect, an error, or a page marked no-store
+// (the sign-in page of a soft-badge link carries the card's code).
 function good(response) {
-  return response && response.ok && response.type === "basic" && !response.redirected;
+  return response && response.ok && response.type === "basic" && !response.redirected &&
+    !/no-store/.test(response.headers.get("cache-control") || "");
 }
 
 function keep(request, response) {

@@ -16,7 +16,8 @@ function keepable(url) {
 
 // A good answer only: never a redirect to the sign-in page or an error in place of the gate.
 function good(response) {
-  return response && response.ok && response.type === "basic" && !response.redirected;
+  return response && response.ok && response.type === "basic" && !response.redirected &&
+    !/no-store/.test(response.headers.get("cache-control") || "");
 }
 
 async function keep(urls) {
