@@ -54,6 +54,18 @@ self.addEventListener("message", (event) => {
   }));
 });
 
+// A card never opened on this phone, asked for with no network: words, not a browser error.
+function notSaved(request) {
+  if (request.mode !== "navigate") return Response.error();
+  return new Response(
+    '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">' +
+    '<title>Không có mạng</title><body style="font:18px/1.5 system-ui,sans-serif;padding:1rem">' +
+    "<h1>Không có mạng</h1><p>Thẻ này chưa được lưu trên điện thoại. Hãy mở lại khi có mạng.</p>" +
+    '<p lang="en">No network: this card is not saved on this phone yet.</p></body>',
+    { status: 503, headers: { "content-type": "text/html; charset=utf-8" } }
+  );
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") return;
@@ -68,6 +80,6 @@ self.addEventListener("fetch", (event) => {
         }
         return response;
       })
-      .catch(() => caches.match(request, { ignoreSearch: request.mode === "navigate" }).then((hit) => hit || Response.error()))
+      .catch(() => caches.match(request, { ignoreSearch: request.mode === "navigate" }).then((hit) => hit || notSaved(request)))
   );
 });

@@ -27,6 +27,9 @@ def test_soft_badge_on_a_phone_works_offline(
         token = issue_token(settings, session, delegate)
         name = delegate.full_name
         photo = bool(delegate.photo_sha256)
+        other = issue_token(
+            settings, session, session.scalar(select(Delegate).where(Delegate.code == "DB0005"))
+        )
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
     page = context.new_page()
     outside: list[str] = []
@@ -56,6 +59,9 @@ def test_soft_badge_on_a_phone_works_offline(
         if photo:
             page.wait_for_function("() => document.querySelector('img.photo').naturalWidth > 0")
         screenshot(page, "soft-badge-offline-390.png", full_page=True)
+        # Another card, never opened on this phone: words in Vietnamese, not a browser error.
+        page.goto(f"{live_server.url}/b/{other}")
+        assert page.locator("h1").inner_text() == "Không có mạng"
         assert outside == []
     finally:
         context.close()

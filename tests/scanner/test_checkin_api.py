@@ -242,3 +242,25 @@ def test_unknown_delegate_and_reused_scan_id_are_refused_and_logged(
         rows = session.scalars(select(Scan).where(Scan.result == "unknown")).all()
     assert len(rows) == 2 and all(r.delegate_id is None for r in rows)
     assert _count(db, Admission) == 0
+
+
+def test_door_staff_land_on_the_gate_of_the_current_congress(
+    client: TestClient, db: Database, make_user: Any, register: dict[str, Any]
+) -> None:
+    with db.session() as session:
+        congresses.create_congress(
+            session,
+            slug="dai-hoi-cu",
+            name="Đại hội nhiệm kỳ trước",
+            starts_on=dt.date(2022, 6, 2),
+            ends_on=dt.date(2022, 6, 3),
+            actor="t",
+        )
+    login(client, "congvao", make_user("congvao", "checkin"))
+    home = client.get("/", follow_redirects=False)
+    # The coming congress, not the past one: where the doors will open.
+    assert home.status_code == 303 and home.headers["location"] == "/c/dai-hoi-the/gate"
+    client.cookies.clear()  # another person on this laptop
+    login(client, "btc", make_user("btc", "organizer", "checkin"))
+    listed = client.get("/", follow_redirects=False)
+    assert listed.status_code == 200 and "Đại hội nhiệm kỳ trước" in listed.text
