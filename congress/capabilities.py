@@ -29,6 +29,9 @@ class NavItem:
     label: str  # msgid, translated in the layout
     path: str  # may contain {slug}: shown on a congress's pages
     roles: tuple[str, ...]
+    # Staff whose every role is here land on this page of the current congress after signing in
+    # (the door staff on their gate), not on the list of congresses.
+    lands: tuple[str, ...] = ()
 
 
 class DemoStage(IntEnum):

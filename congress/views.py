@@ -104,10 +104,31 @@ async def switch_language(request: Request) -> Response:
     return response
 
 
+def _current(items: list[Any], today: dt.date) -> Any:
+    """The congress a door keeper means: the one under way, else the next, else the latest."""
+    under_way = [c for c in items if c.starts_on <= today <= c.ends_on]
+    coming = sorted((c for c in items if c.starts_on > today), key=lambda c: c.starts_on)
+    return (under_way or coming or items)[0]
+
+
+def _landing(request: Request, items: list[Any]) -> str | None:
+    """Where staff with one job land (a `NavItem`'s `lands`), in the current congress."""
+    who = principal(request)
+    if who is None or who.kind != "user" or not who.roles or "admin" in who.roles or not items:
+        return None
+    for item in request.app.state.nav:
+        if item.lands and who.roles <= set(item.lands):
+            return str(item.path).format(slug=_current(items, dt.date.today()).slug)
+    return None
+
+
 @endpoint(*VIEW)
 def home(request: Request) -> Response:
     with session_scope(request) as session:
         items = congresses.list_congresses(session)
+    target = _landing(request, items)
+    if target is not None:
+        return RedirectResponse(target, status_code=303)
     return render(request, "congresses.html", {"congresses": items})
 
 

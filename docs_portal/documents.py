@@ -524,11 +524,15 @@ WORD = re.compile(r"[0-9a-z]+")
 MAX_TERMS = 8
 
 
+Parts = tuple[tuple[str, bool], ...]  # a text in pieces, True where a word searched for is
+
+
 @dataclass(frozen=True)
 class SearchHit:
     document: Document
     page: int | None  # None: the title matched
     snippet: str
+    parts: Parts = ()  # the snippet in pieces, the words found marked
 
 
 def query_terms(query: str) -> list[str]:
@@ -562,18 +566,93 @@ def _matching_pages(session: Session, version_ids: list[int], terms: list[str]) 
     return [tuple(row) for row in session.execute(text(sql), params)]
 
 
+def _found(text: str, terms: list[str]) -> list[tuple[int, int, int]]:
+    """(start, end, term index) of each word of `text` that starts with a term, in order.
+
+    The text is folded letter by letter, so a place in the folded text is a place in the text
+    itself whatever folding does to a letter's length.
+    """
+    folded: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        for c in fold(ch):
+            folded.append(c)
+            origin.append(i)
+    flat = "".join(folded)
+    spans = []
+    for match in WORD.finditer(flat):
+        word = match.group()
+        for index, term in enumerate(terms):
+            if word.startswith(term):
+                spans.append((origin[match.start()], origin[match.end() - 1] + 1, index))
+                break
+    return spans
+
+
+def highlight(text: str, terms: list[str], limit: int = 500) -> Parts:
+    """`text` in pieces with every word found marked (the first `limit` of them)."""
+    parts: list[tuple[str, bool]] = []
+    at = 0
+    for start, end, _ in _found(text, terms)[:limit]:
+        if start > at:
+            parts.append((text[at:start], False))
+        parts.append((text[start:end], True))
+        at = end
+    if at < len(text):
+        parts.append((text[at:], False))
+    return tuple(parts)
+
+
+def _window(flat: str, begin: int, width: int) -> tuple[int, int]:
+    """[begin, begin + width) moved to word boundaries."""
+    if begin:
+        space = flat.rfind(" ", 0, begin + 1)
+        begin = space + 1 if space >= 0 and begin - space < 20 else begin
+    end = min(len(flat), begin + width)
+    if end < len(flat):
+        space = flat.rfind(" ", begin, end)
+        end = space if space > begin + width // 2 else end
+    return begin, end
+
+
+def snippet_parts(original: str, terms: list[str], width: int = 160) -> Parts:
+    """Pieces of the page's text that show every word found, marked: the place where the most
+    of them are together, and a short piece around each one found only elsewhere."""
+    flat = " ".join(original.split())
+    spans = _found(flat, terms)[:400]
+    lead = width // 4
+    begin, best = 0, -1
+    for anchor, _, _ in spans:
+        start = max(0, anchor - lead)
+        covered = {t for s, e, t in spans if s >= start and e <= start + width}
+        if len(covered) > best:
+            best, begin = len(covered), start
+    windows = [_window(flat, begin, width)]
+    shown = {t for s, e, t in spans if s >= windows[0][0] and e <= windows[0][1]}
+    for s, e, t in spans:
+        if t not in shown:
+            shown.add(t)
+            windows.append(_window(flat, max(0, s - 30), max(e - s + 60, width // 2)))
+    windows.sort()
+    merged: list[list[int]] = []
+    for s, e in windows:
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    parts: list[tuple[str, bool]] = []
+    for s, e in merged:
+        if s > 0:
+            parts.append(("…" if not parts else " … ", False))
+        parts.extend(highlight(flat[s:e], terms))
+    if merged and merged[-1][1] < len(flat):
+        parts.append(("…", False))
+    return tuple(parts)
+
+
 def snippet(original: str, folded: str, terms: list[str], width: int = 160) -> str:
-    """A piece of the page's text around the first term found."""
-    flat_original = " ".join(original.split())
-    flat_folded = " ".join(folded.split())
-    position = min(
-        (flat_folded.find(term) for term in terms if flat_folded.find(term) >= 0), default=0
-    )
-    if len(flat_folded) != len(flat_original):
-        position = 0  # folding changed the length (rare letters): show the page's beginning
-    start = max(0, position - width // 3)
-    piece = flat_original[start : start + width]
-    return ("…" if start else "") + piece + ("…" if start + width < len(flat_original) else "")
+    """A piece of the page's text around the words found (`snippet_parts` as plain text)."""
+    return "".join(text for text, _ in snippet_parts(original, terms, width))
 
 
 def search(
@@ -590,12 +669,13 @@ def search(
     for document in readable:
         words = WORD.findall(document.title_folded)
         if all(any(w.startswith(term) for w in words) for term in terms):
-            hits.append(SearchHit(document, None, document.title))
+            hits.append(SearchHit(document, None, document.title, highlight(document.title, terms)))
             seen.add(document.id)
-    for version_id, number, original, folded in _matching_pages(session, list(by_version), terms):
+    for version_id, number, original, _ in _matching_pages(session, list(by_version), terms):
         document = by_version[version_id]
         if document.id in seen:
             continue
         seen.add(document.id)
-        hits.append(SearchHit(document, number, snippet(original, folded, terms)))
+        parts = snippet_parts(original, terms)
+        hits.append(SearchHit(document, number, "".join(t for t, _ in parts), parts))
     return hits[:limit]

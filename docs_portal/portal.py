@@ -265,7 +265,8 @@ def reader(request: Request) -> Response:
         version = docs.version_of(document, int(number) if number is not None else None)
         pages = docs.pages_of(session, version)
         base = f"/p/{congress.slug}/d/{document.id}/v/{version.number}"
-        figures = _figures(t(request).gettext, base, pages)
+        query = request.query_params.get("q", "")[:200]
+        figures = _figures(t(request).gettext, base, pages, docs.query_terms(query))
         mine, others = comment_service.comments_for_reader(session, document, delegate)
         response = render(
             request,
@@ -281,7 +282,8 @@ def reader(request: Request) -> Response:
                 "group_label": docs.GROUP_LABELS[document.group],
                 "mine": mine,
                 "others": others,
-                "query": "",
+                "query": query,
+                "found": sum(f.found for f in figures),
                 "comment_error": request.query_params.get("comment_error"),
                 "comment_sent": "sent" in request.query_params,
             },
@@ -301,28 +303,40 @@ class Figure:
     number: int
     src: str
     srcset: str
-    full: str  # the widest image, opened when the page is tapped for zoom
+    full: str  # the widest image, for the reader's zoom
+    sizes: str  # how wide the page is shown: text-heavy pages ask for sharper images
     height: int  # at the 720-px layout width, so the page keeps its place while loading
     label: str
     full_label: str
-    text: str
+    text: docs.Parts  # the page's text, the words searched for marked
+    found: int  # how many words searched for are on the page
 
 
-def _figures(gettext: Any, base: str, pages: list[Any]) -> list[Figure]:
+# A page with this much text is small print on a phone: its images are asked for 1.5 times
+# wider than shown, so that they stay sharp when zoomed.
+TEXT_HEAVY = 1200
+SIZES = "(max-width: 900px) 100vw, 900px"
+SIZES_TEXT_HEAVY = "(max-width: 900px) 150vw, 1350px"
+
+
+def _figures(gettext: Any, base: str, pages: list[Any], terms: list[str]) -> list[Figure]:
     page_label, full_label = gettext("Page %(number)s"), gettext("Page %(number)s, full size")
     figures = []
     for p in pages:
         image = f"{base}/page/{p.number}.webp?w="
+        text = docs.highlight(p.text, terms) if terms and p.text else ((p.text, False),)
         figures.append(
             Figure(
                 number=p.number,
                 src=f"{image}{DEFAULT_WIDTH}",
                 srcset=", ".join(f"{image}{w} {w}w" for w in WIDTHS),
                 full=f"{image}{WIDTHS[-1]}",
+                sizes=SIZES_TEXT_HEAVY if len(p.text) >= TEXT_HEAVY else SIZES,
                 height=round(DEFAULT_WIDTH * p.height_pt / p.width_pt),
                 label=page_label % {"number": p.number},
                 full_label=full_label % {"number": p.number},
-                text=p.text,
+                text=text if p.text else (),
+                found=sum(1 for _, hit in text if hit),
             )
         )
     return figures
@@ -438,6 +452,20 @@ def post_comment(request: Request, form: FormData) -> Response:
             f"/p/{slug}/d/{document_id}?comment_error={message}#comments", status_code=303
         )
     return RedirectResponse(f"/p/{slug}/d/{document_id}?sent=1#comments", status_code=303)
+
+
+@endpoint(public=True)
+def offline_page(request: Request) -> Response:
+    """Kept by the service worker and shown for a page not saved on this phone when offline."""
+    with session_scope(request) as session:
+        congress = _portal_congress(session, request)
+        response = render(
+            request,
+            "docs_portal/offline.html",
+            {"congress": congress, "delegate": None, "query": ""},
+        )
+    response.headers["cache-control"] = "no-cache"
+    return response
 
 
 @endpoint(public=True)

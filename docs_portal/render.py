@@ -18,8 +18,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-# Widths offered to phones (CSS pixels x device pixel ratio, rounded up to one of these).
-WIDTHS = (480, 720, 1080, 1440)
+# Widths offered to phones (CSS pixels x device pixel ratio, rounded up to one of these); the
+# widest one keeps small print sharp when a page is zoomed in the reader.
+WIDTHS = (480, 720, 1080, 1440, 2160)
 DEFAULT_WIDTH = 720
 WEBP_QUALITY = 72
 

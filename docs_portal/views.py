@@ -27,6 +27,7 @@ def routes() -> list[BaseRoute]:
         Route("/p/sw.js", portal.service_worker),
         Route("/p/{slug}", portal.portal_home),
         Route("/p/{slug}/search", portal.portal_search),
+        Route("/p/{slug}/offline", portal.offline_page),
         Route("/p/{slug}/manifest.webmanifest", portal.manifest),
         Route("/p/{slug}/enter/{token}", portal.enter, methods=["GET", "POST"]),
         Route("/p/{slug}/signin", portal.signin_page, methods=["GET", "POST"]),

@@ -280,7 +280,8 @@ def _decide(session: Session, congress: Congress, scan: ScanInput) -> tuple[Sitt
         return sitting, answer(refused)
     assert delegate is not None
     if not is_open(session, sitting):
-        return sitting, answer("no_sitting_open")
+        others_open = any(s.id != sitting.id for s in open_sittings(session, congress))
+        return sitting, answer("sitting_closed" if others_open else "no_sitting_open")
     admitted_at = utcnow()
     # One statement that either admits or finds the delegate already admitted: the unique
     # (sitting, delegate) constraint decides, also between gates writing at the same moment.

@@ -54,7 +54,7 @@ def capability() -> Capability:
         templates=HERE / "templates",
         nav=(
             NavItem("Attendance", "/c/{slug}/attendance", ("organizer", "observer", "checkin")),
-            NavItem("Gate", "/c/{slug}/gate", ("checkin", "organizer")),
+            NavItem("Gate", "/c/{slug}/gate", ("checkin", "organizer"), lands=("checkin",)),
         ),
         demo=_demo,
         presence=_presence,

@@ -18,7 +18,7 @@ from badges.token import MESSAGES as BADGE_MESSAGES
 from badges.token import RefusalCode, VerdictCode
 from congress.i18n import N_, Translator
 
-DoorCode = Literal["admitted", "already_admitted", "no_sitting_open"]
+DoorCode = Literal["admitted", "already_admitted", "no_sitting_open", "sitting_closed"]
 ResultCode = Literal[DoorCode, RefusalCode]
 Colour = Literal["green", "yellow", "red"]
 
@@ -38,6 +38,12 @@ _DOOR: tuple[Verdict, ...] = (
     Verdict("already_admitted", N_("Already admitted at %(time)s, gate %(gate)s"), "yellow"),
 )
 _CLOSED = Verdict("no_sitting_open", N_("No sitting is open for check-in"), "red")
+# The sitting chosen at the gate is closed while another one is open: a wrong choice at the gate.
+_OTHER_OPEN = Verdict(
+    "sitting_closed",
+    N_("Check-in for this sitting is closed; choose the sitting that is open"),
+    "red",
+)
 
 # Keyed by plain str: codes arrive as text from the API and the stored answers.
 VERDICTS: Mapping[str, Verdict] = {
@@ -47,6 +53,7 @@ VERDICTS: Mapping[str, Verdict] = {
         # Every refused badge is red, in the badge's own words.
         *(Verdict(code, BADGE_MESSAGES[code], "red") for code in get_args(RefusalCode)),
         _CLOSED,
+        _OTHER_OPEN,
     )
 }
 
@@ -54,6 +61,17 @@ VERDICTS: Mapping[str, Verdict] = {
 OFFLINE_NOTE = N_("Offline: checked on this device, will be sent")
 NO_NETWORK = N_("No network: scans are kept and sent later")
 QUEUED = N_("waiting to be sent")
+# The delegate's kind, in large words on the verdict screen.
+KINDS = {"full": N_("Full delegate"), "alternate": N_("Alternate")}
+# %(count)s scans made before the gate was named, kept until it is.
+GATE_NEEDED = N_("Name the gate to check these in: %(count)s scans are kept")
+CAMERA = {
+    "missing": N_("No camera found on this device: use the barcode scanner or the name search"),
+    "denied": N_("The camera is not allowed: allow it for this site in the browser's settings"),
+    "busy": N_("The camera is used by another app: close it and try again"),
+    "unsupported": N_("This browser cannot use the camera here: use the barcode scanner"),
+    "failed": N_("The camera could not be started: use the barcode scanner or the name search"),
+}
 
 
 def refusal_of(badge: VerdictCode) -> RefusalCode | None:
@@ -101,4 +119,7 @@ def page_table(tr: Translator) -> dict[str, Any]:
         "offline": tr.gettext(OFFLINE_NOTE),
         "network": tr.gettext(NO_NETWORK),
         "queued": tr.gettext(QUEUED),
+        "kinds": {kind: tr.gettext(label) for kind, label in KINDS.items()},
+        "gate_needed": tr.gettext(GATE_NEEDED),
+        "camera": {problem: tr.gettext(text) for problem, text in CAMERA.items()},
     }

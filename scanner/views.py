@@ -30,6 +30,7 @@ from congress.web import (
     event_stream,
     query_number,
     render,
+    service_worker_script,
     session_scope,
     settings_of,
     t,
@@ -185,6 +186,7 @@ def _bootstrap(request: Request, slug: str) -> dict[str, Any]:
                     "full_name": d.full_name,
                     "delegation": d.delegation.name,
                     "kind": d.kind,
+                    "has_photo": bool(d.photo_sha256),
                     "version": d.badge_version,
                     "revoked": d.revoked_at is not None,
                     "replaced_at": d.badge_replaced_at.isoformat(timespec="seconds")
@@ -219,6 +221,16 @@ def gate_page(request: Request) -> Response:
                 "verdicts_json": json.dumps(page_table(tr), ensure_ascii=False),
             },
         )
+
+
+@endpoint(public=True)
+async def gate_service_worker(request: Request) -> Response:
+    """The gate page's offline copy; public: the script holds nothing of the congress."""
+    slug = request.path_params["slug"]
+    if not congresses.SLUG_RE.match(slug):
+        return Response(status_code=404)
+    scope = f"/c/{slug}/gate"
+    return service_worker_script(HERE / "static" / "gate-sw.js", scope)
 
 
 @endpoint(*GATE)
@@ -258,17 +270,23 @@ def _number(request: Request) -> int | None:
     return query_number(request.query_params, "sitting", 0, lowest=1, highest=largest) or None
 
 
+def absent_by_delegation(report: Attendance) -> list[tuple[str, list[Delegate]]]:
+    """The summoned full delegates not admitted, by delegation: the presidium's roll call."""
+    groups: dict[str, list[Delegate]] = {}
+    for delegate, presence in report.people:
+        if delegate.kind == "full" and delegate.revoked_at is None and presence is None:
+            groups.setdefault(delegate.delegation.name, []).append(delegate)
+    return sorted(groups.items())
+
+
 @endpoint(*WATCH)
 def attendance_page(request: Request) -> Response:
-    report = _report(request, _number(request))
+    projector = request.url.path.endswith("/projector")
+    report = _report(request, _number(request), people=not projector)
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
         sittings = [(s, is_open(session, s)) for s in congress.sittings]
-    template = (
-        "scanner/projector.html"
-        if request.url.path.endswith("/projector")
-        else ("scanner/attendance.html")
-    )
+    template = "scanner/projector.html" if projector else "scanner/attendance.html"
     return render(
         request,
         template,
@@ -277,6 +295,7 @@ def attendance_page(request: Request) -> Response:
             "report": report,
             "sittings": sittings,
             "doors_open": dict((s.number, o) for s, o in sittings).get(report.sitting.number),
+            "absent_groups": absent_by_delegation(report),
         },
     )
 
@@ -343,6 +362,7 @@ def doors(request: Request) -> Response:
 def routes() -> list[BaseRoute]:
     return [
         Route("/c/{slug}/gate", gate_page),
+        Route("/c/{slug}/gate/sw.js", gate_service_worker),
         Route("/c/{slug}/gate/photo/{delegate_id:id}", delegate_photo),
         Route("/api/c/{slug}/gate/bootstrap", api_bootstrap),
         Route("/api/c/{slug}/scans", api_scan, methods=["POST"]),

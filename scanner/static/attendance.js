@@ -36,6 +36,18 @@
         rows.appendChild(tr);
       }
     }
+    // The roll of the absent, from the page itself, when the count of the present changed.
+    const absent = document.getElementById("absent");
+    if (absent && absent.dataset.present !== String(data.present)) {
+      absent.dataset.present = String(data.present);
+      fetch(location.href, { credentials: "same-origin" })
+        .then((r) => r.text())
+        .then((html) => {
+          const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("absent");
+          if (fresh) absent.innerHTML = fresh.innerHTML;
+        })
+        .catch(() => {});
+    }
     root.dataset.updated = String(Date.now());
   });
 })();

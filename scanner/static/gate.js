@@ -14,6 +14,10 @@
   const QUEUE_KEY = "congress-gate-queue-" + slug;
   const BOOT_KEY = "congress-gate-bootstrap-" + slug;
   const LOCAL_KEY = "congress-gate-admitted-" + slug;
+  const WAITING_KEY = "congress-gate-unnamed-" + slug;
+  // The server answers in the language of this page (the one chosen in the interface), not in
+  // the browser's own language.
+  const LANG = document.documentElement.lang || "vi";
   const sittingSelect = document.getElementById("sitting");
   const gateInput = document.getElementById("gate-name");
   const statusLine = document.getElementById("status");
@@ -26,9 +30,39 @@
   let busy = false;
 
   gateInput.value = localStorage.getItem("congress-gate-name") || "";
-  gateInput.addEventListener("change", () => localStorage.setItem("congress-gate-name", gateInput.value.trim()));
   const openOption = sittingSelect.querySelector("option[data-open]");
   if (openOption) sittingSelect.value = openOption.value;
+
+  // A closed sitting chosen while another one is open: said at once, before any scan.
+  const sittingNote = document.getElementById("sitting-note");
+  function checkSitting() {
+    const chosen = sittingSelect.selectedOptions[0];
+    const wrong = Boolean(openOption && chosen && !chosen.dataset.open);
+    sittingNote.textContent = wrong ? VERDICTS.sitting_closed.message : "";
+    sittingNote.hidden = !wrong;
+  }
+  sittingSelect.addEventListener("change", checkSitting);
+  checkSitting();
+
+  // --- the offline copy of this page: one online visit is enough -----------------------------
+  const offlineReady = (async () => {
+    if (!("serviceWorker" in navigator)) return;
+    const scope = "/c/" + slug + "/gate";
+    try {
+      await navigator.serviceWorker.register(scope + "/sw.js", { scope: scope });
+      const registration = await navigator.serviceWorker.ready;
+      const urls = [location.pathname].concat(
+        performance.getEntriesByType("resource").map((e) => e.name).filter((u) => u.startsWith(location.origin) && u.indexOf("/api/") < 0)
+      );
+      await new Promise((resolve) => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = resolve;
+        registration.active.postMessage({ type: "keep", urls: urls }, [channel.port2]);
+        setTimeout(resolve, 15000);
+      });
+      root.dataset.offlineReady = "1";
+    } catch (e) { /* no offline copy on this browser: the page still works online */ }
+  })();
 
   // --- the queue of scans not yet taken by the server ------------------------------------
   const readJSON = (key, fallback) => { try { return JSON.parse(localStorage.getItem(key)) || fallback; } catch (e) { return fallback; } };
@@ -43,7 +77,7 @@
   }
 
   async function post(path, body) {
-    const response = await fetch(path, {
+    const response = await fetch(path + "?lang=" + encodeURIComponent(LANG), {
       method: "POST",
       headers: { "content-type": "application/json", "x-csrf-token": csrf },
       body: JSON.stringify(body),
@@ -163,12 +197,44 @@
     return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
   }
 
-  async function submit(method, text, code, person) {
+  // --- scans made before the gate is named: kept, then checked in once it is ------------------
+  const gateNeeded = document.getElementById("gate-needed");
+  const waiting = () => readJSON(WAITING_KEY, []);
+  function showWaiting() {
+    const count = waiting().length;
+    gateNeeded.textContent = count ? TABLE.gate_needed.replace("%(count)s", String(count)) : "";
+    gateNeeded.hidden = !count;
+    gateInput.classList.toggle("needed", count > 0);
+  }
+  function keepUntilNamed(item) {
+    localStorage.setItem(WAITING_KEY, JSON.stringify(waiting().concat([item]).slice(-500)));
+    showWaiting();
+    // The field is marked, not focused: a USB scanner's next badge must not type into it.
+    document.getElementById("wedge").focus();
+  }
+  async function gateNamed() {
     const gate = gateInput.value.trim();
-    if (!gate) { gateInput.focus(); gateInput.reportValidity(); return; }
+    if (!gate) return;
+    localStorage.setItem("congress-gate-name", gate);
+    const items = waiting();
+    localStorage.removeItem(WAITING_KEY);
+    showWaiting();
+    for (const item of items) await submit(item.method, item.text, item.code, item.person, item.scanned_at);
+    document.getElementById("wedge").focus();
+  }
+  gateInput.addEventListener("change", gateNamed);
+  showWaiting();
+
+  async function submit(method, text, code, person, scannedAt) {
+    const gate = gateInput.value.trim();
+    const when = scannedAt || new Date().toISOString();
+    if (!gate) {
+      keepUntilNamed({ method: method, text: text || "", code: code || "", person: person || null, scanned_at: when });
+      return;
+    }
     localStorage.setItem("congress-gate-name", gate);
     const sitting = parseInt(sittingSelect.value, 10);
-    const scan = { scan_id: newScanId(), sitting: sitting, gate: gate, method: method, scanned_at: new Date().toISOString() };
+    const scan = { scan_id: newScanId(), sitting: sitting, gate: gate, method: method, scanned_at: when };
     if (method === "manual") scan.delegate_code = code; else scan.text = text;
     let answer = null;
     try {
@@ -204,12 +270,28 @@
     if (answer.offline && !answer.message) {
       message = message.replace("%(gate)s", answer.admitted_gate || "").replace("%(time)s", (answer.admitted_at || "").slice(11, 16)).replace("%(date)s", (answer.replaced_at || "").slice(0, 10));
     }
-    document.getElementById("result-message").textContent = message + (answer.offline ? " · " + TABLE.offline : "");
+    document.getElementById("result-message").textContent = message;
+    const offlineTag = document.getElementById("result-offline");
+    offlineTag.textContent = answer.offline ? TABLE.offline : "";
+    offlineTag.hidden = !answer.offline;
     const d = answer.delegate;
     document.getElementById("result-name").textContent = d ? d.full_name : "";
     document.getElementById("result-delegation").textContent = d ? d.delegation : "";
+    // Full delegate or alternate, in large words and its own colour.
+    const kind = document.getElementById("result-kind");
+    const kindWords = d && TABLE.kinds[d.kind];
+    kind.textContent = kindWords ? kindWords.toLocaleUpperCase(LANG) : "";
+    kind.className = "result-kind " + (d ? d.kind : "");
+    kind.hidden = !kindWords;
+    // The photo: from the network, or the copy the page's service worker kept when offline.
     const photo = document.getElementById("result-photo");
-    if (d && d.has_photo && !answer.offline) { photo.src = "/c/" + slug + "/gate/photo/" + d.id; photo.hidden = false; } else { photo.hidden = true; }
+    photo.hidden = true;
+    photo.removeAttribute("src");
+    if (d && d.has_photo) {
+      photo.onload = () => { photo.hidden = false; };
+      photo.onerror = () => { photo.hidden = true; };
+      photo.src = "/c/" + slug + "/gate/photo/" + d.id;
+    }
     box.dataset.result = answer.result;
     box.hidden = false;
     cue(colour);
@@ -255,12 +337,22 @@
   // --- camera -------------------------------------------------------------------------------
   document.getElementById("camera-start").addEventListener("click", async () => {
     const video = document.getElementById("camera");
+    // A camera problem is a message beside the button, never a verdict: no badge was read.
+    const cameraMessage = document.getElementById("camera-message");
+    const problem = (key) => { cameraMessage.textContent = TABLE.camera[key]; cameraMessage.hidden = false; };
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { problem("unsupported"); return; }
     try {
       video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
     } catch (e) {
-      show({ result: "malformed", colour: "red", message: String(e.message || e) });
+      const name = (e && e.name) || "";
+      problem(
+        name === "NotFoundError" || name === "OverconstrainedError" ? "missing"
+          : name === "NotAllowedError" || name === "SecurityError" ? "denied"
+          : name === "NotReadableError" || name === "AbortError" ? "busy" : "failed"
+      );
       return;
     }
+    cameraMessage.hidden = true;
     video.hidden = false;
     await video.play();
     let detector = null;

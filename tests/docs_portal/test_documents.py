@@ -242,3 +242,19 @@ def test_a_docx_bomb_is_refused_before_libreoffice_opens_it(
     with pytest.raises(CongressError) as small:
         service.document_kind(_docx(), Limits(document_decompressed_bytes=10))
     assert small.value.code == "archive_entry_too_large"
+
+
+def test_the_snippet_shows_every_word_found_marked() -> None:
+    filler = " ".join(f"Dòng {i} của báo cáo." for i in range(60))
+    page = f"Mở đầu. {filler} Nghị quyết về công tác {filler} thanh niên tình nguyện. {filler}"
+    terms = service.query_terms("nghi quyet thanh nien")
+    parts = service.snippet_parts(page, terms)
+    marked = [text for text, found in parts if found]
+    assert marked == ["Nghị", "quyết", "thanh", "niên"]  # far apart, all shown
+    text = "".join(t for t, _ in parts)
+    assert len(text) < 400 and text.startswith("…") and text.endswith("…")
+    # Word starts only (a search for "an" is not every "thanh"), letters folding to two kept whole.
+    assert [t for t, f in service.highlight("Thanh An an toàn", ["an"]) if f] == ["An", "an"]
+    odd = "İstanbul Đoàn thanh niên"
+    assert [t for t, f in service.highlight(odd, ["doan"]) if f] == ["Đoàn"]
+    assert "".join(t for t, _ in service.highlight(odd, ["doan"])) == odd

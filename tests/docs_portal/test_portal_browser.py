@@ -149,5 +149,10 @@ def test_a_delegate_reads_searches_and_comments_on_a_phone(
     _first_image_loaded(page)
     context.set_offline(False)
 
+    # The sign-in page of the soft-badge link carries the card's code: never kept on the phone.
+    kept = page.evaluate(
+        "() => caches.open('congress-portal-v1').then(c => c.keys()).then(k => k.map(r => r.url))"
+    )
+    assert kept and not [url for url in kept if "/enter/" in url]
     assert foreign == []
     context.close()

@@ -130,7 +130,7 @@ def test_page_images_are_rendered_cached_and_immutable(
     cached = list((settings.cache_dir / "pages").rglob("*.webp"))
     assert any(p.name == "1-480.webp" for p in cached)
     big = client.get(url + "?w=5000")
-    assert Image.open(io.BytesIO(big.content)).width == 1440
+    assert Image.open(io.BytesIO(big.content)).width == 2160  # the widest offered, for zoom
     assert client.get(_urls(documents["public"])[0] + "/v/1/page/3.webp").status_code == 404
     assert client.get(f"/p/{SLUG}/d/{documents['public']}/v/9/page/1.webp").status_code == 404
 

@@ -123,3 +123,27 @@ def test_doors_from_the_page_and_the_cli(
         build_cli(), ["checkin", "open", "--congress", "dai-hoi-the", "--sitting", "4"], env=env
     )
     assert missing.exit_code == 1 and "4" in missing.stderr
+
+
+def test_the_page_lists_the_absent_by_delegation_for_the_roll_call(
+    client: TestClient, db: Database, make_user: Any, register: dict[str, Any]
+) -> None:
+    cid = register["congress_id"]
+    open_doors(db, cid)
+    with db.session() as session:
+        everyone = list(session.scalars(select(Delegate).order_by(Delegate.code)))
+        full = [(d.code, d.full_name, d.delegation.name) for d in everyone if d.kind == "full"]
+        alternate = next(d.full_name for d in everyone if d.kind == "alternate")
+    _admit(db, cid, [code for code, _, _ in full[:5]])
+    login(client, "quansat", make_user("quansat", "observer"))
+    page = client.get("/c/dai-hoi-the/attendance/1").text
+    roll = page.split('id="absent"')[1].split("</section>")[0]
+    for code, name, delegation in full:
+        assert (name in roll) == (code not in [c for c, _, _ in full[:5]]), name
+        if name in roll:
+            # Under its delegation's heading.
+            assert roll.rfind("<h4>", 0, roll.index(name)) == roll.rfind(
+                f"<h4>{delegation} (", 0, roll.index(name)
+            )
+    assert alternate not in roll  # an alternate is not summoned, so never absent
+    assert f"({len(full) - 5})" in roll.split("</h3>")[0]

@@ -13,7 +13,7 @@ from badges.token import BadgeToken, sign_badge
 from congress import auth, congresses
 from congress.db import Database
 from congress.keys import generate_private_key
-from congress.models import Delegate
+from congress.models import Congress, Delegate
 from congress.settings import Settings
 from scanner.models import Admission, Scan
 from tests.conftest import login
@@ -39,6 +39,20 @@ def test_every_verdict(
     badges = tokens(db, settings)
     closed = client.post(URL, json=scan(badges["DB0001"]), headers=headers).json()
     assert closed["result"] == "no_sitting_open" and closed["colour"] == "red"
+    # Another sitting open while the gate still has the closed one chosen: said so.
+    with db.session() as session:
+        congress = session.get(Congress, register["congress_id"])
+        congresses.add_sitting(
+            session, congress, title="Phiên 2", starts_at=dt.datetime(2027, 6, 3), actor="t"
+        )
+    open_doors(db, register["congress_id"], number=2)
+    wrong = client.post(URL, json=scan(badges["DB0001"]), headers=headers).json()
+    assert wrong["result"] == "sitting_closed" and wrong["colour"] == "red"
+    assert wrong["message"] == "Điểm danh phiên họp này đã đóng; hãy chọn phiên họp đang mở"
+    # The interface's language, not the browser's, even on the API the gate page calls.
+    english_browser = {**headers, "accept-language": "en-US,en;q=0.9"}
+    spoken = client.post(URL + "?lang=vi", json=scan(badges["DB0001"]), headers=english_browser)
+    assert spoken.json()["message"] == wrong["message"]
     open_doors(db, register["congress_id"])
     first = client.post(URL, json=scan(badges["DB0001"]), headers=headers).json()
     assert first["result"] == "admitted" and first["colour"] == "green"
@@ -87,7 +101,7 @@ def test_every_verdict(
     ).json()
     assert manual["result"] == "admitted"
     assert _count(db, Admission) == 3
-    assert _count(db, Scan) == 11  # every scan is recorded, refused ones too
+    assert _count(db, Scan) == 13  # every scan is recorded, refused ones too
 
 
 def test_retry_answers_the_same_and_counts_once(
@@ -228,3 +242,25 @@ def test_unknown_delegate_and_reused_scan_id_are_refused_and_logged(
         rows = session.scalars(select(Scan).where(Scan.result == "unknown")).all()
     assert len(rows) == 2 and all(r.delegate_id is None for r in rows)
     assert _count(db, Admission) == 0
+
+
+def test_door_staff_land_on_the_gate_of_the_current_congress(
+    client: TestClient, db: Database, make_user: Any, register: dict[str, Any]
+) -> None:
+    with db.session() as session:
+        congresses.create_congress(
+            session,
+            slug="dai-hoi-cu",
+            name="Đại hội nhiệm kỳ trước",
+            starts_on=dt.date(2022, 6, 2),
+            ends_on=dt.date(2022, 6, 3),
+            actor="t",
+        )
+    login(client, "congvao", make_user("congvao", "checkin"))
+    home = client.get("/", follow_redirects=False)
+    # The coming congress, not the past one: where the doors will open.
+    assert home.status_code == 303 and home.headers["location"] == "/c/dai-hoi-the/gate"
+    client.cookies.clear()  # another person on this laptop
+    login(client, "btc", make_user("btc", "organizer", "checkin"))
+    listed = client.get("/", follow_redirects=False)
+    assert listed.status_code == 200 and "Đại hội nhiệm kỳ trước" in listed.text

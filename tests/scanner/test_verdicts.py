@@ -25,6 +25,7 @@ def test_every_door_result_has_its_words_and_colour() -> None:
         "other_congress": "red",
         "malformed": "red",
         "no_sitting_open": "red",
+        "sitting_closed": "red",
     }
     # A refused badge is shown in the badge's own words, never a copy of them.
     for code in get_args(RefusalCode):
@@ -48,7 +49,9 @@ def test_messages_are_filled_in_the_gate_language() -> None:
     table = page_table(Translator("vi"))
     assert set(table["verdicts"]) == set(VERDICTS)
     assert table["verdicts"]["admitted"]["colour"] == "green"
-    assert {"offline", "network", "queued"} <= set(table)
+    assert {"offline", "network", "queued", "kinds", "gate_needed", "camera"} <= set(table)
+    assert table["kinds"] == {"full": "Đại biểu chính thức", "alternate": "Dự khuyết"}
+    assert "%(count)s" in table["gate_needed"]
 
 
 def test_a_stored_answer_reads_back_as_it_was_written() -> None:
