@@ -119,7 +119,9 @@ def reopen_count(session: Session, count: Count, reason: str, actor: str, is_adm
 def _frozen_figures(session: Session, count: Count) -> rules.CountFigures:
     if count.state == "closed" and count.result is not None:
         f = count.result["figures"]
-        return rules.CountFigures(f["summoned"], f["present"], f["issued"], f["collected"])
+        return rules.CountFigures(
+            f["summoned"], f["present"], f["issued"], f["collected"], f.get("excused")
+        )
     return figures(session, count)
 
 
@@ -180,6 +182,7 @@ def bundle_input(
             "present": figures_.present,
             "issued": figures_.issued,
             "collected": figures_.collected,
+            **({"excused": figures_.excused} if figures_.excused is not None else {}),
         },
         count={
             "members": list(count.members),
@@ -187,6 +190,8 @@ def bundle_input(
             "closed_at": iso_seconds(count.closed_at),
             "explanation": count.explanation,
             "two_person_rule": count.two_person_rule,
+            # Counts before ballots_0003 keep the bundle they had: the key only when it is on.
+            **({"committee_decides_invalid": True} if count.committee_decides_invalid else {}),
         },
         ballots=[
             BundleBallot(

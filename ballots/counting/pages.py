@@ -26,7 +26,8 @@ VIEW = ("counting", "organizer", "observer")
 
 # (database, count, image) -> (annotated JPEG, {target id: PNG crop}): a reviewer goes back and
 # forth between a few ballots; 48 of them are a few megabytes.
-ImageCache = BoundedCache[tuple[str, int, str], tuple[bytes, dict[str, bytes]]]
+# The last key part is the language of the caption, or "hall" for the projector's view.
+ImageCache = BoundedCache[tuple[str, int, str, str], tuple[bytes, dict[str, bytes]]]
 IMAGES_KEPT = 48
 
 

@@ -87,7 +87,11 @@ def figures(session: Session, count: Count) -> rules.CountFigures:
     assert election is not None
     summoned, present = attendance_figures(session, election)
     return rules.CountFigures(
-        summoned=summoned, present=present, issued=count.issued, collected=count.collected
+        summoned=summoned,
+        present=present,
+        issued=count.issued,
+        collected=count.collected,
+        excused=count.excused,
     )
 
 

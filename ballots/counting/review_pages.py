@@ -85,6 +85,23 @@ def ballot_page(request: Request) -> Response:
     return _render_ballot(request)
 
 
+def _member(request: Request, form: FormData) -> str:
+    """The committee member acting: chosen on the page, remembered for the session (per count)."""
+    key = f"count_member:{request.path_params['count_id']}"
+    chosen = " ".join(str(form.get("member", "") or "").split())[:120]
+    if chosen:
+        request.session[key] = chosen
+        return chosen
+    remembered = request.session.get(key)
+    if not remembered:
+        raise CongressError("member_missing", "Choose which member of the committee you are")
+    return str(remembered)
+
+
+def remembered_member(request: Request) -> str:
+    return str(request.session.get(f"count_member:{request.path_params['count_id']}", ""))
+
+
 def _ballot_action(request: Request, form: FormData, kind: str) -> Response:
     tr = t(request)
     ballot_id = path_number(request.path_params["ballot_id"])
@@ -93,6 +110,7 @@ def _ballot_action(request: Request, form: FormData, kind: str) -> Response:
             load_count(session, request)
             count = counts.lock(session, path_number(request.path_params["count_id"]))
             who = actor(request)
+            member = _member(request, form)
             note = str(form.get("note", ""))
             if kind == "decide":
                 marks = {
@@ -109,11 +127,12 @@ def _ballot_action(request: Request, form: FormData, kind: str) -> Response:
                     marks=marks,
                     note=note,
                     actor=who,
+                    member=member,
                 )
             elif kind == "confirm":
-                review.confirm(session, count, ballot_id, who, note)
+                review.confirm(session, count, ballot_id, who, note, member)
             else:
-                review.reopen_ballot(session, count, ballot_id, note, who)
+                review.reopen_ballot(session, count, ballot_id, note, who, member)
     except CongressError as exc:
         return _render_ballot(request, exc.status, error=exc.translated(tr.gettext))
     target = (
