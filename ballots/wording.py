@@ -6,9 +6,11 @@ every page, image, export and the minutes say them with these words, in the read
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
+
+from babel.numbers import format_decimal
 
 from ballots.paper.layout import BallotLayout
 from ballots.reasons import NOTE_NAMES, REASON_NAMES, STATUS_NAMES
@@ -42,33 +44,47 @@ STATION_ACTOR = "station:"  # a station counting on the server's machine records
 class Wording:
     """One count's words in one language: built per page (or export) with the round's layout."""
 
-    def __init__(self, tr: Translator, layout: BallotLayout | None = None, dpi: str = "") -> None:
+    def __init__(
+        self,
+        tr: Translator,
+        layout: BallotLayout | None = None,
+        dpi: str = "",
+        *,
+        form: str | None = None,
+        candidates: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        """`candidates` ({"item", "name", "number"}: a tally's) name the items when there is no
+        layout at hand (the minutes of a recorded tally)."""
         self.tr = tr
         self.layout = layout
         self.dpi = dpi
-        self.items = {i.id: i for i in layout.items} if layout is not None else {}
-        self.targets = {t.id: t for t in layout.targets()} if layout is not None else {}
+        self.form = layout.form if layout is not None else (form or "strike")
+        self.items: dict[str, tuple[int, str]] = {
+            str(c["item"]): (int(c["number"]), str(c["name"])) for c in candidates
+        }
+        if layout is not None:
+            self.items.update({i.id: (i.number, i.label) for i in layout.items})
 
     @property
     def strike(self) -> bool:
-        return self.layout is None or self.layout.form == "strike"
+        return self.form == "strike"
 
     def item(self, item_id: str | None) -> str:
         """ "3. Nguyễn Thị An": the printed number and the name (or the question)."""
         item = self.items.get(str(item_id))
         if item is None:
             return self.tr.gettext("a name not on this ballot")
-        return f"{item.number}. {item.label}"
+        return f"{item[0]}. {item[1]}"
 
     def target(self, target_id: str) -> str:
         """The candidate of a target, with the box's choice on box forms ("An — đồng ý")."""
-        target = self.targets.get(target_id)
-        if target is None:
+        item, _, choice = str(target_id).partition(".")
+        if item not in self.items:
             return self.tr.gettext("a mark not on this ballot")
-        name = self.item(target.item)
+        name = self.item(item)
         if self.strike:
             return name
-        return f"{name} — {self.choice(target.choice)}"
+        return f"{name} — {self.choice(choice)}"
 
     def choice(self, code: str) -> str:
         message = CHOICE_NAMES.get(code)
@@ -86,9 +102,8 @@ class Wording:
         )
 
     def _order(self, target_id: str) -> tuple[int, str]:
-        target = self.targets.get(target_id)
-        item = self.items.get(target.item) if target is not None else None
-        return (item.number if item is not None else 10**6, target_id)
+        item = self.items.get(str(target_id).partition(".")[0])
+        return (item[0] if item is not None else 10**6, target_id)
 
     def share(self, fraction: float | None) -> str:
         """A score (0..1) as a whole percentage in the reader's language: "12%"."""
@@ -116,7 +131,7 @@ class Wording:
 
     def number_text(self, value: Any) -> str:
         try:
-            return self.tr.number(Decimal(str(value)))
+            return format_decimal(Decimal(str(value)), locale=self.tr.lang)
         except (ArithmeticError, ValueError):
             return str(value)
 
@@ -159,4 +174,5 @@ class Wording:
         """A recorded percentage ("96.23") as the reader writes it ("96,23 %")."""
         if value is None:
             return "—"
-        return self.tr.number(Decimal(value), 2) + " %"
+        # Babel formats the Decimal itself: no float ever touches a percentage.
+        return format_decimal(Decimal(value), format="#,##0.00", locale=self.tr.lang) + " %"

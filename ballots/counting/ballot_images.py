@@ -9,10 +9,10 @@ from starlette.responses import Response
 
 from ballots.counting import counts, intake, review
 from ballots.counting.pages import VIEW, caches_of, load_count, path_number
+from ballots.wording import Wording
 from congress.errors import NotFound
 from congress.filetypes import media_type
 from congress.storage import FileStore
-from ballots.wording import Wording
 from congress.web import db_of, endpoint, settings_of, t
 
 

@@ -252,7 +252,14 @@ def count_report(session: Session, count: Count, states: StateCache | None = Non
         entries=entries,
         organisation=election.organisation or congress.organisation,
         place=congress.venue,
+        layout=printed_layout(round_)[1],
+        bundle_name=bundle_file_name(count),
     )
+
+
+def bundle_file_name(count: Count) -> str:
+    """The name the sealed bundle is downloaded as (and the minutes' command names)."""
+    return f"kiem-phieu-{count.id}-{(count.root_hash or '')[:12]}.zip"
 
 
 def seal_count(db: Database, count_id: int) -> str:

@@ -11,15 +11,17 @@ from starlette.requests import Request
 
 from ballots import reasons
 from ballots.counting import counts, results
+from ballots.counting.counts import printed_layout
 from ballots.counting.intake import CONTEXTS_KEPT, ContextCache
 from ballots.counting.review import STATES_KEPT, StateCache
 from ballots.models import BallotRound, Count, Election
 from ballots.tally import BASE_NAMES
+from ballots.wording import Wording
 from congress import congresses
 from congress.cache import BoundedCache
 from congress.errors import NotFound
 from congress.models import Congress
-from congress.web import principal
+from congress.web import principal, t
 
 COUNT = ("counting",)
 VIEW = ("counting", "organizer", "observer")
@@ -111,6 +113,7 @@ def page_context(session: Session, request: Request, **extra: Any) -> tuple[dict
         "minutes_ready": proof_available(),
         "uploads": None,
         "public": False,
+        "say": Wording(t(request), printed_layout(round_)[1]),
         **extra,
     }, count
 

@@ -4,9 +4,12 @@
   const root = document.getElementById("projector") || document.getElementById("reconciliation");
   if (!root || !window.EventSource) return;
   const source = new EventSource(root.dataset.events);
+  const lang = document.documentElement.lang || "vi";
+  // Numbers as the page's language writes them (Vietnamese: 1.234; 96,23).
+  const number = (value) => typeof value === "number" ? value.toLocaleString(lang) : String(value);
   const set = (field, value) => {
     for (const el of document.querySelectorAll('[data-field="' + field + '"]')) {
-      el.textContent = String(value);
+      el.textContent = number(value);
     }
   };
   source.addEventListener("count", (event) => {
@@ -15,7 +18,14 @@
     for (const key of ["issued", "collected", "scanned", "counted", "duplicates",
       "awaiting_decision", "awaiting_confirmation"]) set(key, rec[key]);
     const verdict = document.querySelector('[data-field="agrees"]');
-    if (verdict) verdict.textContent = rec.agrees ? verdict.dataset.yes : verdict.dataset.no;
+    if (verdict) {
+      const num = (n) => Number(n).toLocaleString(document.documentElement.lang || "vi");
+      const name = (code) => verdict.dataset["name" + code[0].toUpperCase() + code.slice(1)];
+      const named = (rec.differences || []).map((d) =>
+        name(d.first) + " " + num(d.first_value) + " ≠ " + name(d.second) + " " + num(d.second_value));
+      verdict.textContent = rec.agrees ? verdict.dataset.yes
+        : verdict.dataset.no + (named.length ? ": " + named.join("; ") : "");
+    }
     const panel = document.getElementById("reconciliation");
     if (panel) {
       panel.classList.toggle("agrees", rec.agrees);
@@ -38,4 +48,14 @@
     root.dataset.updated = String(Date.now());
     root.dataset.scanned = String(rec.scanned);
   });
+})();
+// The review queue: a ballot's box can be ticked only once its image has been shown.
+(function () {
+  for (const img of document.querySelectorAll("#review-queue img.thumb")) {
+    const row = img.closest("tr");
+    const box = row && row.querySelector("input.seen");
+    if (!box) continue;
+    const enable = () => { if (img.naturalWidth > 0) box.disabled = false; };
+    if (img.complete) enable(); else img.addEventListener("load", enable);
+  }
 })();

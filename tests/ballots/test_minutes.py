@@ -179,7 +179,7 @@ def test_entry_log_csv_xlsx_pdf() -> None:
     assert rows[1] == [
         "1", "0a1b2c3d4e5f", "ABCDEFGHJK", "chờ quyết định", "dấu không rõ ràng",
         "bị gạch tên: Nguyễn Thị Ánh, Lê Minh Châu; không rõ: Phạm Đức Anh",
-        "quyết định phiếu hợp lệ c002.strike=marked - huy «gạch gần hết tên»; xác nhận - huong",
+        "quyết định phiếu hợp lệ 2. Phạm Đức Anh: bị gạch tên - huy «gạch gần hết tên»; xác nhận - huong",
         "phiếu hợp lệ", "",
     ]  # fmt: skip
     assert rows[2][3:] == [
