@@ -24,6 +24,7 @@ from ballots.counting.results_pages import (
     api_count_by_id,
     events,
     projector,
+    public_export,
     public_results,
     results_page,
 )
@@ -57,6 +58,7 @@ def routes() -> list[BaseRoute]:
         Route(one + "/review/batch", review_batch, methods=["POST"]),
         Route(one + "/results", results_page),
         Route(one + "/public", public_results),
+        Route(one + "/public/results.{fmt:str}", public_export),
         Route(one + "/projector", projector),
         Route(one + "/events", events),
         Route(ballot, ballot_page),

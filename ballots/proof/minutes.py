@@ -599,3 +599,121 @@ def entry_log_pdf(report: CountReport, lang: str = "vi") -> bytes:
     footer = _page_numbers(tr, report.root_hash)
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return out.getvalue()
+
+
+# ---------------------------------------------------------------- the results, for anyone
+
+
+def results_rows(
+    tally: dict[str, Any], tr: Translator, title: str, congress_name: str, round_: int
+) -> list[list[Any]]:
+    """The closed count's results as a table people read: a heading, the figures, then one row
+    per candidate in ballot order. Numbers in the reader's language; no code anywhere."""
+    say = Wording(tr)
+    figures = tally["figures"]
+    ballots = tally["ballots"]
+    bases = tally["bases"]
+    rows: list[list[Any]] = [
+        [congress_name],
+        [title + (" " + tr.gettext("(round %(round)s)", round=round_) if round_ > 1 else "")],
+        [],
+        [tr.gettext("Seats"), tr.number(tally["rules"]["seats"])],
+        [tr.gettext("Delegates summoned"), tr.number(figures["summoned"])],
+        [tr.gettext("Delegates present"), tr.number(figures["present"])],
+    ]
+    if figures.get("excused") is not None:
+        rows.append(
+            [
+                tr.gettext("Delegates absent for reasons the congress accepts"),
+                tr.number(figures["excused"]),
+            ]
+        )
+    rows += [
+        [tr.gettext("Ballots issued"), tr.number(figures["issued"])],
+        [tr.gettext("Ballots collected"), tr.number(figures["collected"])],
+        [tr.gettext("Valid ballots"), tr.number(ballots["valid"])],
+        [tr.gettext("Invalid ballots"), tr.number(ballots["invalid"])],
+    ]
+    for code, n in ballots["invalid_by_reason"].items():
+        rows.append(["— " + say.reason(code), tr.number(n)])
+    rows.append(
+        [
+            tr.gettext("Elected with more than half of"),
+            _label(tr, BASE_NAMES, bases["threshold"]["name"])
+            + f" ({tr.number(bases['threshold']['value'])})",
+        ]
+    )
+    rows.append(
+        [
+            tr.gettext("Percentages of"),
+            _label(tr, BASE_NAMES, bases["percentage"]["name"])
+            + f" ({tr.number(bases['percentage']['value'])})",
+        ]
+    )
+    rows.append([])
+    confidence = tally["rules"]["form"] == "confidence"
+    if confidence:
+        levels = COUNTED_CHOICES["confidence"]
+        rows.append(
+            [tr.gettext("No."), tr.gettext("Full name")]
+            + [_label(tr, CHOICE_NAMES, level) for level in levels]
+        )
+        for c in tally["candidates"]:
+            rows.append(
+                [c["number"], c["name"]]
+                + [
+                    f"{tr.number(c['counts'][lv])} ({_percent(tr, c['percentages'][lv])})"
+                    for lv in levels
+                ]
+            )
+        return rows
+    rows.append(
+        [
+            tr.gettext("No."),
+            tr.gettext("Full name"),
+            tr.gettext("Votes"),
+            tr.gettext("Percentage"),
+            tr.gettext("Result"),
+        ]
+    )
+    for c in tally["candidates"]:
+        if c["elected"]:
+            result = tr.gettext("elected")
+        elif c["tied"]:
+            result = tr.gettext("tied")
+        else:
+            result = tr.gettext("not elected")
+        rows.append([c["number"], c["name"], c["votes"], _percent(tr, c["percentage"]), result])
+    return rows
+
+
+def results_csv(
+    tally: dict[str, Any], lang: str, title: str, congress_name: str, round_: int
+) -> bytes:
+    tr = translator(lang)
+    rows = results_rows(tally, tr, title, congress_name, round_)
+    # Vote counts written as the reader's language writes them (1.234), as on the pages.
+    return csv_document([[tr.number(v) if isinstance(v, int) else v for v in r] for r in rows])
+
+
+def results_xlsx(
+    tally: dict[str, Any], lang: str, title: str, congress_name: str, round_: int
+) -> bytes:
+    """Vote counts are numbers (the spreadsheet writes them in its own language); the rest is
+    text as the minutes write it."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    tr = translator(lang)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = tr.gettext("Results")[:31]
+    for row in results_rows(tally, tr, title, congress_name, round_):
+        append_row(sheet, row)
+    sheet["A1"].font = Font(bold=True)
+    for column, width in zip("ABCDE", (34, 40, 12, 14, 16), strict=True):
+        sheet.column_dimensions[column].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

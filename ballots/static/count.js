@@ -7,6 +7,9 @@
   const lang = document.documentElement.lang || "vi";
   // Numbers as the page's language writes them (Vietnamese: 1.234; 96,23).
   const number = (value) => typeof value === "number" ? value.toLocaleString(lang) : String(value);
+  // A recorded percentage ("96.23") as the page's language writes it ("96,23 %").
+  const percent = (text) => Number(text).toLocaleString(lang,
+    { minimumFractionDigits: 2, maximumFractionDigits: 2 }) + " %";
   const set = (field, value) => {
     for (const el of document.querySelectorAll('[data-field="' + field + '"]')) {
       el.textContent = number(value);
@@ -34,16 +37,40 @@
     const tally = data.tally;
     set("valid", tally.ballots.valid);
     set("invalid", tally.ballots.invalid);
+    set("awaiting", rec.awaiting_decision + rec.awaiting_confirmation);
+    const closed = data.count.state === "closed";
     for (const c of tally.candidates) {
-      const row = document.querySelector('#live-rows tr[data-item="' + c.item + '"]');
+      const row = document.querySelector('#live-rows [data-item="' + c.item + '"]');
       if (!row) continue;
-      row.querySelector(".votes").textContent = String(c.votes === null ? c.counts.high : c.votes);
-      row.querySelector(".pct").textContent = c.percentage || "—";
+      row.querySelector(".votes").textContent = number(c.votes === null ? c.counts.high : c.votes);
+      row.querySelector(".pct").textContent = c.percentage ? percent(c.percentage) : "—";
+      const elected = closed && c.elected;
+      const passed = !closed && c.passed;
+      row.classList.toggle("elected", elected);
+      row.classList.toggle("passed", passed);
+      const mark = row.querySelector(".mark");
+      if (mark) {
+        mark.textContent = elected ? "✓ " + root.dataset.electedWord
+          : passed ? root.dataset.passedWord : "";
+      }
+    }
+    const progress = document.querySelector(".progress");
+    if (progress) {
+      const share = rec.collected ? Math.min(100, rec.counted / rec.collected * 100) : 0;
+      progress.querySelector(".bar").style.width = share + "%";
+      progress.setAttribute("aria-valuenow", String(rec.counted));
+      progress.setAttribute("aria-valuemax", String(rec.collected));
+      progress.querySelector(".progress-text").textContent = progress.dataset.text
+        .replace("{counted}", number(rec.counted)).replace("{collected}", number(rec.collected));
     }
     const img = document.getElementById("last-ballot");
     if (img && data.last_ballot && root.dataset.images) {
-      const src = root.dataset.images + data.last_ballot.id + "/annotated.jpg";
+      const src = root.dataset.images + data.last_ballot.id + "/annotated.jpg?view=hall";
       if (!img.src.endsWith(src)) img.src = src;
+    }
+    if (root.dataset.state !== data.count.state) {
+      root.dataset.state = data.count.state;
+      if (window.hallLayout) window.hallLayout();
     }
     root.dataset.updated = String(Date.now());
     root.dataset.scanned = String(rec.scanned);
@@ -58,4 +85,48 @@
     const enable = () => { if (img.naturalWidth > 0) box.disabled = false; };
     if (img.complete) enable(); else img.addEventListener("load", enable);
   }
+})();
+// The projector's list: as many columns and rows as the screen holds at the hall's type size;
+// a longer list is shown a page at a time, turning every 10 seconds.
+(function () {
+  const root = document.getElementById("projector");
+  const list = document.getElementById("live-rows");
+  if (!root || !list) return;
+  const body = list.closest(".hall-body");
+  const label = document.getElementById("hall-page");
+  let page = 0;
+  let pages = 1;
+  let perPage = 1;
+  const items = () => Array.from(list.children);
+  const show = () => {
+    items().forEach((li, i) => { li.hidden = Math.floor(i / perPage) !== page; });
+    if (label) label.textContent = pages > 1 ? root.dataset.pageWord + " " + (page + 1) + "/" + pages : "";
+  };
+  const fit = (wide) => {
+    body.classList.toggle("wide", wide);
+    items().forEach((li) => { li.hidden = false; });
+    list.style.setProperty("--rows", "1000");
+    const cols = Math.max(1, Math.min(3, Math.floor(list.clientWidth / 560)));
+    list.style.setProperty("--cols", String(cols));
+    const heights = items().map((li) => li.getBoundingClientRect().height);
+    const row = Math.max(40, ...heights) + 6;
+    const foot = root.querySelector(".hall-foot");
+    const bottom = foot ? foot.getBoundingClientRect().top : window.innerHeight;
+    const room = bottom - list.getBoundingClientRect().top;
+    const rows = Math.max(1, Math.floor(room / row));
+    list.style.setProperty("--rows", String(rows));
+    perPage = rows * cols;
+    pages = Math.max(1, Math.ceil(items().length / perPage));
+  };
+  const layout = () => {
+    fit(false);
+    // A list longer than one page gives the ballot's picture's room to more names.
+    if (pages > 1 && window.innerWidth >= 900) fit(true);
+    page = Math.min(page, pages - 1);
+    show();
+  };
+  window.hallLayout = layout;
+  window.addEventListener("resize", layout);
+  layout();
+  setInterval(() => { if (pages > 1) { page = (page + 1) % pages; show(); } }, 10000);
 })();
