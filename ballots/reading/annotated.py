@@ -20,7 +20,7 @@ from ballots.reading.reader import ReadingContext, annotate, read_ballot
 DISPLAY_WIDTH = 1100  # pixels of the annotated page on screen
 CROP_PAD_PT = (24.0, 10.0)  # points around a target in its crop (x, y)
 CROP_HEIGHT = 140  # pixels of a crop on screen
-CAPTION_PX = 26  # the caption's type size on the annotated image
+CAPTION_PX = 34  # the caption's type size on the annotated image
 _TURN = {90: cv2.ROTATE_90_COUNTERCLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_CLOCKWISE}
 
 
