@@ -130,3 +130,11 @@
   layout();
   setInterval(() => { if (pages > 1) { page = (page + 1) % pages; show(); } }, 10000);
 })();
+// The presidium chooses which round's count the hall sees.
+(function () {
+  const chooser = document.getElementById("hall-rounds");
+  if (!chooser) return;
+  chooser.addEventListener("change", () => {
+    window.location.href = chooser.dataset.prefix + chooser.value + "/projector";
+  });
+})();
