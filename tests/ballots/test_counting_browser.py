@@ -78,7 +78,8 @@ def test_review_by_two_members_with_the_projector_live(
         # The projector follows the count live, with the last ballot's annotated image.
         expect(projector.locator('[data-field="scanned"]')).to_have_text("2", timeout=10_000)
         last = projector.locator("#last-ballot")
-        shown = f"/c/{REGISTER_SLUG}/counts/{count_id}/ballots/%s/annotated.jpg"
+        # The hall's view of the image: no caption, the serial blanked.
+        shown = f"/c/{REGISTER_SLUG}/counts/{count_id}/ballots/%s/annotated.jpg?view=hall"
         expect(last).to_have_attribute("src", shown % 1, timeout=10_000)  # 2 awaits review
         page.goto(base + "/review")
         page.click("#review-queue a.button")
