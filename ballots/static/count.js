@@ -119,6 +119,16 @@
     pages = Math.max(1, Math.ceil(items().length / perPage));
   };
   const layout = () => {
+    if (window.innerWidth < 900) {  // a phone or a small window: one column, scrolled
+      body.classList.remove("wide");
+      list.style.setProperty("--cols", "1");
+      list.style.setProperty("--rows", String(items().length));
+      perPage = Math.max(1, items().length);
+      pages = 1;
+      page = 0;
+      show();
+      return;
+    }
     fit(false);
     // A list longer than one page gives the ballot's picture's room to more names.
     if (pages > 1 && window.innerWidth >= 900) fit(true);
