@@ -106,7 +106,19 @@
     body.classList.toggle("wide", wide);
     items().forEach((li) => { li.hidden = false; });
     list.style.setProperty("--rows", "1000");
-    const cols = Math.max(1, Math.min(3, Math.floor(list.clientWidth / 560)));
+    list.style.setProperty("--cols", "1");
+    // As many columns as the longest name allows whole, at most four: measured in one
+    // column, a row needs its width less the room its name leaves unused.
+    const widest = Math.max(...items().map((li) => {
+      const name = li.querySelector(".name");
+      let used = 0;
+      for (const part of name ? name.children : []) {
+        if (part.textContent) used += part.scrollWidth + 10;
+      }
+      const spare = name ? name.clientWidth - used : 0;
+      return li.getBoundingClientRect().width - spare;
+    }));
+    const cols = Math.max(1, Math.min(4, Math.floor((list.clientWidth + 28) / (widest + 28))));
     list.style.setProperty("--cols", String(cols));
     const heights = items().map((li) => li.getBoundingClientRect().height);
     const row = Math.max(40, ...heights) + 6;

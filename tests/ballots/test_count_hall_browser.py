@@ -245,6 +245,31 @@ def test_the_hall_sees_words_upright_ballots_and_the_elected(
         assert filled > 0.99 and "Đã kiểm 4 trên 4 phiếu thu vào" in hall
         projector.wait_for_function("() => document.getElementById('last-ballot').naturalWidth > 0")
         projector.screenshot(path=str(shots / "projector-1920.png"))
+        # A long list (a national ballot): in columns and pages, every shown name on the screen.
+        long_list = projector.evaluate(
+            """() => {
+              const list = document.getElementById('live-rows');
+              const first = list.children[0];
+              for (let i = 5; i <= 120; i++) {
+                const li = first.cloneNode(true);
+                li.dataset.item = 'x' + i;
+                li.querySelector('.no').textContent = String(i);
+                li.querySelector('.name').textContent = 'Nguyễn Thị Thu Hương ' + i;
+                list.appendChild(li);
+              }
+              window.hallLayout();
+              const shown = Array.from(list.children).filter((li) => !li.hidden);
+              const lefts = new Set(shown.map((li) => Math.round(li.getBoundingClientRect().left)));
+              return {shown: shown.length, columns: lefts.size,
+                      bottom: Math.max(...shown.map((li) => li.getBoundingClientRect().bottom)),
+                      height: window.innerHeight,
+                      page: document.getElementById('hall-page').textContent};
+            }"""
+        )
+        assert long_list["columns"] >= 2 and long_list["shown"] < 120
+        assert long_list["bottom"] <= long_list["height"]
+        assert re.fullmatch(r"Trang 1/\d+", long_list["page"]), long_list
+        projector.screenshot(path=str(shots / "projector-long-1920.png"))
 
         # The public results, on a phone: nothing wider than the screen; CSV and XLSX in words.
         mobile = phone.new_page()
