@@ -54,6 +54,7 @@ def test_count_through_the_pages(
                 "issued": "6",
                 "collected": "5",
                 "two_person_rule": "1",
+                "excused": "3",  # absent for reasons the congress accepts (Art. 30)
             },
             follow_redirects=False,
         )
@@ -93,6 +94,7 @@ def test_count_through_the_pages(
         }
         # The page names the figures that disagree, with both values.
         verdict = ana.get(base).text
+        assert '<span id="excused">3</span>' in verdict
         assert "Phát ra 6 ≠ Thu vào 5" in verdict and "Đã quét 5 ≠ Đã kiểm 3" in verdict
         # An observer watches but cannot count.
         login(xem, "xem", password)
