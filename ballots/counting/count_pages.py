@@ -84,10 +84,10 @@ def _lines(text: Any) -> list[str]:
 def open_count(request: Request, form: FormData) -> Response:
     slug = request.path_params["slug"]
     tr = t(request)
-    with db_of(request).write_session() as session:
-        congress = congresses.get_congress(session, slug)
-        election = get_election(session, request.path_params["election_id"], congress)
-        try:
+    try:
+        with db_of(request).write_session() as session:
+            congress = congresses.get_congress(session, slug)
+            election = get_election(session, request.path_params["election_id"], congress)
             count = counts.open_count(
                 session,
                 election,
@@ -98,8 +98,13 @@ def open_count(request: Request, form: FormData) -> Response:
                 actor=actor(request),
                 excused=form.get("excused"),
             )
-        except CongressError as exc:
-            session.rollback()
+            count_id = count.id
+    except CongressError as exc:
+        # Nothing of the refused count was written (its transaction rolled back whole); the
+        # page is shown again from a fresh read, with the reason.
+        with db_of(request).session() as session:
+            congress = congresses.get_congress(session, slug)
+            election = get_election(session, request.path_params["election_id"], congress)
             return _render_open(
                 request,
                 session,
@@ -109,7 +114,6 @@ def open_count(request: Request, form: FormData) -> Response:
                 exc.translated(tr.gettext),
                 exc.status,
             )
-        count_id = count.id
     return RedirectResponse(f"/c/{slug}/counts/{count_id}", status_code=303)
 
 

@@ -19,7 +19,7 @@ from ballots.counting.pages import (
     page_context,
     path_number,
 )
-from ballots.models import CountedBallot
+from ballots.models import Count, CountedBallot
 from ballots.reading.settings import ReadingSettings
 from ballots.wording import Wording
 from congress.errors import CongressError
@@ -70,16 +70,18 @@ def review_batch(request: Request, form: FormData) -> Response:
     ids: list[int] = []
     for value in form.getlist("ballot")[:500]:
         try:
-            ids.append(int(str(value)))
+            number = int(str(value))
         except ValueError:
             continue
+        if 1 <= number <= 2_147_483_647:  # an id the database can hold; others are no ballot
+            ids.append(number)
     if not ids:
         return _render_review(request, 400, error=tr.gettext("Tick the ballots you have looked at"))
     try:
         with db_of(request).write_session() as session:
             load_count(session, request)
             count = counts.lock(session, path_number(request.path_params["count_id"]))
-            member = _member(request, form)
+            member = _member(request, form, count)
             result = review.act_on_many(session, count, ids, actor=actor(request), member=member)
     except CongressError as exc:
         return _render_review(request, exc.status, error=exc.translated(tr.gettext))
@@ -126,11 +128,14 @@ def ballot_page(request: Request) -> Response:
     return _render_ballot(request)
 
 
-def _member(request: Request, form: FormData) -> str:
-    """The committee member acting: chosen on the page, remembered for the session (per count)."""
+def _member(request: Request, form: FormData, count: Count) -> str:
+    """The committee member acting: chosen on the page (one of the count's members, else
+    refused), remembered for the session (per count)."""
     key = f"count_member:{request.path_params['count_id']}"
-    chosen = " ".join(str(form.get("member", "") or "").split())[:120]
+    raw = form.get("member", "")
+    chosen = " ".join(raw.split())[:120] if isinstance(raw, str) else ""
     if chosen:
+        chosen = review.member_of(count, chosen)
         request.session[key] = chosen
         return chosen
     remembered = request.session.get(key)
@@ -151,7 +156,7 @@ def _ballot_action(request: Request, form: FormData, kind: str) -> Response:
             load_count(session, request)
             count = counts.lock(session, path_number(request.path_params["count_id"]))
             who = actor(request)
-            member = _member(request, form)
+            member = _member(request, form, count)
             note = str(form.get("note", ""))
             if kind == "decide":
                 marks = {

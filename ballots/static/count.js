@@ -4,6 +4,11 @@
   const root = document.getElementById("projector") || document.getElementById("reconciliation");
   if (!root || !window.EventSource) return;
   const source = new EventSource(root.dataset.events);
+  // The server ended this session (signed out elsewhere, idle too long): show the sign-in.
+  source.addEventListener("signed-out", () => {
+    source.close();
+    window.location.reload();
+  });
   const lang = document.documentElement.lang || "vi";
   // Numbers as the page's language writes them (Vietnamese: 1.234; 96,23).
   const number = (value) => typeof value === "number" ? value.toLocaleString(lang) : String(value);

@@ -10,6 +10,7 @@ from ballots.reading.annotated import annotated_images, caption_band, upright
 from ballots.reading.reader import ElectionRules, ReadingContext, read_ballot, reference_pages
 from ballots.reading.settings import ReadingSettings
 from ballots.reading.synth import draw_marks, make_election, print_pages
+from congress.limits import Limits
 
 SETTINGS = ReadingSettings()
 TURNS = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
@@ -51,8 +52,8 @@ def test_a_turned_sheet_is_shown_upright_and_its_crop_too(ballot, turn):
     assert again.pages[0].geometry.rotation == 0
     assert again.reasons == first.reasons
     # The doubtful mark's crop is the same picture as the crop of the sheet fed straight.
-    _, straight = annotated_images(context, _png(page), "a.png")
-    image, crops = annotated_images(context, _png(turned), "b.png")
+    _, straight = annotated_images(context, _png(page), "a.png", Limits())
+    image, crops = annotated_images(context, _png(turned), "b.png", Limits())
     a = cv2.cvtColor(_decode(straight["c002.strike"]), cv2.COLOR_BGR2GRAY).astype(np.float32)
     b = cv2.cvtColor(_decode(crops["c002.strike"]), cv2.COLOR_BGR2GRAY).astype(np.float32)
     assert a.shape == b.shape

@@ -190,7 +190,7 @@ def test_the_hall_sees_words_upright_ballots_and_the_elected(
         with db.session() as session:
             count = counts.get_count(session, count_id)
             context = intake.reading_context(session, count, ContextCache(2))
-        _, upright_crops = annotated_images(context, straight[1], "upright.png")
+        _, upright_crops = annotated_images(context, straight[1], "upright.png", settings.limits)
         expected = _decode(upright_crops["c001.strike"])
         a = cv2.cvtColor(expected, cv2.COLOR_BGR2GRAY).astype(np.float32)
         b = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY).astype(np.float32)
