@@ -51,7 +51,7 @@ def elections() -> None:
 @click.option("--organisation", default="", help="Ballot header lines, separated by \\n.")
 @click.option(
     "--threshold-base",
-    type=click.Choice(["summoned", "present", "issued", "collected", "valid"]),
+    type=click.Choice(["summoned", "net_summoned", "present", "issued", "collected", "valid"]),
     default="valid",
     show_default=True,
 )

@@ -27,7 +27,14 @@ from ballots import tally
 from ballots.counting import counts
 from ballots.counting.closing import close_count, count_report, seal_count
 from ballots.counting.results import attendance_figures
-from ballots.counting.review import confirm, decide, evaluate, get_ballot, round_rules
+from ballots.counting.review import (
+    confirm,
+    decide,
+    evaluate,
+    get_ballot,
+    machine_reason,
+    round_rules,
+)
 from ballots.elections import Rules, create_election, get_election, import_candidates, print_ballots
 from ballots.models import IssuedSerial
 from ballots.paper.raster import iter_pdf_pages
@@ -189,11 +196,18 @@ def review(db: Any, count_id: int, intents_by_serial: dict[str, dict[str, str]])
             count = counts.get_count(session, count_id)
             ballot = get_ballot(session, count, ballot_id)
             meant = intents_by_serial.get(ballot.serial or "")
+            grave = machine_reason(ballot)
             if meant is None:
                 decide(
                     session, count, ballot_id, status="invalid", reason="other", marks={},
                     note="Phiếu không đọc được số sê-ri; Ban Kiểm phiếu đối chiếu bản giấy",
-                    actor=DECIDER,
+                    actor=DECIDER, member=MEMBERS[0],
+                )  # fmt: skip
+            elif grave is not None:
+                # The machine found it invalid; the committee looks at the paper and agrees.
+                decide(
+                    session, count, ballot_id, status="invalid", reason=grave, marks={},
+                    note="Đối chiếu phiếu giấy", actor=DECIDER, member=MEMBERS[0],
                 )  # fmt: skip
             else:
                 reading = ballot.recorded
@@ -215,16 +229,17 @@ def review(db: Any, count_id: int, intents_by_serial: dict[str, dict[str, str]])
                 if outcome.status == "invalid":
                     decide(
                         session, count, ballot_id, status="invalid", reason=outcome.reasons[0],
-                        marks={}, note="Đối chiếu phiếu giấy", actor=DECIDER,
+                        marks={}, note="Đối chiếu phiếu giấy", actor=DECIDER, member=MEMBERS[0],
                     )  # fmt: skip
                 else:
                     decide(
                         session, count, ballot_id, status="valid", reason=None, marks=doubtful,
                         note="Đối chiếu phiếu giấy: ý chí của cử tri rõ ràng", actor=DECIDER,
+                        member=MEMBERS[0],
                     )  # fmt: skip
         with db.write_session() as session:
             count = counts.get_count(session, count_id)
-            confirm(session, count, ballot_id, CONFIRMER, "Đồng ý")
+            confirm(session, count, ballot_id, CONFIRMER, "Đồng ý", MEMBERS[1])
         decided += 1
     return decided
 

@@ -22,7 +22,9 @@ from ballots.reading.recorded import RecordedReading
 from congress.models import Base, utcnow
 
 FORMS = ("strike", "agree", "yesno", "confidence")
-BASES = ("summoned", "present", "issued", "collected", "valid")
+# "net_summoned": delegates summoned less those absent for reasons the congress accepts
+# (Regulation 190-QĐ/TW Art. 30), the latter entered with the count.
+BASES = ("summoned", "net_summoned", "present", "issued", "collected", "valid")
 TIE_RULES = ("new_round", "older")
 ORDERS = ("alphabetical", "manual")
 
@@ -162,6 +164,11 @@ class Count(Base):
     issued: Mapped[int] = mapped_column(Integer, default=0)
     collected: Mapped[int] = mapped_column(Integer, default=0)
     two_person_rule: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Every ballot the machine finds invalid or cannot place waits for the committee (counts
+    # opened before ballots_0003 counted them without a decision, and stay so).
+    committee_decides_invalid: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Delegates absent for reasons the congress accepts (Art. 30); None: not entered.
+    excused: Mapped[int | None] = mapped_column(Integer, nullable=True)
     state: Mapped[str] = mapped_column(String(8), default="open")
     opened_by: Mapped[str] = mapped_column(String(120))
     opened_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -230,5 +237,6 @@ class BallotDecision(Base):
     reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
     marks: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     note: Mapped[str] = mapped_column(Text, default="")
-    actor: Mapped[str] = mapped_column(String(120))
+    actor: Mapped[str] = mapped_column(String(120))  # the account
+    member: Mapped[str] = mapped_column(String(120), default="")  # the committee member named
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -70,7 +70,10 @@ REASONS: dict[str, Reason] = {
         Reason("nobody_elected", N_("nobody elected"), "invalid", True),
         Reason("missing_page", N_("a page is missing"), "review", True),
         Reason(
-            "seal_unverifiable", N_("seal cannot be checked on a grayscale scan"), "review", False
+            "seal_unverifiable",
+            N_("no colour on the scan: the red seal cannot be checked"),
+            "review",
+            False,
         ),
         Reason("low_resolution", N_("image too coarse to rule out a light mark"), "review", False),
         Reason("ambiguous_mark", N_("doubtful mark"), "review", False),

@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 Choice = str
-BASES = ("summoned", "present", "issued", "collected", "valid")
+BASES = ("summoned", "net_summoned", "present", "issued", "collected", "valid")
 TIE_RULES = ("new_round", "older")
 # What each form counts as a vote for an item.
 VOTE_CHOICE: dict[str, str | None] = {
@@ -107,6 +107,14 @@ def _decision(row: Mapping[str, Any]) -> Decision:
     return Decision(status, row.get("reason"), dict(marks), row.get("note") or "")
 
 
+def same_person(first: Mapping[str, Any], second: Mapping[str, Any]) -> bool:
+    """Two decision rows by the same person: the same committee member when both name one,
+    else (a row of a command, or of before members were named) the same account."""
+    if first.get("member") and second.get("member"):
+        return bool(first.get("member") == second.get("member"))
+    return bool(first.get("actor") == second.get("actor"))
+
+
 def fold_decisions(rows: Iterable[Mapping[str, Any]], two_person_rule: bool) -> DecisionFold:
     """Replay a ballot's append-only decision rows in recorded order.
 
@@ -116,26 +124,26 @@ def fold_decisions(rows: Iterable[Mapping[str, Any]], two_person_rule: bool) -> 
     """
     decision: Decision | None = None
     pending: Decision | None = None
-    pending_actor: Any = None
-    reopened = same_person = False
+    pending_row: Mapping[str, Any] = {}
+    reopened = same = False
     for row in rows:
         kind = row.get("kind")
         if kind == "reopen":
             decision, pending, reopened = None, None, True
         elif kind == "decide":
             if two_person_rule:
-                decision, pending, pending_actor = None, _decision(row), row.get("actor")
+                decision, pending, pending_row = None, _decision(row), row
             else:
                 decision, pending, reopened = _decision(row), None, False
         elif kind == "confirm":
             if pending is not None:
-                same_person = same_person or row.get("actor") == pending_actor
+                same = same or same_person(row, pending_row)
                 decision, pending, reopened = pending, None, False
         else:
             raise CongressError(
                 "bad_decision", "A decision row has an unknown kind: %(value)s", value=kind
             )
-    return DecisionFold(decision, pending, reopened, same_person)
+    return DecisionFold(decision, pending, reopened, same)
 
 
 def decision_from_rows(rows: Iterable[Mapping[str, Any]], two_person_rule: bool) -> Decision | None:
@@ -150,12 +158,15 @@ def ballot_outcome(
     two_person_rule: bool,
     seats: int,
     nobody_elected_invalid: bool,
+    committee_decides_invalid: bool = False,
 ) -> BallotOutcome:
     """A ballot's outcome from its reading and decision rows: "review" while a decision waits."""
     fold = fold_decisions(rows, two_person_rule)
     if fold.pending is not None or (fold.reopened and fold.decision is None):
         return BallotOutcome("review", (), {})
-    return final_outcome(layout, reading, fold.decision, seats, nobody_elected_invalid)
+    return final_outcome(
+        layout, reading, fold.decision, seats, nobody_elected_invalid, committee_decides_invalid
+    )
 
 
 def _choices(layout: BallotLayout, states: Mapping[str, str]) -> dict[str, Choice | None]:
@@ -192,10 +203,18 @@ def final_outcome(
     decision: Decision | None,
     seats: int,
     nobody_elected_invalid: bool,
+    committee_decides_invalid: bool = False,
 ) -> BallotOutcome:
-    """A ballot's outcome in the count: the machine reading, overruled by the committee's decision."""
+    """A ballot's outcome in the count: the machine reading, overruled by the committee's decision.
+
+    With `committee_decides_invalid` (every count opened since ballots_0003) a ballot the machine
+    finds invalid or cannot place waits for the committee like a doubtful one: the committee has
+    the final word on every invalid ballot.
+    """
     if decision is None:
         status, reasons = reading.status, reading.reasons
+        if status != "valid" and committee_decides_invalid:
+            return BallotOutcome("review", (), {})
         if status == "valid":
             states = reading.states
             if any(states.get(t.id) not in ("marked", "unmarked") for t in layout.targets()):
@@ -276,19 +295,30 @@ class CountFigures:
     present: int
     issued: int
     collected: int
+    # Delegates absent for reasons the congress accepts (Art. 30); None: not entered.
+    excused: int | None = None
 
     @property
     def absent(self) -> int:
         return self.summoned - self.present
 
+    @property
+    def net_summoned(self) -> int:
+        """Delegates summoned less those absent for reasons the congress accepts (Art. 30)."""
+        return self.summoned - (self.excused or 0)
+
     def to_dict(self) -> dict[str, int]:
-        return {
+        out = {
             "summoned": self.summoned,
             "present": self.present,
             "absent": self.absent,
             "issued": self.issued,
             "collected": self.collected,
         }
+        if self.excused is not None:  # counts before Art. 30's base keep their recorded shape
+            out["excused"] = self.excused
+            out["net_summoned"] = self.net_summoned
+        return out
 
 
 def percentage(votes: int, base: int) -> Decimal | None:
@@ -382,7 +412,9 @@ class TallyResult:
 
 
 def _base_value(name: str, figures: CountFigures, valid: int) -> int:
-    return valid if name == "valid" else int(getattr(figures, name))
+    if name == "valid":
+        return valid
+    return int(getattr(figures, name))
 
 
 def _by_age(
@@ -504,6 +536,7 @@ def tally(
 # Names of the bases as people read them (minutes, pages, verify's output).
 BASE_NAMES: dict[str, str] = {
     "summoned": N_("delegates summoned"),
+    "net_summoned": N_("delegates summoned less those absent for reasons the congress accepts"),
     "present": N_("delegates present"),
     "issued": N_("ballots issued"),
     "collected": N_("ballots collected"),

@@ -175,16 +175,25 @@ def finish(url: str, slug: str, count_id: int, first: str, second: str) -> dict[
         for ballot in waiting:
             page = client.get(f"{base}/ballots/{ballot}", headers=one).text
             doubtful = sorted(set(re.findall(r'name="mark:([^"]+)" value="marked" aria', page)))
-            data = {"status": "valid", "note": "bench"} | {f"mark:{t}": "marked" for t in doubtful}
+            data = {"status": "valid", "note": "bench", "member": "Nguyễn Văn Một"} | {
+                f"mark:{t}": "marked" for t in doubtful
+            }
             client.post(f"{base}/ballots/{ballot}/decide", headers=one, data=data)
             decided = client.get(f"{base}/ballots/{ballot}", headers=one).text
             if 'id="confirm-box"' not in decided:  # striking every doubt made it invalid
                 client.post(
                     f"{base}/ballots/{ballot}/decide",
                     headers=one,
-                    data={"status": "invalid", "reason": "improper_strike", "note": "bench"},
+                    data={
+                        "status": "invalid",
+                        "reason": "improper_strike",
+                        "note": "bench",
+                        "member": "Nguyễn Văn Một",
+                    },
                 )
-            client.post(f"{base}/ballots/{ballot}/confirm", headers=two, data={})
+            client.post(
+                f"{base}/ballots/{ballot}/confirm", headers=two, data={"member": "Trần Thị Hai"}
+            )
         timings["review"] = time.perf_counter() - started
         started = time.perf_counter()
         closed = client.post(

@@ -9,29 +9,54 @@ from starlette.responses import Response
 
 from ballots.counting import counts, intake, review
 from ballots.counting.pages import VIEW, caches_of, load_count, path_number
+from ballots.wording import Wording
 from congress.errors import NotFound
 from congress.filetypes import media_type
 from congress.storage import FileStore
-from congress.web import db_of, endpoint, settings_of
+from congress.web import db_of, endpoint, settings_of, t
 
 
 def ballot_images(request: Request) -> tuple[bytes, dict[str, bytes]]:
-    """(annotated JPEG of the scan, {target id: PNG crop}) of a ballot, kept for a while."""
+    """(annotated JPEG of the scan, {target id: PNG crop}) of a ballot, kept for a while.
+
+    In the reader's language, turned upright; `?view=hall` (the projector) without caption and
+    with the serial blanked.
+    """
     caches = caches_of(request)
+    tr = t(request)
+    hall = request.query_params.get("view") == "hall"
     with db_of(request).session() as session:
         _, count, _, _ = load_count(session, request)
         ballot = review.get_ballot(session, count, path_number(request.path_params["ballot_id"]))
-        key = (counts.database_of(session), count.id, ballot.image_sha256)
+        key = (
+            counts.database_of(session),
+            count.id,
+            ballot.image_sha256,
+            "hall" if hall else tr.lang,
+        )
         kept = caches.images.get(key)
         if kept is not None:
             return kept
         context = intake.reading_context(session, count, caches.contexts)
         sha, name = ballot.image_sha256, ballot.file_name
+        say = Wording(tr, context.layout)
+        caption = ""
+        if not hall:
+            caption = tr.gettext("Machine reading") + ": " + say.status(ballot.machine_status)
+            if ballot.recorded.reasons:
+                caption += " — " + say.reasons(ballot.recorded.reasons)
     # Imported here: the image stack (OpenCV) loads only when a reviewer first looks at a scan.
     from ballots.reading.annotated import annotated_images
 
     data = FileStore(settings_of(request).files_dir).get(sha)
-    made = annotated_images(context, data, name, settings_of(request).limits)
+    made = annotated_images(
+        context,
+        data,
+        name,
+        settings_of(request).limits,
+        caption=caption,
+        hide_serial=hall,
+    )
     caches.images.put(key, made)
     return made
 

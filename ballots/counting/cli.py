@@ -37,6 +37,12 @@ def count() -> None:
 @click.option("--issued", type=int, required=True)
 @click.option("--collected", type=int, required=True)
 @click.option("--no-two-person", is_flag=True, help="A decision counts without confirmation.")
+@click.option(
+    "--excused",
+    type=int,
+    default=None,
+    help="Delegates absent for reasons the congress accepts (Art. 30's threshold base).",
+)
 @with_state
 def open_command(
     state: CliState,
@@ -45,6 +51,7 @@ def open_command(
     issued: int,
     collected: int,
     no_two_person: bool,
+    excused: int | None,
 ) -> None:
     """Open the count of the election's current round."""
     from ballots.counting import counts
@@ -59,6 +66,7 @@ def open_command(
             collected=collected,
             two_person_rule=not no_two_person,
             actor=CLI_ACTOR,
+            excused=excused,
         )
         click.echo(f"count {opened.id} open")
 

@@ -119,7 +119,9 @@ def reopen_count(session: Session, count: Count, reason: str, actor: str, is_adm
 def _frozen_figures(session: Session, count: Count) -> rules.CountFigures:
     if count.state == "closed" and count.result is not None:
         f = count.result["figures"]
-        return rules.CountFigures(f["summoned"], f["present"], f["issued"], f["collected"])
+        return rules.CountFigures(
+            f["summoned"], f["present"], f["issued"], f["collected"], f.get("excused")
+        )
     return figures(session, count)
 
 
@@ -180,6 +182,7 @@ def bundle_input(
             "present": figures_.present,
             "issued": figures_.issued,
             "collected": figures_.collected,
+            **({"excused": figures_.excused} if figures_.excused is not None else {}),
         },
         count={
             "members": list(count.members),
@@ -187,6 +190,8 @@ def bundle_input(
             "closed_at": iso_seconds(count.closed_at),
             "explanation": count.explanation,
             "two_person_rule": count.two_person_rule,
+            # Counts before ballots_0003 keep the bundle they had: the key only when it is on.
+            **({"committee_decides_invalid": True} if count.committee_decides_invalid else {}),
         },
         ballots=[
             BundleBallot(
@@ -247,7 +252,14 @@ def count_report(session: Session, count: Count, states: StateCache | None = Non
         entries=entries,
         organisation=election.organisation or congress.organisation,
         place=congress.venue,
+        layout=printed_layout(round_)[1],
+        bundle_name=bundle_file_name(count),
     )
+
+
+def bundle_file_name(count: Count) -> str:
+    """The name the sealed bundle is downloaded as (and the minutes' command names)."""
+    return f"kiem-phieu-{count.id}-{(count.root_hash or '')[:12]}.zip"
 
 
 def seal_count(db: Database, count_id: int) -> str:

@@ -96,6 +96,7 @@ def open_count(request: Request, form: FormData) -> Response:
                 collected=form.get("collected"),
                 two_person_rule=form.get("two_person_rule") == "1",
                 actor=actor(request),
+                excused=form.get("excused"),
             )
             count_id = count.id
     except CongressError as exc:
@@ -154,6 +155,7 @@ def figures(request: Request, form: FormData) -> Response:
                 issued=form.get("issued"),
                 collected=form.get("collected"),
                 actor=actor(request),
+                excused=form.get("excused"),
             )
     except CongressError as exc:
         return render_count(request, exc.status, error=exc.translated(tr.gettext))
@@ -288,14 +290,12 @@ def bundle(request: Request) -> Response:
         _, count, _, _ = load_count(session, request)
         if count.state != "closed" or not count.bundle_sha256:
             raise NotFound("no_bundle", "The audit bundle is made when the count closes")
-        sha, count_id, root = count.bundle_sha256, count.id, count.root_hash or ""
+        sha, name = count.bundle_sha256, closing.bundle_file_name(count)
     data = FileStore(settings_of(request).files_dir).get(sha)
     return Response(
         data,
         media_type="application/zip",
-        headers={
-            "content-disposition": f'attachment; filename="kiem-phieu-{count_id}-{root[:12]}.zip"'
-        },
+        headers={"content-disposition": f'attachment; filename="{name}"'},
     )
 
 

@@ -97,6 +97,13 @@ def _figure(value: Any, name: str) -> int:
     return number
 
 
+def _excused(value: Any) -> int | None:
+    """Delegates absent for reasons the congress accepts (Art. 30): blank is "not entered"."""
+    if value is None or str(value).strip() == "":
+        return None
+    return _figure(value, "excused")
+
+
 def open_count(
     session: Session,
     election: Election,
@@ -106,6 +113,7 @@ def open_count(
     collected: Any,
     two_person_rule: bool = True,
     actor: str,
+    excused: Any = None,
 ) -> Count:
     """Open the count of the election's current round (its ballots must be printed)."""
     round_ = current_round(election)
@@ -122,6 +130,8 @@ def open_count(
         issued=_figure(issued, "issued"),
         collected=_figure(collected, "collected"),
         two_person_rule=two_person_rule,
+        committee_decides_invalid=True,
+        excused=_excused(excused),
         state="open",
         opened_by=actor,
         opened_at=utcnow(),
@@ -139,6 +149,7 @@ def open_count(
         members=count.members,
         issued=count.issued,
         collected=count.collected,
+        excused=count.excused,
         two_person_rule=two_person_rule,
     )
     return count
@@ -173,12 +184,19 @@ def update_figures(
     issued: Any,
     collected: Any,
     actor: str,
+    excused: Any = None,
 ) -> None:
     ensure_open(count)
-    before = {"members": count.members, "issued": count.issued, "collected": count.collected}
+    before = {
+        "members": count.members,
+        "issued": count.issued,
+        "collected": count.collected,
+        "excused": count.excused,
+    }
     count.members = _members(members)
     count.issued = _figure(issued, "issued")
     count.collected = _figure(collected, "collected")
+    count.excused = _excused(excused)
     audit.record(
         session,
         actor,
@@ -189,6 +207,7 @@ def update_figures(
         members=count.members,
         issued=count.issued,
         collected=count.collected,
+        excused=count.excused,
     )
 
 

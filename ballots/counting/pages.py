@@ -11,22 +11,25 @@ from starlette.requests import Request
 
 from ballots import reasons
 from ballots.counting import counts, results
+from ballots.counting.counts import printed_layout
 from ballots.counting.intake import CONTEXTS_KEPT, ContextCache
 from ballots.counting.review import STATES_KEPT, StateCache
 from ballots.models import BallotRound, Count, Election
 from ballots.tally import BASE_NAMES
+from ballots.wording import Wording
 from congress import congresses
 from congress.cache import BoundedCache
 from congress.errors import NotFound
 from congress.models import Congress
-from congress.web import principal
+from congress.web import principal, t
 
 COUNT = ("counting",)
 VIEW = ("counting", "organizer", "observer")
 
 # (database, count, image) -> (annotated JPEG, {target id: PNG crop}): a reviewer goes back and
 # forth between a few ballots; 48 of them are a few megabytes.
-ImageCache = BoundedCache[tuple[str, int, str], tuple[bytes, dict[str, bytes]]]
+# The last key part is the language of the caption, or "hall" for the projector's view.
+ImageCache = BoundedCache[tuple[str, int, str, str], tuple[bytes, dict[str, bytes]]]
 IMAGES_KEPT = 48
 
 
@@ -110,6 +113,7 @@ def page_context(session: Session, request: Request, **extra: Any) -> tuple[dict
         "minutes_ready": proof_available(),
         "uploads": None,
         "public": False,
+        "say": Wording(t(request), printed_layout(round_)[1]),
         **extra,
     }, count
 

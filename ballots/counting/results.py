@@ -35,6 +35,17 @@ class Reconciliation:
     def agrees(self) -> bool:
         return self.issued == self.collected == self.scanned == self.counted
 
+    def differences(self) -> list[tuple[str, int, str, int]]:
+        """Each pair of neighbouring figures that disagree, with both values, in the order a
+        ballot goes (issued, collected, scanned, counted)."""
+        chain = [
+            ("issued", self.issued),
+            ("collected", self.collected),
+            ("scanned", self.scanned),
+            ("counted", self.counted),
+        ]
+        return [(a, x, b, y) for (a, x), (b, y) in zip(chain, chain[1:], strict=False) if x != y]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "issued": self.issued,
@@ -45,6 +56,10 @@ class Reconciliation:
             "awaiting_decision": self.awaiting_decision,
             "awaiting_confirmation": self.awaiting_confirmation,
             "agrees": self.agrees,
+            "differences": [
+                {"first": a, "first_value": x, "second": b, "second_value": y}
+                for a, x, b, y in self.differences()
+            ],
         }
 
 
@@ -87,7 +102,11 @@ def figures(session: Session, count: Count) -> rules.CountFigures:
     assert election is not None
     summoned, present = attendance_figures(session, election)
     return rules.CountFigures(
-        summoned=summoned, present=present, issued=count.issued, collected=count.collected
+        summoned=summoned,
+        present=present,
+        issued=count.issued,
+        collected=count.collected,
+        excused=count.excused,
     )
 
 

@@ -20,10 +20,11 @@ from ballots.counting.pages import (
     page_context,
     path_number,
 )
-from ballots.models import BallotDecision, CountedBallot
+from ballots.models import BallotDecision, BallotRound, Count, CountedBallot, Election
+from ballots.wording import Wording
 from congress.errors import NotFound
 from congress.openapi import described
-from congress.web import db_of, endpoint, event_stream, render
+from congress.web import db_of, endpoint, event_stream, render, t
 
 
 @endpoint(*VIEW)
@@ -50,16 +51,56 @@ def public_results(request: Request) -> Response:
                 "round": round_,
                 "tally": count.result,
                 "words": WORDS,
+                "say": Wording(t(request)),
                 "public": True,
                 "base": count_url(request),
             },
         )
 
 
+_PUBLIC_EXPORTS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@endpoint(public=True)
+def public_export(request: Request) -> Response:
+    """The closed count's results as CSV or XLSX, for anyone (never before the count closes)."""
+    fmt = request.path_params["fmt"]
+    if fmt not in _PUBLIC_EXPORTS:
+        raise NotFound("not_found", "This page does not exist")
+    with db_of(request).session() as session:
+        congress, count, election, round_ = load_count(session, request)
+        if count.state != "closed" or count.result is None:
+            raise NotFound("not_found", "This page does not exist")
+        args = (count.result, t(request).lang, election.title, congress.name, round_.number)
+        count_id = count.id
+    from ballots.proof.minutes import results_csv, results_xlsx
+
+    data = (results_csv if fmt == "csv" else results_xlsx)(*args)
+    return Response(
+        data,
+        media_type=_PUBLIC_EXPORTS[fmt],
+        headers={"content-disposition": f'attachment; filename="ket-qua-{count_id}.{fmt}"'},
+    )
+
+
 @endpoint(*VIEW)
 def projector(request: Request) -> Response:
+    """The hall's screen: big names in columns (paged when long), the reconciliation, the
+    progress of the count, who passes (while counting) and who is elected (once closed)."""
     with db_of(request).session() as session:
-        ctx, _ = page_context(session, request)
+        ctx, count = page_context(session, request)
+        election = ctx["election"]
+        rounds = session.execute(
+            select(Count.id, Election.title, BallotRound.number)
+            .join(Election, Election.id == Count.election_id)
+            .join(BallotRound, BallotRound.id == Count.round_id)
+            .where(Election.congress_id == election.congress_id)
+            .order_by(Election.id, BallotRound.number)
+        ).all()
+        ctx["rounds"] = [(i, title, number) for i, title, number in rounds]
         return render(request, "ballots/projector.html", ctx)
 
 

@@ -17,7 +17,7 @@ from ballots import tally as rules
 from ballots.counting.counts import committee_text, database_of, ensure_open, printed_layout
 from ballots.models import BallotDecision, BallotRound, Count, CountedBallot, Election
 from ballots.paper.layout import BallotLayout
-from ballots.reasons import COMMITTEE_REASONS
+from ballots.reasons import COMMITTEE_REASONS, severe
 from congress.cache import BoundedCache
 from congress.errors import CongressError, Forbidden, NotFound
 from congress.models import utcnow
@@ -46,6 +46,7 @@ def decision_row(row: BallotDecision) -> dict[str, Any]:
         "marks": dict(row.marks or {}),
         "note": row.note,
         "actor": row.actor,
+        "member": row.member or "",
         "at": row.at.isoformat(timespec="seconds"),
     }
 
@@ -55,6 +56,7 @@ class RoundRules:
     layout: BallotLayout
     seats: int
     nobody_elected_invalid: bool
+    committee_decides_invalid: bool = False
 
 
 def round_rules(session: Session, count: Count) -> RoundRules:
@@ -62,7 +64,12 @@ def round_rules(session: Session, count: Count) -> RoundRules:
     election = session.get(Election, count.election_id)
     assert round_ is not None and election is not None
     _, layout = printed_layout(round_)
-    return RoundRules(layout, round_.seats, election.nobody_elected_invalid)
+    return RoundRules(
+        layout,
+        round_.seats,
+        election.nobody_elected_invalid,
+        bool(count.committee_decides_invalid),
+    )
 
 
 def ballot_state(
@@ -95,7 +102,12 @@ def _final(
     ballot: CountedBallot, decision: rules.Decision | None, rr: RoundRules
 ) -> rules.BallotOutcome:
     return rules.final_outcome(
-        rr.layout, ballot.recorded, decision, rr.seats, rr.nobody_elected_invalid
+        rr.layout,
+        ballot.recorded,
+        decision,
+        rr.seats,
+        rr.nobody_elected_invalid,
+        rr.committee_decides_invalid,
     )
 
 
@@ -204,6 +216,7 @@ def _record(
     marks: Mapping[str, str],
     note: str,
     actor: str,
+    member: str = "",
 ) -> BallotDecision:
     """Append one decision row (rows are never changed: the database refuses updates)."""
     row = BallotDecision(
@@ -214,6 +227,7 @@ def _record(
         marks=dict(marks),
         note=note,
         actor=actor,
+        member=member,
         at=utcnow(),
     )
     session.add(row)
@@ -231,9 +245,15 @@ def decide(
     marks: Mapping[str, str],
     note: str,
     actor: str,
+    member: str = "",
 ) -> BallotDecision:
-    """Record a member's decision on a ballot awaiting one (valid with marks, or invalid)."""
+    """Record a member's decision on a ballot awaiting one (valid with marks, or invalid).
+
+    An invalid ballot needs a committee reason, or one of the machine's own grave reasons (the
+    committee confirming what the machine found).
+    """
     ensure_open(count)
+    member = member_of(count, member)
     ballot = get_ballot(session, count, ballot_id)
     current = state_of(session, count, ballot)
     if current.state == "duplicate":
@@ -259,7 +279,8 @@ def decide(
             )
         clean[target] = "marked" if value == "marked" else "unmarked"
     if status == "invalid":
-        if reason not in COMMITTEE_REASONS:
+        machine = [r for r in ballot.recorded.reasons if severe(r)]
+        if reason not in COMMITTEE_REASONS and reason not in machine:
             raise CongressError("bad_reason", "Choose why the ballot is invalid")
         if reason == "other" and not note:
             raise CongressError("reason_note", "Say in the note why the ballot is invalid")
@@ -283,21 +304,44 @@ def decide(
             )
     else:
         raise CongressError("bad_decision", "A decision is valid or invalid")
-    return _record(session, ballot, "decide", status, reason, clean, note, actor)
+    return _record(session, ballot, "decide", status, reason, clean, note, actor, member)
+
+
+def member_of(count: Count, member: str | None) -> str:
+    """The committee member acting: one of the count's named members ("" when the caller names
+    none: a command or a script, recorded by its account alone)."""
+    name = " ".join((member or "").split())
+    if name and name not in (count.members or []):
+        raise CongressError(
+            "unknown_member", "%(name)s is not a member of this counting committee", name=name
+        )
+    return name
+
+
+def machine_reason(ballot: CountedBallot) -> str | None:
+    """The machine's gravest reason for a ballot it found invalid or could not place."""
+    grave = [r for r in ballot.recorded.reasons if severe(r)]
+    return grave[0] if grave else None
 
 
 def confirm(
-    session: Session, count: Count, ballot_id: int, actor: str, note: str = ""
+    session: Session,
+    count: Count,
+    ballot_id: int,
+    actor: str,
+    note: str = "",
+    member: str = "",
 ) -> BallotDecision:
     """The second member's confirmation of a decision (two-person rule): never the same person."""
     ensure_open(count)
+    member = member_of(count, member)
     ballot = get_ballot(session, count, ballot_id)
     current = state_of(session, count, ballot)
     if current.state != "needs_confirmation" or current.pending is None:
         raise CongressError(
             "nothing_to_confirm", "This ballot has no decision awaiting confirmation", status=409
         )
-    if current.pending.actor == actor:
+    if rules.same_person(decision_row(current.pending), {"member": member, "actor": actor}):
         raise Forbidden(
             "same_member",
             "A decision is confirmed by another member than the one who made it",
@@ -313,16 +357,75 @@ def confirm(
         marks,
         committee_text(note),
         actor,
+        member,
     )
 
 
 def reopen_ballot(
-    session: Session, count: Count, ballot_id: int, note: str, actor: str
+    session: Session, count: Count, ballot_id: int, note: str, actor: str, member: str = ""
 ) -> BallotDecision:
     """Put any ballot back into review; the reason is recorded."""
     ensure_open(count)
+    member = member_of(count, member)
     ballot = get_ballot(session, count, ballot_id)
     note = committee_text(note)
     if not note:
         raise CongressError("reopen_note", "Say why the ballot is re-opened")
-    return _record(session, ballot, "reopen", None, None, {}, note, actor)
+    return _record(session, ballot, "reopen", None, None, {}, note, actor, member)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a batch of the review queue did: ballots acted on, and each one refused, with why."""
+
+    done: list[int]
+    refused: list[tuple[int, CongressError]]
+
+
+def act_on_many(
+    session: Session,
+    count: Count,
+    ballot_ids: Sequence[int],
+    *,
+    actor: str,
+    member: str,
+) -> BatchResult:
+    """The committee's batch on ballots it has seen: each ballot the machine found invalid or
+    could not place is decided invalid for the machine's reason; each decision awaiting
+    confirmation is confirmed (by another member than the one who made it). A ballot that is
+    neither is refused, alone: the others go on."""
+    ensure_open(count)
+    member = member_of(count, member)
+    done: list[int] = []
+    refused: list[tuple[int, CongressError]] = []
+    for ballot_id in dict.fromkeys(ballot_ids):
+        try:
+            with session.begin_nested():
+                ballot = get_ballot(session, count, ballot_id)
+                current = state_of(session, count, ballot)
+                if current.state == "needs_confirmation":
+                    confirm(session, count, ballot_id, actor, "", member)
+                else:
+                    reason = machine_reason(ballot)
+                    if current.state != "needs_decision" or reason is None:
+                        raise CongressError(
+                            "not_machine_invalid",
+                            "Only a ballot the machine found invalid can be decided in a batch; "
+                            "open it to decide",
+                            status=409,
+                        )
+                    decide(
+                        session,
+                        count,
+                        ballot_id,
+                        status="invalid",
+                        reason=reason,
+                        marks={},
+                        note="",
+                        actor=actor,
+                        member=member,
+                    )
+            done.append(ballot_id)
+        except CongressError as exc:
+            refused.append((ballot_id, exc))
+    return BatchResult(done, refused)

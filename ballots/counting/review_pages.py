@@ -19,14 +19,19 @@ from ballots.counting.pages import (
     page_context,
     path_number,
 )
-from ballots.models import CountedBallot
+from ballots.models import Count, CountedBallot
 from ballots.reading.settings import ReadingSettings
+from ballots.wording import Wording
 from congress.errors import CongressError
 from congress.web import actor, db_of, endpoint, render, t
 
 
 @endpoint(*VIEW)
 def review_page(request: Request) -> Response:
+    return _render_review(request)
+
+
+def _render_review(request: Request, status: int = 200, **extra: Any) -> Response:
     with db_of(request).session() as session:
         ctx, count = page_context(session, request)
         evaluation = review.evaluate(session, count, caches_of(request).states)
@@ -50,8 +55,46 @@ def review_page(request: Request) -> Response:
             )
         ]
         ctx["queue"] = [(ballots[i], s) for i, s in waiting]
+        ctx["machine_reasons"] = {i: review.machine_reason(b) for i, b in ballots.items()}
         ctx["duplicates"] = duplicates
-        return render(request, "ballots/review.html", ctx)
+        ctx["member"] = remembered_member(request)
+        ctx.update({"done": 0, "refused": [], **extra})
+        return render(request, "ballots/review.html", ctx, status=status)
+
+
+@endpoint(*COUNT, form=True)
+def review_batch(request: Request, form: FormData) -> Response:
+    """Many ballots at once, each seen on the queue: the machine's invalid ballots decided
+    invalid for its reason, decisions awaiting confirmation confirmed."""
+    tr = t(request)
+    ids: list[int] = []
+    for value in form.getlist("ballot")[:500]:
+        try:
+            number = int(str(value))
+        except ValueError:
+            continue
+        if 1 <= number <= 2_147_483_647:  # an id the database can hold; others are no ballot
+            ids.append(number)
+    if not ids:
+        return _render_review(request, 400, error=tr.gettext("Tick the ballots you have looked at"))
+    try:
+        with db_of(request).write_session() as session:
+            load_count(session, request)
+            count = counts.lock(session, path_number(request.path_params["count_id"]))
+            member = _member(request, form, count)
+            result = review.act_on_many(session, count, ids, actor=actor(request), member=member)
+    except CongressError as exc:
+        return _render_review(request, exc.status, error=exc.translated(tr.gettext))
+    refused = [
+        tr.gettext("Ballot %(id)s", id=i) + ": " + exc.translated(tr.gettext)
+        for i, exc in result.refused
+    ]
+    return _render_review(
+        request,
+        409 if refused and not result.done else 200,
+        done=len(result.done),
+        refused=refused,
+    )
 
 
 def _render_ballot(request: Request, status: int = 200, **extra: Any) -> Response:
@@ -60,7 +103,6 @@ def _render_ballot(request: Request, status: int = 200, **extra: Any) -> Respons
         ballot = review.get_ballot(session, count, path_number(request.path_params["ballot_id"]))
         state = review.state_of(session, count, ballot)
         rr = review.round_rules(session, count)
-        labels = {i.id: f"{i.number}. {i.label}" for i in rr.layout.items}
         reading = ballot.recorded
         targets = list(reading.targets)
         doubtful = [x for x in targets if x.state == "ambiguous"]
@@ -71,11 +113,12 @@ def _render_ballot(request: Request, status: int = 200, **extra: Any) -> Respons
             decisions=review.decisions_of(session, ballot.id),
             targets=targets,
             doubtful=doubtful,
-            labels=labels,
+            say=Wording(t(request), rr.layout, f"{touch_dpi:g}"),
             form=rr.layout.form,
             flagged=list(reading.flagged_ink),
-            note_dpi=f"{touch_dpi:g}",
             me=actor(request),
+            member=remembered_member(request),
+            machine_reason=review.machine_reason(ballot),
         )
         return render(request, "ballots/ballot.html", ctx, status=status)
 
@@ -83,6 +126,26 @@ def _render_ballot(request: Request, status: int = 200, **extra: Any) -> Respons
 @endpoint(*VIEW)
 def ballot_page(request: Request) -> Response:
     return _render_ballot(request)
+
+
+def _member(request: Request, form: FormData, count: Count) -> str:
+    """The committee member acting: chosen on the page (one of the count's members, else
+    refused), remembered for the session (per count)."""
+    key = f"count_member:{request.path_params['count_id']}"
+    raw = form.get("member", "")
+    chosen = " ".join(raw.split())[:120] if isinstance(raw, str) else ""
+    if chosen:
+        chosen = review.member_of(count, chosen)
+        request.session[key] = chosen
+        return chosen
+    remembered = request.session.get(key)
+    if not remembered:
+        raise CongressError("member_missing", "Choose which member of the committee you are")
+    return str(remembered)
+
+
+def remembered_member(request: Request) -> str:
+    return str(request.session.get(f"count_member:{request.path_params['count_id']}", ""))
 
 
 def _ballot_action(request: Request, form: FormData, kind: str) -> Response:
@@ -93,6 +156,7 @@ def _ballot_action(request: Request, form: FormData, kind: str) -> Response:
             load_count(session, request)
             count = counts.lock(session, path_number(request.path_params["count_id"]))
             who = actor(request)
+            member = _member(request, form, count)
             note = str(form.get("note", ""))
             if kind == "decide":
                 marks = {
@@ -109,11 +173,12 @@ def _ballot_action(request: Request, form: FormData, kind: str) -> Response:
                     marks=marks,
                     note=note,
                     actor=who,
+                    member=member,
                 )
             elif kind == "confirm":
-                review.confirm(session, count, ballot_id, who, note)
+                review.confirm(session, count, ballot_id, who, note, member)
             else:
-                review.reopen_ballot(session, count, ballot_id, note, who)
+                review.reopen_ballot(session, count, ballot_id, note, who, member)
     except CongressError as exc:
         return _render_ballot(request, exc.status, error=exc.translated(tr.gettext))
     target = (

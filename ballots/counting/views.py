@@ -24,10 +24,18 @@ from ballots.counting.results_pages import (
     api_count_by_id,
     events,
     projector,
+    public_export,
     public_results,
     results_page,
 )
-from ballots.counting.review_pages import ballot_page, confirm, decide, reopen_ballot, review_page
+from ballots.counting.review_pages import (
+    ballot_page,
+    confirm,
+    decide,
+    reopen_ballot,
+    review_batch,
+    review_page,
+)
 from ballots.counting.station_api import api_ballot, api_station
 
 HERE = Path(__file__).parent
@@ -47,8 +55,10 @@ def routes() -> list[BaseRoute]:
         Route(one + "/seal", seal, methods=["POST"]),
         Route(one + "/bundle", bundle),
         Route(one + "/review", review_page),
+        Route(one + "/review/batch", review_batch, methods=["POST"]),
         Route(one + "/results", results_page),
         Route(one + "/public", public_results),
+        Route(one + "/public/results.{fmt:str}", public_export),
         Route(one + "/projector", projector),
         Route(one + "/events", events),
         Route(ballot, ballot_page),

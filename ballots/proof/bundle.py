@@ -21,7 +21,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ballots.paper.layout import BallotLayout
 from ballots.proof.format import (
-    DECISION_KEYS,
     EXCLUDED,
     FORMAT,
     MANIFEST,
@@ -29,6 +28,8 @@ from ballots.proof.format import (
     VERSION,
     bundle_outcome,
     canonical_json,
+    committee_rule,
+    decision_record,
     encode_b64,
     merkle_root,
     public_bytes,
@@ -70,7 +71,9 @@ class BundleInput:
     settings: dict[str, Any]  # ReadingSettings.to_dict()
     candidates: list[dict[str, Any]]  # {"item", "name", "birth_date" (ISO or None)}
     figures: dict[str, Any]  # {"summoned", "present", "issued", "collected"}
-    count: dict[str, Any]  # {"members", "opened_at", "closed_at", "explanation", "two_person_rule"}
+    # {"members", "opened_at", "closed_at", "explanation", "two_person_rule",
+    #  "committee_decides_invalid" (only when true)}
+    count: dict[str, Any]
     ballots: list[BundleBallot]
     tally: dict[str, Any]  # TallyResult.to_dict() as recorded by the server
 
@@ -88,6 +91,7 @@ def bundle_files(data: BundleInput) -> dict[str, bytes]:
     """Every file of the bundle but the manifest and signature, by path."""
     layout = BallotLayout.from_dict(data.layout)
     two_person = bool(data.count.get("two_person_rule"))
+    committee = committee_rule(data.count)
     files: dict[str, bytes] = {
         "election.json": canonical_json(
             {
@@ -119,13 +123,15 @@ def bundle_files(data: BundleInput) -> dict[str, bytes]:
                 ballot=digest[:12],
             )
         reading = _scrub(ballot.reading, image.split("/", 1)[1])
-        decisions = [{k: row.get(k) for k in DECISION_KEYS} for row in ballot.decisions]
+        decisions = [decision_record(row) for row in ballot.decisions]
         final: dict[str, Any]
         if ballot.duplicate_of_serial:
             final = dict(EXCLUDED)
         else:
             recorded = RecordedReading.from_dict(reading)
-            outcome = bundle_outcome(layout, data.election, recorded, decisions, two_person)
+            outcome = bundle_outcome(
+                layout, data.election, recorded, decisions, two_person, committee
+            )
             final = outcome.to_dict()
         files[image] = ballot.image
         files[f"ballots/{digest}.json"] = canonical_json(

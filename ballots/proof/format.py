@@ -34,8 +34,10 @@ SIGNATURE = "signature.json"
 
 
 # Decision rows keep what the rules need and who decided; no time, no ids: the order of
-# decisions must not tell when a ballot was scanned.
+# decisions must not tell when a ballot was scanned. "member" (the committee member named on
+# the decision) is written only when the row names one, so older counts keep their bytes.
 DECISION_KEYS = ("kind", "status", "reason", "marks", "note", "actor")
+OPTIONAL_DECISION_KEYS = ("member",)
 
 
 # The final outcome recorded for a second copy of a serial: set aside, not counted.
@@ -80,6 +82,7 @@ def bundle_outcome(
     reading: RecordedReading,
     decisions: Sequence[Mapping[str, Any]],
     two_person_rule: bool,
+    committee_decides_invalid: bool = False,
 ) -> BallotOutcome:
     return ballot_outcome(
         layout,
@@ -88,7 +91,30 @@ def bundle_outcome(
         two_person_rule,
         int(election["seats"]),
         bool(election.get("nobody_elected_invalid", True)),
+        committee_decides_invalid,
     )
+
+
+def committee_rule(count: Mapping[str, Any]) -> bool:
+    """The count's `committee_decides_invalid` (absent: off, as in bundles made before it);
+    anything but true or false is refused, never guessed."""
+    value = count.get("committee_decides_invalid", False)
+    if not isinstance(value, bool):
+        raise CongressError(
+            "bad_committee_rule",
+            "election.json: count.committee_decides_invalid is not true or false: %(value)s",
+            value=value,
+        )
+    return value
+
+
+def decision_record(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A decision row as the bundle keeps it."""
+    out = {k: row.get(k) for k in DECISION_KEYS}
+    for key in OPTIONAL_DECISION_KEYS:
+        if row.get(key):
+            out[key] = row[key]
+    return out
 
 
 def encode_b64(raw: bytes) -> str:

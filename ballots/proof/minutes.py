@@ -15,10 +15,12 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
+from ballots.paper.layout import BallotLayout
 from ballots.reasons import DECISION_NAMES_IN_MINUTES, REASON_NAMES, STATUS_NAMES_IN_MINUTES
 from ballots.tally import BASE_NAMES, COUNTED_CHOICES, CountFigures
+from ballots.wording import CHOICE_NAMES, Wording
 from congress.exports import append_row, csv_document, paragraph, paragraph_text
-from congress.i18n import N_, Translator, translator
+from congress.i18n import Translator, translator
 
 __all__ = [
     "CountReport",
@@ -51,6 +53,10 @@ class CountReport:
     presidium: list[str] = field(default_factory=list)
     # The database keeps naive UTC times; the minutes state the time where the count took place.
     timezone: str = "Asia/Ho_Chi_Minh"
+    # The round's layout: the entry log names candidates, not target ids.
+    layout: BallotLayout | None = None
+    # The file name the sealed bundle is downloaded as (the command in the minutes names it).
+    bundle_name: str = ""
 
 
 def local_time(value: dt.datetime, zone: str) -> dt.datetime:
@@ -62,19 +68,6 @@ def local_time(value: dt.datetime, zone: str) -> dt.datetime:
         return aware.astimezone(ZoneInfo(zone))
     except (ImportError, KeyError, ValueError, OSError):
         return aware.astimezone(dt.timezone(dt.timedelta(hours=7)))
-
-
-CHOICE_NAMES: dict[str, str] = {
-    "elect": N_("votes"),
-    "strike": N_("struck"),
-    "agree": N_("agree"),
-    "disagree": N_("disagree"),
-    "yes": N_("yes"),
-    "no": N_("no"),
-    "high": N_("high confidence"),
-    "normal": N_("confidence"),
-    "low": N_("low confidence"),
-}
 
 
 def _label(tr: Translator, names: dict[str, str], key: Any) -> str:
@@ -236,35 +229,46 @@ def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
         esc(
             tr.gettext(
                 "Delegates summoned: %(summoned)s; present: %(present)s; absent: %(absent)s.",
-                summoned=figures.summoned,
-                present=figures.present,
-                absent=figures.absent,
+                summoned=tr.number(figures.summoned),
+                present=tr.number(figures.present),
+                absent=tr.number(figures.absent),
             )
         )
     )
+    if figures.excused is not None:
+        line(
+            esc(
+                tr.gettext(
+                    "Absent for reasons the congress accepts: %(excused)s; delegates summoned "
+                    "less them (Regulation 190-QĐ/TW, Art. 30): %(net)s.",
+                    excused=tr.number(figures.excused),
+                    net=tr.number(figures.net_summoned),
+                )
+            )
+        )
     line(
         esc(
             tr.gettext(
                 "Ballots issued: %(issued)s; collected: %(collected)s; valid: %(valid)s; "
                 "invalid: %(invalid)s.",
-                issued=figures.issued,
-                collected=figures.collected,
-                valid=ballots["valid"],
-                invalid=ballots["invalid"],
+                issued=tr.number(figures.issued),
+                collected=tr.number(figures.collected),
+                valid=tr.number(ballots["valid"]),
+                invalid=tr.number(ballots["invalid"]),
             )
         )
     )
     if ballots["invalid_by_reason"]:
         line(esc(tr.gettext("Invalid ballots by reason:")))
         for code, count in ballots["invalid_by_reason"].items():
-            line(f"&nbsp;&nbsp;- {esc(_reason(tr, code))}: {count}")
+            line(f"&nbsp;&nbsp;- {esc(_reason(tr, code))}: {tr.number(count)}")
     if ballots["review"]:
         line(
             esc(
                 tr.gettext(
                     "Ballots still awaiting the committee's decision: %(count)s; this result is "
                     "not final.",
-                    count=ballots["review"],
+                    count=tr.number(ballots["review"]),
                 )
             )
         )
@@ -276,7 +280,7 @@ def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
             tr.gettext(
                 "Percentages are of the %(base)s (%(value)s), to two decimals rounded half up.",
                 base=base_name,
-                value=bases["percentage"]["value"],
+                value=tr.number(bases["percentage"]["value"]),
             )
         )
     )
@@ -289,7 +293,10 @@ def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
         for c in candidates:
             rows.append(
                 [c["number"], paragraph(c["name"], s["cell"])]
-                + [f"{c['counts'][lv]} ({_percent(tr, c['percentages'][lv])})" for lv in levels]
+                + [
+                    f"{tr.number(c['counts'][lv])} ({_percent(tr, c['percentages'][lv])})"
+                    for lv in levels
+                ]
             )
         story.append(_table(rows, [14 * mm, 70 * mm, 30 * mm, 30 * mm, 30 * mm]))
     else:
@@ -306,7 +313,7 @@ def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
                 [
                     c["number"],
                     paragraph(c["name"], s["cell"]),
-                    c["votes"],
+                    tr.number(c["votes"]),
                     _percent(tr, c["percentage"]),
                 ]
             )
@@ -319,7 +326,7 @@ def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
                 tr.gettext(
                     "To be elected a candidate needs more than half of the %(base)s (%(value)s).",
                     base=threshold,
-                    value=bases["threshold"]["value"],
+                    value=tr.number(bases["threshold"]["value"]),
                 )
             )
         )
@@ -341,7 +348,12 @@ def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
                         " <i>(" + esc(tr.gettext("elected as the older of equal votes")) + ")</i>"
                     )
                 rows.append(
-                    [n, Paragraph(name, s["cell"]), c["votes"], _percent(tr, c["percentage"])]
+                    [
+                        n,
+                        Paragraph(name, s["cell"]),
+                        tr.number(c["votes"]),
+                        _percent(tr, c["percentage"]),
+                    ]
                 )
             story.append(_table(rows, [14 * mm, 110 * mm, 24 * mm, 26 * mm]))
         else:
@@ -388,8 +400,15 @@ def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
         line(
             esc(
                 tr.gettext(
-                    "Anyone can recount from the bundle with: congress ballots verify BUNDLE"
+                    "Anyone can recount the election from the audit bundle, with no access to "
+                    "the server, by running this command on the downloaded file:"
                 )
+            )
+        )
+        bundle = report.bundle_name or tr.gettext("audit-bundle.zip")
+        story.append(
+            Paragraph(
+                f'<font name="Courier">congress ballots verify {esc(bundle)}</font>', s["body"]
             )
         )
     story.append(Spacer(1, 6 * mm))
@@ -420,7 +439,7 @@ def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
 # ---------------------------------------------------------------- the ballot-entry log
 
 
-def _decision_text(tr: Translator, row: dict[str, Any]) -> str:
+def _decision_text(tr: Translator, row: dict[str, Any], say: Wording) -> str:
     parts = [_label(tr, DECISION_NAMES_IN_MINUTES, row.get("kind"))]
     if row.get("kind") == "decide":
         parts.append(_label(tr, STATUS_NAMES_IN_MINUTES, row.get("status")))
@@ -428,9 +447,14 @@ def _decision_text(tr: Translator, row: dict[str, Any]) -> str:
             parts.append(f"({_reason(tr, str(row['reason']))})")
         marks = row.get("marks") or {}
         if marks:
-            parts.append(", ".join(f"{k}={v}" for k, v in sorted(marks.items())))
-    if row.get("actor"):
-        parts.append("- " + str(row["actor"]))
+            parts.append(say.marks(marks))
+    if row.get("member"):
+        who = str(row["member"])
+        if row.get("actor"):
+            who += " (" + tr.gettext("account %(name)s", name=say.who(str(row["actor"]))) + ")"
+        parts.append("- " + who)
+    elif row.get("actor"):
+        parts.append("- " + say.who(str(row["actor"])))
     text = " ".join(parts)
     if row.get("note"):
         text += f" «{row['note']}»"
@@ -478,6 +502,9 @@ def entry_log_headers(tr: Translator) -> list[str]:
 def entry_log_rows(report: CountReport, tr: Translator) -> list[list[str]]:
     """One row per ballot, in bundle order (by image hash: not the order of scanning)."""
     rows = []
+    say = Wording(
+        tr, report.layout, form=report.form, candidates=report.tally.get("candidates", [])
+    )
     for n, e in enumerate(report.entries, 1):
         final = "excluded" if e.get("duplicate") else str(e.get("final_status"))
         rows.append(
@@ -488,7 +515,7 @@ def entry_log_rows(report: CountReport, tr: Translator) -> list[list[str]]:
                 _label(tr, STATUS_NAMES_IN_MINUTES, e.get("machine_status")),
                 "; ".join(_reason(tr, r) for r in e.get("reasons") or []),
                 _marks_text(tr, report, e),
-                "; ".join(_decision_text(tr, d) for d in e.get("decisions") or []),
+                "; ".join(_decision_text(tr, d, say) for d in e.get("decisions") or []),
                 _label(tr, STATUS_NAMES_IN_MINUTES, final),
                 "; ".join(_reason(tr, r) for r in e.get("final_reasons") or []),
             ]
@@ -571,4 +598,122 @@ def entry_log_pdf(report: CountReport, lang: str = "vi") -> bytes:
     doc = _document(out, tr.gettext("Ballot-entry log"), landscape_page=True)
     footer = _page_numbers(tr, report.root_hash)
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- the results, for anyone
+
+
+def results_rows(
+    tally: dict[str, Any], tr: Translator, title: str, congress_name: str, round_: int
+) -> list[list[Any]]:
+    """The closed count's results as a table people read: a heading, the figures, then one row
+    per candidate in ballot order. Numbers in the reader's language; no code anywhere."""
+    say = Wording(tr)
+    figures = tally["figures"]
+    ballots = tally["ballots"]
+    bases = tally["bases"]
+    rows: list[list[Any]] = [
+        [congress_name],
+        [title + (" " + tr.gettext("(round %(round)s)", round=round_) if round_ > 1 else "")],
+        [],
+        [tr.gettext("Seats"), tr.number(tally["rules"]["seats"])],
+        [tr.gettext("Delegates summoned"), tr.number(figures["summoned"])],
+        [tr.gettext("Delegates present"), tr.number(figures["present"])],
+    ]
+    if figures.get("excused") is not None:
+        rows.append(
+            [
+                tr.gettext("Delegates absent for reasons the congress accepts"),
+                tr.number(figures["excused"]),
+            ]
+        )
+    rows += [
+        [tr.gettext("Ballots issued"), tr.number(figures["issued"])],
+        [tr.gettext("Ballots collected"), tr.number(figures["collected"])],
+        [tr.gettext("Valid ballots"), tr.number(ballots["valid"])],
+        [tr.gettext("Invalid ballots"), tr.number(ballots["invalid"])],
+    ]
+    for code, n in ballots["invalid_by_reason"].items():
+        rows.append(["— " + say.reason(code), tr.number(n)])
+    rows.append(
+        [
+            tr.gettext("Elected with more than half of"),
+            _label(tr, BASE_NAMES, bases["threshold"]["name"])
+            + f" ({tr.number(bases['threshold']['value'])})",
+        ]
+    )
+    rows.append(
+        [
+            tr.gettext("Percentages of"),
+            _label(tr, BASE_NAMES, bases["percentage"]["name"])
+            + f" ({tr.number(bases['percentage']['value'])})",
+        ]
+    )
+    rows.append([])
+    confidence = tally["rules"]["form"] == "confidence"
+    if confidence:
+        levels = COUNTED_CHOICES["confidence"]
+        rows.append(
+            [tr.gettext("No."), tr.gettext("Full name")]
+            + [_label(tr, CHOICE_NAMES, level) for level in levels]
+        )
+        for c in tally["candidates"]:
+            rows.append(
+                [c["number"], c["name"]]
+                + [
+                    f"{tr.number(c['counts'][lv])} ({_percent(tr, c['percentages'][lv])})"
+                    for lv in levels
+                ]
+            )
+        return rows
+    rows.append(
+        [
+            tr.gettext("No."),
+            tr.gettext("Full name"),
+            tr.gettext("Votes"),
+            tr.gettext("Percentage"),
+            tr.gettext("Result"),
+        ]
+    )
+    for c in tally["candidates"]:
+        if c["elected"]:
+            result = tr.gettext("elected")
+        elif c["tied"]:
+            result = tr.gettext("tied")
+        else:
+            result = tr.gettext("not elected")
+        rows.append([c["number"], c["name"], c["votes"], _percent(tr, c["percentage"]), result])
+    return rows
+
+
+def results_csv(
+    tally: dict[str, Any], lang: str, title: str, congress_name: str, round_: int
+) -> bytes:
+    tr = translator(lang)
+    rows = results_rows(tally, tr, title, congress_name, round_)
+    # Vote counts written as the reader's language writes them (1.234), as on the pages.
+    return csv_document([[tr.number(v) if isinstance(v, int) else v for v in r] for r in rows])
+
+
+def results_xlsx(
+    tally: dict[str, Any], lang: str, title: str, congress_name: str, round_: int
+) -> bytes:
+    """Vote counts are numbers (the spreadsheet writes them in its own language); the rest is
+    text as the minutes write it."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    tr = translator(lang)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = tr.gettext("Results")[:31]
+    for row in results_rows(tally, tr, title, congress_name, round_):
+        append_row(sheet, row)
+    sheet["A1"].font = Font(bold=True)
+    for column, width in zip("ABCDE", (34, 40, 12, 14, 16), strict=True):
+        sheet.column_dimensions[column].width = width
+    out = io.BytesIO()
+    book.save(out)
     return out.getvalue()

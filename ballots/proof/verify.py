@@ -25,6 +25,7 @@ from ballots.proof.format import (
     SIGNATURE,
     BundleFiles,
     bundle_outcome,
+    committee_rule,
     encode_b64,
     merkle_root,
     public_bytes,
@@ -78,8 +79,18 @@ def _candidates(rows: Sequence[Mapping[str, Any]]) -> list[CandidateInfo]:
 
 
 def _figures(data: Mapping[str, Any]) -> CountFigures:
+    excused = data.get("excused")
+    if excused is not None and (isinstance(excused, bool) or not isinstance(excused, int)):
+        raise CongressError(
+            "bad_figure", "election.json: figures.excused is not a whole number: %(value)s",
+            value=excused,
+        )  # fmt: skip
     return CountFigures(
-        int(data["summoned"]), int(data["present"]), int(data["issued"]), int(data["collected"])
+        int(data["summoned"]),
+        int(data["present"]),
+        int(data["issued"]),
+        int(data["collected"]),
+        excused,
     )
 
 
@@ -387,6 +398,7 @@ def _recount(
     )
     Ed25519PublicKey.from_public_bytes(raw_key)  # a bad key stops here, before any process
     two_person = bool(meta["count"].get("two_person_rule"))
+    committee = committee_rule(meta["count"])
     records = sorted(p for p in files if p.startswith("ballots/") and p.endswith(".json"))
     images = {p for p in files if p.startswith("images/")}
     outcomes: list[BallotOutcome] = []
@@ -482,7 +494,7 @@ def _recount(
                     ballot=short,
                 )
             reading = RecordedReading.from_dict(reread)
-            outcome = bundle_outcome(layout, election, reading, rows, two_person)
+            outcome = bundle_outcome(layout, election, reading, rows, two_person, committee)
         except CongressError as exc:
             report.differ(
                 "decision_unusable",

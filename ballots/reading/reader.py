@@ -556,17 +556,24 @@ _GREY = (150, 150, 150)
 
 
 def annotate(
-    page: np.ndarray, reading: BallotReading, context: ReadingContext, page_index: int = 0
+    page: np.ndarray,
+    reading: BallotReading,
+    context: ReadingContext,
+    page_index: int = 0,
+    text: bool = True,
 ) -> np.ndarray:
     """The scan (BGR) with every target outlined and scored and the voter's ink highlighted.
 
     Green: a counted vote (a name left standing, an agree/yes box); red: struck or against;
-    orange: ambiguous, for the committee; grey: an unmarked box.
+    orange: ambiguous, for the committee; grey: an unmarked box. `text`: the codes and scores
+    written on it (the engineer's view); the committee's pages write words instead
+    (ballots.reading.annotated).
     """
     out = page.copy() if page.ndim == 3 else cv2.cvtColor(page, cv2.COLOR_GRAY2BGR)
     matches = [p for p in reading.pages if p.index == page_index and p.geometry is not None]
     if not matches or matches[0].token is None:
-        cv2.putText(out, reading.status, (30, 60), cv2.FONT_HERSHEY_SIMPLEX, 2, _RED, 3)
+        if text:
+            cv2.putText(out, reading.status, (30, 60), cv2.FONT_HERSHEY_SIMPLEX, 2, _RED, 3)
         return out
     page_reading = matches[0]
     geometry = page_reading.geometry
@@ -595,17 +602,19 @@ def annotate(
         corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
         pts = cv2.perspectiveTransform(corners.reshape(-1, 1, 2), homography)
         cv2.polylines(out, [np.round(pts).astype(np.int32)], True, colour, thick * 2)
-        anchor = tuple(int(v) for v in np.round(pts[1, 0] + [thick * 3, thick * 8]))
-        cv2.putText(
-            out, f"{s.score:.2f}", anchor, cv2.FONT_HERSHEY_SIMPLEX, 0.4 * thick, colour, thick
-        )
+        if text:
+            anchor = tuple(int(v) for v in np.round(pts[1, 0] + [thick * 3, thick * 8]))
+            cv2.putText(
+                out, f"{s.score:.2f}", anchor, cv2.FONT_HERSHEY_SIMPLEX, 0.4 * thick, colour, thick
+            )
     for f in page_reading.flagged:
         x0, y0, x1, y1 = f.box
         corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
         pts = cv2.perspectiveTransform(corners.reshape(-1, 1, 2), homography)
         cv2.polylines(out, [np.round(pts).astype(np.int32)], True, _ORANGE, thick * 2)
-    label = f"{reading.status} {' '.join(reading.reasons)}"
-    cv2.putText(
-        out, label, (thick * 20, thick * 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6 * thick, _RED, thick
-    )
+    if text:
+        label = f"{reading.status} {' '.join(reading.reasons)}"
+        cv2.putText(
+            out, label, (thick * 20, thick * 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6 * thick, _RED, thick
+        )
     return out

@@ -69,14 +69,17 @@ def test_review_by_two_members_with_the_projector_live(
         page = first.new_page()
         _sign_in(page, live_server.url, "ana", password)
         page.goto(base)
-        assert "Các số liệu không khớp" in page.locator("#reconciliation").inner_text()
+        # The figures that disagree are named, with both values.
+        verdict = page.locator("#reconciliation").inner_text()
+        assert "Các số liệu không khớp: Thu vào 2 ≠ Đã quét 0" in verdict
         page.set_input_files("input[name=scans]", paths)
         page.click("form[action$='/scans'] button[type=submit]")
         expect(page.locator("#upload-results tbody tr")).to_have_count(2)
         # The projector follows the count live, with the last ballot's annotated image.
         expect(projector.locator('[data-field="scanned"]')).to_have_text("2", timeout=10_000)
         last = projector.locator("#last-ballot")
-        shown = f"/c/{REGISTER_SLUG}/counts/{count_id}/ballots/%s/annotated.jpg"
+        # The hall's view of the image: no caption, the serial blanked.
+        shown = f"/c/{REGISTER_SLUG}/counts/{count_id}/ballots/%s/annotated.jpg?view=hall"
         expect(last).to_have_attribute("src", shown % 1, timeout=10_000)  # 2 awaits review
         page.goto(base + "/review")
         page.click("#review-queue a.button")
@@ -84,6 +87,7 @@ def test_review_by_two_members_with_the_projector_live(
         expect(crop).to_be_visible()
         page.wait_for_function("() => document.querySelector('img.crop').naturalWidth > 0")
         page.wait_for_function("() => document.getElementById('annotated').naturalWidth > 0")
+        page.select_option("#decide-form select[name=member]", "Nguyễn Văn Một")
         page.check("input[name=status][value=valid]")
         page.check("input[name='mark:c001.strike'][value=marked]")
         page.fill("#decide-form input[name=note]", "Khoanh tròn tên: coi như gạch")
@@ -96,6 +100,7 @@ def test_review_by_two_members_with_the_projector_live(
         assert page.locator("#confirm-form").count() == 0
         checker = second.new_page()
         checker.goto(ballot_url)
+        checker.select_option("#confirm-form select[name=member]", "Trần Thị Hai")
         checker.click("#confirm-form button[type=submit]")
         expect(checker.locator("#queue-empty")).to_be_visible()
         expect(projector.locator('[data-field="counted"]')).to_have_text("2", timeout=10_000)

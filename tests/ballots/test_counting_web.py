@@ -54,6 +54,7 @@ def test_count_through_the_pages(
                 "issued": "6",
                 "collected": "5",
                 "two_person_rule": "1",
+                "excused": "3",  # absent for reasons the congress accepts (Art. 30)
             },
             follow_redirects=False,
         )
@@ -81,12 +82,20 @@ def test_count_through_the_pages(
             "issued": 6,
             "collected": 5,
             "scanned": 5,
-            "counted": 4,
+            "counted": 3,
             "duplicates": 1,
-            "awaiting_decision": 1,
+            "awaiting_decision": 2,  # the doubtful ballot, and the one the machine found invalid
             "awaiting_confirmation": 0,
             "agrees": False,
+            "differences": [
+                {"first": "issued", "first_value": 6, "second": "collected", "second_value": 5},
+                {"first": "scanned", "first_value": 5, "second": "counted", "second_value": 3},
+            ],
         }
+        # The page names the figures that disagree, with both values.
+        verdict = ana.get(base).text
+        assert '<span id="excused">3</span>' in verdict
+        assert "Phát ra 6 ≠ Thu vào 5" in verdict and "Đã quét 5 ≠ Đã kiểm 3" in verdict
         # An observer watches but cannot count.
         login(xem, "xem", password)
         assert xem.get(base).status_code == 200
@@ -96,14 +105,20 @@ def test_count_through_the_pages(
             files=[("scans", ("x.png", images[0], "image/png"))],
         )
         assert refused.status_code == 403
-        # The review queue holds the doubtful ballot, with its image and the crop of the doubt.
+        # The review queue holds the doubtful ballot, with its image and the crop of the doubt,
+        # and the ballot the machine found invalid, with its reason in words and its image.
         queue = ana.get(base + "/review")
         ids = re.findall(r'data-ballot="(\d+)"', queue.text)
-        assert len(ids) == 1
-        ballot = f"{base}/ballots/{ids[0]}"
+        assert len(ids) == 2
+        doubtful_id, invalid_id = ids
+        assert "bầu quá số lượng" in queue.text
+        assert f'src="{base}/ballots/{invalid_id}/annotated.jpg"' in queue.text
+        ballot = f"{base}/ballots/{doubtful_id}"
         detail = ana.get(ballot)
         assert f"{ballot}/crop/c001.strike.png" in detail.text
         assert "vết mực bao quanh tên" in detail.text  # the reader's note "around", in words
+        assert "c001.strike" not in re.sub(r'"[^"]*"', "", detail.text)  # a name, not a code
+        assert "1. Nguyễn Thị An" in detail.text
         picture = ana.get(ballot + "/annotated.jpg")
         assert picture.status_code == 200 and picture.content[:3] == b"\xff\xd8\xff"
         crop = ana.get(ballot + "/crop/c001.strike.png")
@@ -113,6 +128,17 @@ def test_count_through_the_pages(
         assert (
             hashlib.sha256(original.content).hexdigest() in original.headers["content-disposition"]
         )
+        nameless = ana.post(
+            ballot + "/decide",
+            data={"csrf_token": csrf, "status": "valid", "mark:c001.strike": "marked"},
+        )
+        assert nameless.status_code == 400  # a decision names the member who makes it
+        stranger = ana.post(
+            ballot + "/decide",
+            data={"csrf_token": csrf, "status": "valid", "mark:c001.strike": "marked",
+                  "member": "Người Lạ"},
+        )  # fmt: skip
+        assert stranger.status_code == 400
         decided = ana.post(
             ballot + "/decide",
             data={
@@ -120,20 +146,31 @@ def test_count_through_the_pages(
                 "status": "valid",
                 "mark:c001.strike": "marked",
                 "note": "vòng tròn quanh tên, coi như gạch",
+                "member": "Nguyễn Văn Một",
             },
             follow_redirects=False,
         )
         assert decided.status_code == 303
-        own = ana.post(ballot + "/confirm", data={"csrf_token": csrf})
+        # The machine's invalid ballot, decided in a batch after seeing its image.
+        batch = ana.post(base + "/review/batch", data={"csrf_token": csrf, "ballot": [invalid_id]})
+        assert batch.status_code == 200 and 'id="batch-done"' in batch.text
+        own = ana.post(ballot + "/confirm", data={"csrf_token": csrf})  # the member remembered
         assert own.status_code == 403
         early = ana.post(base + "/close", data={"csrf_token": csrf, "explanation": "x"})
         assert early.status_code == 409
         csrf_b = login(binh, "binh", password)
         confirmed = binh.post(
-            ballot + "/confirm", data={"csrf_token": csrf_b}, follow_redirects=False
+            ballot + "/confirm",
+            data={"csrf_token": csrf_b, "member": "Trần Thị Hai"},
+            follow_redirects=False,
         )
         assert confirmed.status_code == 303
+        both = binh.post(
+            base + "/review/batch", data={"csrf_token": csrf_b, "ballot": [invalid_id]}
+        )
+        assert both.status_code == 200 and 'id="queue-empty"' in both.text
         history = binh.get(ballot).text
+        assert "Trần Thị Hai" in history and "Nguyễn Văn Một" in history
         assert "binh" in history and "ana" in history and "vòng tròn quanh tên" in history
         # Issued 6, collected 5, scanned 5, counted 5: an explanation is needed.
         refused_close = ana.post(base + "/close", data={"csrf_token": csrf, "explanation": ""})
@@ -154,6 +191,7 @@ def test_count_through_the_pages(
         assert minutes.status_code == 200 and minutes.content[:5] == b"%PDF-"
         log = ana.get(base + "/entry-log.csv")
         assert log.status_code == 200
+        assert "Trần Thị Hai" in log.content.decode("utf-8-sig")  # members, not accounts
         assert len(log.content.decode("utf-8-sig").strip().splitlines()) == 1 + 6  # every scan
         for fmt, magic in (("xlsx", b"PK"), ("pdf", b"%PDF-")):
             assert ana.get(f"{base}/entry-log.{fmt}").content[: len(magic)] == magic

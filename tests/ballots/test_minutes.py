@@ -15,10 +15,12 @@ from ballots.proof.minutes import (
     CountReport,
     entry_log_csv,
     entry_log_pdf,
+    entry_log_rows,
     entry_log_xlsx,
     minutes_pdf,
 )
 from ballots.tally import BallotOutcome, CandidateInfo, CountFigures, TallyRules, tally
+from congress.i18n import translator
 
 ROOT = "3f7a0c9e1b2d4f6a8c0e2b4d6f8a1c3e5b7d9f0a2c4e6b8d0f1a3c5e7b9d1f2a"
 NAMES = ["Nguyễn Thị Ánh", "Phạm Đức Anh", "Trần Văn Bình", "Lê Minh Châu", "Vũ Thu Hà"]
@@ -179,7 +181,7 @@ def test_entry_log_csv_xlsx_pdf() -> None:
     assert rows[1] == [
         "1", "0a1b2c3d4e5f", "ABCDEFGHJK", "chờ quyết định", "dấu không rõ ràng",
         "bị gạch tên: Nguyễn Thị Ánh, Lê Minh Châu; không rõ: Phạm Đức Anh",
-        "quyết định phiếu hợp lệ c002.strike=marked - huy «gạch gần hết tên»; xác nhận - huong",
+        "quyết định phiếu hợp lệ 2. Phạm Đức Anh: bị gạch tên - huy «gạch gần hết tên»; xác nhận - huong",
         "phiếu hợp lệ", "",
     ]  # fmt: skip
     assert rows[2][3:] == [
@@ -210,3 +212,29 @@ def test_entry_log_csv_xlsx_pdf() -> None:
         assert expected in text, expected
     english = entry_log_csv(report, "en").decode("utf-8-sig")
     assert english.startswith("No.,Ballot,Serial,Machine reading")
+
+
+def test_minutes_print_art_30_base_the_verify_command_and_vietnamese_numbers() -> None:
+    rules = TallyRules("strike", 3, "net_summoned", "valid", "new_round")
+    figures = CountFigures(summoned=1250, present=1200, issued=1200, collected=1198, excused=30)
+    outcomes = [BallotOutcome("valid", (), {"c001": "elect", "c002": "strike"})] * 1198
+    tally_data = tally(rules, [CandidateInfo("c001", NAMES[0]), CandidateInfo("c002", NAMES[1])],
+                       figures, outcomes).to_dict()  # fmt: skip
+    report = _report(tally_data, figures=figures, bundle_name="kiem-phieu-7-abcdef123456.zip")
+    text = pdf_text(minutes_pdf(report))
+    assert "Số đại biểu được triệu tập: 1.250; có mặt: 1.200; vắng mặt: 50." in text
+    assert "Vắng mặt có lý do được đại hội chấp nhận: 30" in text
+    assert "(Quy định 190-QĐ/TW, Điều 30): 1.220." in text
+    assert "số đại biểu được triệu tập trừ số vắng mặt có lý do được đại hội chấp nhận (1.220)" in (
+        text
+    )
+    assert "congress ballots verify kiem-phieu-7-abcdef123456.zip" in text
+    assert "BUNDLE" not in text and "1198" not in text and "1.198" in text
+    # The entry log names the member who decided, and the account beside it.
+    rows = entry_log_rows(
+        _report(_tally(), entries=[{**report.entries[0], "decisions": [
+            {"kind": "decide", "status": "invalid", "reason": "seal_missing", "marks": {},
+             "note": "", "actor": "kiemphieu1", "member": "Trần Thị Hai"}]}]),
+        translator("vi"),
+    )  # fmt: skip
+    assert "Trần Thị Hai (tài khoản kiemphieu1)" in rows[0][6]

@@ -376,3 +376,51 @@ def test_bad_rules_are_refused() -> None:
     with pytest.raises(CongressError) as bad:
         tally(TallyRules("strike", 2, "members", "valid", "new_round"), _candidates(2), FIGURES, [])
     assert bad.value.code == "bad_threshold_base"
+
+
+def test_art_30_base_summoned_less_the_excused() -> None:
+    """Regulation 190-QĐ/TW Art. 30: more than half of the delegates summoned, less those absent
+    for reasons the congress accepts (entered with the count)."""
+    rules = TallyRules("strike", 4, "net_summoned", "valid", "new_round")
+    figures = CountFigures(summoned=20, present=18, issued=16, collected=15, excused=2)
+    result = tally(rules, _candidates(4), figures, _outcomes([11, 10, 9, 8], 12)).to_dict()
+    assert result["bases"]["threshold"] == {"name": "net_summoned", "value": 18}
+    assert [c["item"] for c in result["candidates"] if c["passed"]] == ["c001", "c002"]
+    assert result["figures"]["excused"] == 2 and result["figures"]["net_summoned"] == 18
+    # Not entered: the base is the summoned themselves, and the figures keep their old shape.
+    plain = tally(rules, _candidates(4), FIGURES, _outcomes([11, 10, 9, 8], 12)).to_dict()
+    assert plain["bases"]["threshold"]["value"] == 20 and "excused" not in plain["figures"]
+
+
+def test_the_committee_decides_what_the_machine_finds_invalid() -> None:
+    layout = _layout()
+    invalid = _reading(layout, {}, "invalid", ["more_than_seats"])
+    forged = _reading(layout, {}, "rejected", ["serial_forged"])
+    for reading in (invalid, forged):
+        assert final_outcome(layout, reading, None, 2, True, True).status == "review"
+        assert final_outcome(layout, reading, None, 2, True, False).status == "invalid"
+    rows = [
+        {"kind": "decide", "status": "invalid", "reason": "more_than_seats", "actor": "kp",
+         "member": "Một"},
+        {"kind": "confirm", "status": "invalid", "reason": "more_than_seats", "actor": "kp",
+         "member": "Hai"},
+    ]  # fmt: skip
+    decided = ballot_outcome(layout, invalid, rows, True, 2, True, True)
+    assert decided == BallotOutcome("invalid", ("more_than_seats",), {})
+    # The same account, two members: two persons. The same member twice: one.
+    assert not fold_decisions(rows, True).same_person_confirmed
+    same = [rows[0], {**rows[1], "member": "Một"}]
+    assert fold_decisions(same, True).same_person_confirmed
+    # Rows without members (a command's, or older ones) compare accounts.
+    bare = [{k: v for k, v in r.items() if k != "member"} for r in rows]
+    assert fold_decisions(bare, True).same_person_confirmed
+
+
+def test_the_bundle_reads_the_committee_rule_strictly() -> None:
+    from ballots.proof.format import committee_rule
+
+    assert committee_rule({}) is False  # bundles made before the rule
+    assert committee_rule({"committee_decides_invalid": True}) is True
+    for bad in ("yes", 1, None):
+        with pytest.raises(CongressError):
+            committee_rule({"committee_decides_invalid": bad})
