@@ -232,3 +232,7 @@ class BallotDecision(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     actor: Mapped[str] = mapped_column(String(120))
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# The hand audit's tables live with it; imported here so the one metadata of ballots has them.
+from ballots.audit.models import AuditReading, HandAudit  # noqa: E402, F401
