@@ -30,10 +30,20 @@ from ballots.tally import (
     TallyRules,
     tally,
 )
+from congress.i18n import N_
 
-__all__ = ["AuditBallot", "AuditCount", "Conclusion", "run_audit"]
+__all__ = ["CONCLUSION_NAMES", "AuditBallot", "AuditCount", "Conclusion", "run_audit"]
 
 Conclusion = Literal["in_progress", "confirmed", "full_count_confirms", "full_count_differs"]
+# What each conclusion says, on the pages, the minutes, the commands and verify's output.
+CONCLUSION_NAMES: dict[str, str] = {
+    "in_progress": N_("in progress: sampled ballots still to be read by two members"),
+    "confirmed": N_("the outcome is confirmed within the risk limit"),
+    "full_count_confirms": N_("full hand count: it elects the same candidates"),
+    "full_count_differs": N_(
+        "full hand count: it does NOT elect the same candidates; the committee must recount"
+    ),
+}
 
 
 @dataclass(frozen=True)

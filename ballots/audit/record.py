@@ -14,16 +14,17 @@ import binascii
 import datetime as dt
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from ballots.audit.comparison import AuditBallot, AuditCount, run_audit
+from ballots.audit.comparison import CONCLUSION_NAMES, AuditBallot, AuditCount, run_audit
 from ballots.audit.hand import HandReading
 from ballots.audit.risk import AuditSettings
 from ballots.paper.layout import BallotLayout
-from ballots.proof.format import canonical_json, encode_b64, public_bytes
+from ballots.proof.format import MANIFEST, canonical_json, encode_b64, public_bytes
 from ballots.tally import CandidateInfo
 from congress.errors import CongressError
 from congress.i18n import N_
@@ -34,6 +35,8 @@ __all__ = [
     "AUDIT_FORMAT",
     "AUDIT_PART",
     "AUDIT_SIGNATURE",
+    "AuditInput",
+    "audit_part",
     "audit_count_from_files",
     "audit_files",
     "audit_record",
@@ -44,6 +47,29 @@ AUDIT_FORMAT = "congress-hand-audit"
 AUDIT_PART = "audit/"
 AUDIT_FILE = "audit/audit.json"
 AUDIT_SIGNATURE = "audit/signature.json"
+
+
+@dataclass(frozen=True)
+class AuditInput:
+    """The audit a bundle carries: the public seed, the settings, every hand reading in order."""
+
+    seed: str
+    settings: AuditSettings
+    readings: list[HandReading]
+
+
+def audit_part(
+    files: Mapping[str, bytes], audit: AuditInput, key: Ed25519PrivateKey
+) -> dict[str, bytes]:
+    """The signed audit part of a sealed bundle's `files`: the report is computed from the very
+    files of the bundle, as `verify` will compute it."""
+    manifest = json.loads(files[MANIFEST])
+    report = run_audit(audit_count_from_files(files), audit.seed, audit.settings, audit.readings)
+    election = {"id": manifest.get("election"), "round": manifest.get("round")}
+    record = audit_record(
+        str(manifest["merkle_root"]), election, audit.seed, audit.settings, audit.readings, report
+    )
+    return audit_files(record, key)
 
 
 class Findings(Protocol):
@@ -124,7 +150,12 @@ def check_audit_part(
     """Check the audit part, when the bundle has one: its signature by the bundle's key, the
     root it names, the sample re-drawn from the seed, the readings against the recorded
     outcomes, the conclusion recomputed."""
+    for path in sorted(p for p in files if p.startswith(AUDIT_PART)):
+        if path not in (AUDIT_FILE, AUDIT_SIGNATURE):
+            report.differ("file_unlisted", N_("%(file)s is not in the manifest"), file=path)
     if AUDIT_FILE not in files:
+        if AUDIT_SIGNATURE in files:
+            report.differ("file_missing", N_("%(file)s is missing"), file=AUDIT_FILE)
         return
     try:
         record = json.loads(files[AUDIT_FILE])
@@ -187,13 +218,13 @@ def check_audit_part(
         report.check(
             "audit_ok",
             N_(
-                "Hand audit: the sample of %(size)s ballots re-drawn from seed %(seed)s, the "
-                "hand readings compared again, conclusion: %(conclusion)s"
+                "Hand audit: the sample of %(size)s ballots re-drawn from seed %(seed)s and "
+                "the hand readings compared again give the recorded conclusion"
             ),
             size=fresh["sample_size"],
             seed=fresh["seed"],
-            conclusion=fresh["conclusion"],
         )
+        report.check("audit_conclusion", CONCLUSION_NAMES[fresh["conclusion"]])
 
 
 def _short(value: Any) -> str:

@@ -130,6 +130,7 @@ def bundle_input(
 
     Ballots are in the order of their image hash: nothing tells the order they were scanned.
     """
+    from ballots.audit.service import audit_input
     from ballots.elections import spec_for
     from ballots.proof.bundle import BundleBallot, BundleInput
 
@@ -199,6 +200,7 @@ def bundle_input(
             for b in ballots
         ],
         tally=running_tally(session, count),
+        audit=audit_input(session, count),
     )
 
 

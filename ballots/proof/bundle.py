@@ -73,6 +73,9 @@ class BundleInput:
     count: dict[str, Any]  # {"members", "opened_at", "closed_at", "explanation", "two_person_rule"}
     ballots: list[BundleBallot]
     tally: dict[str, Any]  # TallyResult.to_dict() as recorded by the server
+    # The hand audit of the sealed count (ballots.audit.record.AuditInput), signed as its own
+    # part beside the manifest: the count's files and root are the same with it or without.
+    audit: Any = None
 
 
 def _scrub(reading: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -188,6 +191,10 @@ def write_bundle(data: BundleInput, private_key: Ed25519PrivateKey, out: Path) -
         "ballots": len(data.ballots),
     }
     files = seal(bundle_files(data), private_key, header)
+    if data.audit is not None:
+        from ballots.audit.record import audit_part
+
+        files.update(audit_part(files, data.audit, private_key))
     write_files(files, out)
     return str(json.loads(files[MANIFEST])["merkle_root"])
 

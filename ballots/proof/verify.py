@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from ballots.audit.record import AUDIT_PART, check_audit_part
 from ballots.paper.design import BallotSpec, build_layout
 from ballots.paper.layout import BallotLayout
 from ballots.proof.format import (
@@ -236,7 +237,9 @@ def _check_manifest(
                 "hash_mismatch", N_("%(file)s: its SHA-256 differs from the manifest"), file=path
             )
             bad += 1
-    for path in sorted(set(files) - set(listed) - {MANIFEST, SIGNATURE}):
+    # The hand audit's part is signed on its own (ballots.audit.record), beside the manifest.
+    unlisted = {p for p in set(files) - set(listed) if not p.startswith(AUDIT_PART)}
+    for path in sorted(unlisted - {MANIFEST, SIGNATURE}):
         report.differ("file_unlisted", N_("%(file)s is not in the manifest"), file=path)
         bad += 1
     root = merkle_root([(p, str(e.get("sha256"))) for p, e in listed.items()])
@@ -293,6 +296,7 @@ def verify_bundle(
         report.differ(
             "recount_failed", N_("The recount could not be made: %(reason)s"), reason=detail
         )
+    check_audit_part(files, manifest, report)
     return report
 
 
