@@ -219,7 +219,9 @@ def final_outcome(
             "The decision names targets not on this ballot: %(targets)s",
             targets=", ".join(unknown),
         )
-    return marks_outcome(layout, {**reading.states, **decision.marks}, seats, nobody_elected_invalid)
+    return marks_outcome(
+        layout, {**reading.states, **decision.marks}, seats, nobody_elected_invalid
+    )
 
 
 def marks_outcome(

@@ -249,7 +249,15 @@ def count_report(session: Session, count: Count, states: StateCache | None = Non
         entries=entries,
         organisation=election.organisation or congress.organisation,
         place=congress.venue,
+        audit=_audit_report(session, count, states),
     )
+
+
+def _audit_report(session: Session, count: Count, states: StateCache | None) -> Any:
+    from ballots.audit.service import current_audit, report_of
+
+    started = current_audit(session, count)
+    return None if started is None else report_of(session, count, started, states)
 
 
 def seal_count(db: Database, count_id: int) -> str:

@@ -51,6 +51,8 @@ class CountReport:
     presidium: list[str] = field(default_factory=list)
     # The database keeps naive UTC times; the minutes state the time where the count took place.
     timezone: str = "Asia/Ho_Chi_Minh"
+    # The hand audit's report (ballots.audit.comparison.run_audit), once its seed is entered.
+    audit: dict[str, Any] | None = None
 
 
 def local_time(value: dt.datetime, zone: str) -> dt.datetime:
@@ -392,6 +394,9 @@ def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
                 )
             )
         )
+    if report.audit is not None:
+        heading(tr.gettext("7. Hand audit by random sample"))
+        _audit_lines(tr, report.audit, {c["item"]: c["name"] for c in candidates}, line)
     story.append(Spacer(1, 6 * mm))
     when = ended or local_time(dt.datetime.now(dt.UTC), report.timezone)
     place = f"{report.place}, " if report.place else ""
@@ -415,6 +420,91 @@ def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
     footer = _page_numbers(tr, report.root_hash)
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return out.getvalue()
+
+
+MARGIN_NAMES: dict[str, str] = {
+    "pair": N_("%(winner)s (elected) ahead of %(loser)s (not elected) by %(margin)s votes"),
+    "pass": N_("%(winner)s above half of the threshold base: 2 x votes - base = %(margin)s"),
+    "fail": N_(
+        "%(loser)s at or under half of the threshold base: base + 1 - 2 x votes = %(margin)s"
+    ),
+    "tie": N_("%(winner)s and %(loser)s have equal votes"),
+}
+
+
+def _audit_lines(tr: Translator, audit: dict[str, Any], names: dict[str, str], line: Any) -> None:
+    """The hand audit in the minutes: seed, risk limit, margins, sample, readings, conclusion."""
+    from ballots.audit.comparison import CONCLUSION_NAMES
+
+    esc = paragraph_text
+    settings = audit["settings"]
+    line(
+        esc(
+            tr.gettext(
+                "Public seed: %(seed)s; risk limit: %(limit)s; method: %(method)s.",
+                seed=audit["seed"],
+                limit=settings["risk_limit"],
+                method=settings["method"],
+            )
+        )
+    )
+    line(esc(tr.gettext("Deciding margins (the narrowest first):")))
+    for m in audit["margins"]:
+        text = tr.gettext(
+            MARGIN_NAMES[m["kind"]],
+            winner=names.get(m["winner"] or "", ""),
+            loser=names.get(m["loser"] or "", ""),
+            margin=m["margin"],
+        )
+        line(f"&nbsp;&nbsp;- {esc(text)}")
+    line(
+        esc(
+            tr.gettext(
+                "Ballots counted: %(total)s; sample drawn: %(size)s (stages: %(stages)s); "
+                "read by two members: %(read)s.",
+                total=audit["ballots"],
+                size=audit["sample_size"],
+                stages=", ".join(str(n) for n in audit["stages"]),
+                read=audit["read"],
+            )
+        )
+    )
+    line(
+        esc(
+            tr.gettext(
+                "Hand readings that differ from the count: %(discrepancies)s (one-vote "
+                "overstatements: %(one)s; two-vote: %(two)s); risk measured: %(risk)s.",
+                discrepancies=audit["discrepancies"],
+                one=audit["one_vote_overstatements"],
+                two=audit["two_vote_overstatements"],
+                risk=audit["risk"],
+            )
+        )
+    )
+    for s in audit["sample"]:
+        if s["discrepancy"]:
+            line(
+                "&nbsp;&nbsp;- "
+                + esc(
+                    tr.gettext(
+                        "Ballot %(ballot)s (serial %(serial)s): counted %(recorded)s, read by "
+                        "hand %(hand)s",
+                        ballot=s["ballot"][:12],
+                        serial=s["serial"] or "-",
+                        recorded=_label(tr, STATUS_NAMES_IN_MINUTES, s["recorded"]["status"]),
+                        hand=_label(tr, STATUS_NAMES_IN_MINUTES, s["agreed"]["status"]),
+                    )
+                )
+            )
+    line(
+        "<b>"
+        + esc(
+            tr.gettext(
+                "Conclusion: %(text)s", text=tr.gettext(CONCLUSION_NAMES[audit["conclusion"]])
+            )
+        )
+        + "</b>"
+    )
 
 
 # ---------------------------------------------------------------- the ballot-entry log

@@ -1,0 +1,159 @@
+"""The hand audit of a closed count in the database and from the command line: the sample,
+two members' readings, the conclusion, the signed part of the stored bundle, the minutes."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from ballots.audit.record import AUDIT_FILE, check_audit_part
+from ballots.audit.service import current_audit
+from ballots.counting import closing, counts, intake
+from ballots.models import Count, Election
+from ballots.proof.format import MANIFEST
+from ballots.proof.minutes import minutes_pdf
+from ballots.proof.verify import VerifyReport
+from congress.db import Database
+from congress.errors import CongressError
+from congress.settings import Settings
+from congress.storage import FileStore
+from tests.ballots.audit_helpers import SEED
+from tests.ballots.count_helpers import fake_image, printed_election, reading
+from tests.ballots.test_minutes import pdf_text
+from tests.congress.test_cli import run
+
+BALLOTS = 24
+
+
+def _closed(db: Database, settings: Settings) -> tuple[int, int]:
+    """A sealed count of 24 ballots, each electing An and Anh (c001, c002) of four names."""
+    printed = printed_election(db, settings, ballots=BALLOTS, seats=2)
+    with db.session() as session:
+        count_id = counts.open_count(
+            session,
+            session.get(Election, printed.election_id),  # type: ignore[arg-type]
+            members=["Nguyễn Văn Một", "Trần Thị Hai"],
+            issued=BALLOTS,
+            collected=BALLOTS,
+            actor="ana",
+        ).id
+    struck = {"c003.strike", "c004.strike"}
+    for n in range(BALLOTS):
+        image = fake_image(f"b{n}")
+        data = reading(printed, f"SERIAL{n:04d}", struck, image=image)
+        intake.receive(db, count_id, image, f"b{n}.png", "ana", reading=data)
+    with db.write_session() as session:
+        closing.close_count(session, counts.lock(session, count_id), "", "ana")
+    closing.seal_count(db, count_id)
+    return printed.election_id, count_id
+
+
+def _stored_bundle(db: Database, count_id: int) -> dict[str, bytes]:
+    with db.session() as session:
+        count = session.get(Count, count_id)
+        assert count is not None and count.bundle_sha256
+        body = FileStore(db.settings.files_dir).get(count.bundle_sha256)
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        return {n: archive.read(n) for n in archive.namelist()}
+
+
+def test_audit_from_the_command_line_to_the_minutes(
+    db: Database, settings: Settings, register: dict[str, Any]
+) -> None:
+    eid, count_id = _closed(db, settings)
+    e = str(eid)
+    shown = run(settings, "ballots", "audit", "sample", "--election", e, "--seed", SEED, "--json")
+    assert shown.exit_code == 0, shown.output
+    sample = json.loads(shown.stdout)
+    again = run(settings, "ballots", "audit", "sample", "--election", e, "--seed", SEED, "--json")
+    assert json.loads(again.stdout) == sample  # the same seed and bundle: the same sample
+    other = run(settings, "ballots", "audit", "sample", "--election", e,
+                "--seed", "9" + SEED[1:], "--json")  # fmt: skip
+    assert [s["ballot"] for s in json.loads(other.stdout)["sample"]] != [
+        s["ballot"] for s in sample["sample"]
+    ]
+    # 24 ballots, the narrowest margin 24 (2 x 24 votes - 24 valid ballots): 5 ballots.
+    assert (sample["ballots"], sample["margin"], sample["sample_size"]) == (24, 24, 5)
+    assert all(s["serial"].startswith("SERIAL") for s in sample["sample"])
+    text_out = run(settings, "ballots", "audit", "sample", "--election", e, "--seed", SEED)
+    assert "5 of 24 ballots" in text_out.stdout
+
+    bad = run(settings, "ballots", "audit", "start", "--election", e, "--seed", "12345")
+    assert bad.exit_code == 1 and "20 to 64 digits" in bad.stderr
+    started = run(settings, "ballots", "audit", "start", "--election", e, "--seed", SEED)
+    assert started.exit_code == 0, started.output
+    twice = run(settings, "ballots", "audit", "start", "--election", e, "--seed", SEED)
+    assert twice.exit_code == 1 and "seed is fixed" in twice.stderr
+
+    for n, s in enumerate(sample["sample"]):
+        serial = s["serial"]
+        first = run(settings, "ballots", "audit", "record", "--election", e, "--ballot", serial,
+                    "--screen", "1", "--member", "Lan", "--marked", "3,4")  # fmt: skip
+        assert first.exit_code == 0, first.output
+        same = run(settings, "ballots", "audit", "record", "--election", e, "--ballot", serial,
+                   "--screen", "2", "--member", "Lan", "--marked", "3,4")  # fmt: skip
+        assert same.exit_code == 1 and "another member" in same.stderr
+        second = run(settings, "ballots", "audit", "record", "--election", e, "--ballot", serial,
+                     "--screen", "2", "--member", "Minh", "--marked", "c003.strike,c004.strike")  # fmt: skip
+        assert second.exit_code == 0, second.output
+    assert "confirmed within the risk limit" in second.stdout
+    outside = run(settings, "ballots", "audit", "record", "--election", e, "--ballot", "NOPE",
+                  "--screen", "1", "--member", "Lan")  # fmt: skip
+    assert outside.exit_code == 1 and "not in the sample" in outside.stderr
+
+    report = run(settings, "ballots", "audit", "report", "--election", e, "--json")
+    data = json.loads(report.stdout)
+    assert data["conclusion"] == "confirmed" and data["discrepancies"] == 0
+
+    # The concluded audit is sealed into the stored bundle, beside the same root.
+    files = _stored_bundle(db, count_id)
+    record = json.loads(files[AUDIT_FILE])
+    assert record["report"] == data
+    assert record["bundle_root"] == json.loads(files[MANIFEST])["merkle_root"]
+    checked = VerifyReport()
+    check_audit_part(files, json.loads(files[MANIFEST]), checked)
+    assert checked.ok and "audit_ok" in [f.code for f in checked.checks]
+
+    with db.session() as session:
+        count = session.get(Count, count_id)
+        assert count is not None
+        minutes = pdf_text(minutes_pdf(closing.count_report(session, count)))
+    assert "Kiểm tra xác suất bằng tay" in minutes
+    assert SEED in minutes and "xác nhận" in minutes
+
+
+def test_the_audit_is_evidence(db: Database, settings: Settings, register: dict[str, Any]) -> None:
+    eid, count_id = _closed(db, settings)
+    from ballots.audit.service import record_reading, start_audit
+
+    with db.write_session() as session:
+        count = counts.lock(session, count_id)
+        with pytest.raises(CongressError) as err:
+            record_reading(session, count, "x", 1, "Lan", [], None, "ana")
+        assert err.value.code == "audit_not_started"
+        start_audit(session, count, SEED, "0.05", "ana")
+    with db.write_session() as session:
+        count = counts.lock(session, count_id)
+        audit = current_audit(session, count)
+        assert audit is not None
+        report = record_reading(
+            session, count, audit.seed and _first(session, count), 1, "Lan", [], None, "ana"
+        )
+        assert report["sample"][0]["members"] == ["Lan", None]
+    for table, column in (("hand_audits", "seed"), ("audit_readings", "member")):
+        with pytest.raises(Exception, match="append-only"):  # noqa: B017, PT011
+            with db.write_session() as session:
+                session.execute(text(f"UPDATE {table} SET {column} = 'x'"))
+
+
+def _first(session: Any, count: Count) -> str:
+    from ballots.audit.service import report_of
+
+    audit = current_audit(session, count)
+    assert audit is not None
+    return str(report_of(session, count, audit)["sample"][0]["ballot"])
