@@ -20,10 +20,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from congress.errors import CongressError
+from congress.i18n import N_
 
-__all__ = ["METHOD", "AuditSettings", "p_value", "sample_size"]
+__all__ = ["METHOD", "METHOD_NAMES", "AuditSettings", "p_value", "sample_size"]
 
 METHOD = "super-simple (Stark 2010)"
+# The method as a person reads it (the minutes, the pages).
+METHOD_NAMES: dict[str, str] = {METHOD: N_("Stark's super-simple bound (2010)")}
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ __all__ = [
     "current_audit",
     "readings_of",
     "record_reading",
+    "record_readings",
     "report_of",
     "start_audit",
 ]
@@ -216,6 +217,53 @@ def record_reading(
         conclusion=after["conclusion"],
     )
     return after
+
+
+def record_readings(
+    session: Session, count: Count, readings: Iterable[HandReading], actor: str
+) -> dict[str, Any]:
+    """Several readings at once (a committee entering a stack of sheets, the demo): each checked
+    as record_reading checks it; the report after them all."""
+    count = lock(session, count.id)
+    audit = current_audit(session, count)
+    if audit is None:
+        raise CongressError(
+            "audit_not_started", "Enter the public seed to start the hand audit", status=409
+        )
+    found = audit_count(session, count)
+    known = readings_of(session, audit, found.layout)
+    sampled = {
+        s["ballot"] for s in run_audit(found, audit.seed, settings_of(audit), known)["sample"]
+    }
+    for reading in readings:
+        if reading.ballot not in sampled:
+            raise NotFound(
+                "audit_not_sampled", "Ballot %(ballot)s is not in the sample", ballot=reading.ballot
+            )
+        if any(
+            r.ballot == reading.ballot and r.slot != reading.slot and r.member == reading.member
+            for r in known
+        ):
+            raise CongressError(
+                "audit_same_member",
+                "%(member)s read this ballot on the other screen: another member reads it here",
+                member=reading.member,
+            )
+        known.append(reading)
+        session.add(
+            AuditReading(
+                audit_id=audit.id,
+                ballot=reading.ballot,
+                slot=reading.slot,
+                member=reading.member,
+                marked=list(reading.marked),
+                invalid=reading.invalid,
+                actor=actor,
+                at=utcnow(),
+            )
+        )
+    session.flush()
+    return run_audit(found, audit.seed, settings_of(audit), known)
 
 
 def audit_input(session: Session, count: Count) -> Any:

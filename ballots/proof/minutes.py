@@ -435,6 +435,7 @@ MARGIN_NAMES: dict[str, str] = {
 def _audit_lines(tr: Translator, audit: dict[str, Any], names: dict[str, str], line: Any) -> None:
     """The hand audit in the minutes: seed, risk limit, margins, sample, readings, conclusion."""
     from ballots.audit.comparison import CONCLUSION_NAMES
+    from ballots.audit.risk import METHOD_NAMES
 
     esc = paragraph_text
     settings = audit["settings"]
@@ -444,7 +445,7 @@ def _audit_lines(tr: Translator, audit: dict[str, Any], names: dict[str, str], l
                 "Public seed: %(seed)s; risk limit: %(limit)s; method: %(method)s.",
                 seed=audit["seed"],
                 limit=settings["risk_limit"],
-                method=settings["method"],
+                method=_label(tr, METHOD_NAMES, settings["method"]),
             )
         )
     )
