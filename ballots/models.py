@@ -235,4 +235,4 @@ class BallotDecision(Base):
 
 
 # The hand audit's tables live with it; imported here so the one metadata of ballots has them.
-from ballots.audit.models import AuditReading, HandAudit  # noqa: E402, F401
+from ballots.audit.models import AuditReading, HandAudit, HandEntry  # noqa: E402, F401

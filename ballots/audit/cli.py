@@ -251,3 +251,68 @@ def report_command(
             mark = tr.gettext("differs") if s["discrepancy"] else tr.gettext("same")
         click.echo(f"{s['position']:>5}  {s['serial'] or '-':<12} {s['ballot'][:12]}  {mark}")
     _echo_conclusion(state, report)
+
+
+@click.group("hand")
+def hand() -> None:
+    """The paper fallback: ballots typed by hand by two (or three) members independently."""
+
+
+@hand.command("enter")
+@election_option
+@click.option("--serial", required=True, help="The serial printed on the paper ballot.")
+@click.option("--member", required=True, help="The member typing this entry.")
+@click.option(
+    "--marked",
+    multiple=True,
+    help="Ballot numbers of the struck names (3,7) or target ids; none: nothing marked.",
+)
+@json_option
+@with_state
+def enter_command(
+    state: CliState,
+    election_id: int,
+    serial: str,
+    member: str,
+    marked: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Enter one paper ballot as one member reads it; recorded once the members agree."""
+    from ballots.audit.entries import enter_ballot
+    from ballots.counting.counts import printed_layout
+
+    db = state.database()
+    with db.session() as session:
+        count = _count(session, election_id, None)
+        _, layout = printed_layout(count.round)
+        count_id = count.id
+        targets = marked_targets(layout, marked)
+    answer = enter_ballot(db, count_id, serial, member, targets, CLI_ACTOR)
+    if as_json:
+        emit_json(answer.to_dict())
+        return
+    tr = state.translator()
+    if answer.state == "agreed":
+        click.echo(
+            tr.gettext(
+                "Ballot %(serial)s recorded: %(members)s entered it alike",
+                serial=answer.serial,
+                members=", ".join(answer.members),
+            )
+        )
+    elif answer.state == "disagree":
+        click.echo(
+            tr.gettext(
+                "Ballot %(serial)s: the entries disagree; the committee reviews both",
+                serial=answer.serial,
+            )
+        )
+    else:
+        click.echo(
+            tr.gettext(
+                "Ballot %(serial)s: %(done)s of %(required)s entries; another member enters it",
+                serial=answer.serial,
+                done=len(answer.members),
+                required=answer.required,
+            )
+        )

@@ -47,3 +47,22 @@ class AuditReading(Base):
     invalid: Mapped[str | None] = mapped_column(String(40), nullable=True)
     actor: Mapped[str] = mapped_column(String(120))
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class HandEntry(Base):
+    """One member's entry of one paper ballot typed on the count page (the paper fallback).
+
+    Kept as typed, once: a ballot is recorded (a counted ballot whose entry document stands for
+    the image) when enough members' entries agree; an entry is never changed, a member types
+    the ballot again instead (the latest counts).
+    """
+
+    __tablename__ = "hand_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    count_id: Mapped[int] = mapped_column(ForeignKey("counts.id", ondelete="CASCADE"), index=True)
+    serial: Mapped[str] = mapped_column(String(32), index=True)
+    member: Mapped[str] = mapped_column(String(120))
+    marked: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

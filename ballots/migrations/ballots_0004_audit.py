@@ -1,4 +1,5 @@
-"""The hand audit of a closed count: its seed and the members' readings of the sampled papers.
+"""The hand audit of a closed count (its seed, the members' readings of the sampled papers) and
+the paper fallback (ballots entered by hand by several members).
 
 Revision ID: ballots_0004_audit
 Revises: ballots_0002_counts
@@ -15,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 # Evidence, as counted_ballots and ballot_decisions: the database refuses to change these rows.
-PROTECTED = ("hand_audits", "audit_readings")
+PROTECTED = ("hand_audits", "audit_readings", "hand_entries")
 
 
 def upgrade() -> None:
@@ -59,11 +60,33 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_readings")),
     )
     op.create_index(op.f("ix_audit_readings_audit_id"), "audit_readings", ["audit_id"])
+    op.create_table(
+        "hand_entries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("count_id", sa.Integer(), nullable=False),
+        sa.Column("serial", sa.String(length=32), nullable=False),
+        sa.Column("member", sa.String(length=120), nullable=False),
+        sa.Column("marked", sa.JSON(), nullable=False),
+        sa.Column("actor", sa.String(length=120), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["count_id"],
+            ["counts.id"],
+            name=op.f("fk_hand_entries_count_id_counts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_hand_entries")),
+    )
+    op.create_index(op.f("ix_hand_entries_count_id"), "hand_entries", ["count_id"])
+    op.create_index(op.f("ix_hand_entries_serial"), "hand_entries", ["serial"])
     _protect()
 
 
 def downgrade() -> None:
     _unprotect()
+    op.drop_index(op.f("ix_hand_entries_serial"), table_name="hand_entries")
+    op.drop_index(op.f("ix_hand_entries_count_id"), table_name="hand_entries")
+    op.drop_table("hand_entries")
     op.drop_index(op.f("ix_audit_readings_audit_id"), table_name="audit_readings")
     op.drop_table("audit_readings")
     op.drop_index(op.f("ix_hand_audits_count_id"), table_name="hand_audits")

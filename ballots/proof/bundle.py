@@ -19,6 +19,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ballots.audit.entry import ENTRIES_DIR, is_hand_entered
 from ballots.paper.layout import BallotLayout
 from ballots.proof.format import (
     DECISION_KEYS,
@@ -114,14 +115,21 @@ def bundle_files(data: BundleInput) -> dict[str, bytes]:
                 "The reading of ballot %(ballot)s is not the reading of its image",
                 ballot=digest[:12],
             )
-        image = f"images/{digest}.{extension(ballot.image)}"
+        if is_hand_entered(ballot.reading):
+            image = f"{ENTRIES_DIR}{digest}.json"  # typed by members: no scan, its entries
+        else:
+            image = f"images/{digest}.{extension(ballot.image)}"
         if image in files:
             raise CongressError(
                 "bundle_duplicate_image",
                 "The same image is in the count twice: %(ballot)s",
                 ballot=digest[:12],
             )
-        reading = _scrub(ballot.reading, image.split("/", 1)[1])
+        reading = (
+            json.loads(json.dumps(ballot.reading))
+            if is_hand_entered(ballot.reading)
+            else _scrub(ballot.reading, image.split("/", 1)[1])
+        )
         decisions = [{k: row.get(k) for k in DECISION_KEYS} for row in ballot.decisions]
         final: dict[str, Any]
         if ballot.duplicate_of_serial:
