@@ -92,7 +92,7 @@ def pending_entries(session: Session, count_id: int, serial: str) -> list[Entry]
     return [Entry(r.id, r.member, tuple(r.marked)) for r in rows]
 
 
-def waiting_serials(session: Session, count_id: int, required: int) -> list[EntryState]:
+def waiting_serials(session: Session, count_id: int, required: int) -> list[tuple[str, EntryState]]:
     """Every serial with entries still waiting for another member or disagreeing (review)."""
     serials = session.scalars(
         select(HandEntry.serial).where(HandEntry.count_id == count_id).distinct()
@@ -101,7 +101,7 @@ def waiting_serials(session: Session, count_id: int, required: int) -> list[Entr
     for serial in sorted(serials):
         entries = pending_entries(session, count_id, serial)
         if entries:
-            out.append(entry_state(entries, required))
+            out.append((serial, entry_state(entries, required)))
     return out
 
 
