@@ -11,6 +11,7 @@ closed and sealed, the minutes written, the audit bundle exported and verified f
 from __future__ import annotations
 
 import io
+import json
 import random
 import shutil
 from collections.abc import Iterator
@@ -326,7 +327,10 @@ class DemoElection:
         sampled paper as the voter filled it, until the audit concludes."""
         from ballots.audit.comparison import CONCLUSION_NAMES
         from ballots.audit.hand import HandReading
+        from ballots.audit.record import AUDIT_FILE, check_audit_part
         from ballots.audit.service import audit_count, record_readings, report_of, start_audit
+        from ballots.proof.format import MANIFEST, read_bundle
+        from ballots.proof.verify import VerifyReport
 
         db, echo = story.db, story.echo
         with db.write_session() as session:
@@ -350,6 +354,16 @@ class DemoElection:
                 count = counts.get_count(session, self.count_id)
                 report = record_readings(session, count, readings, DECIDER)
         seal_count(db, self.count_id)
+        with db.session() as session:
+            count = counts.get_count(session, self.count_id)
+            bundle = FileStore(db.settings.files_dir).path(count.bundle_sha256 or "")
+        # The stored bundle now carries the signed audit: checked from the bundle alone.
+        files = read_bundle(bundle)
+        checked = VerifyReport()
+        check_audit_part(files, json.loads(files[MANIFEST]), checked)
+        if not checked.ok or AUDIT_FILE not in files:
+            raise RuntimeError(f"the demo's hand audit does not verify: {checked.differences}")
+        shutil.copyfile(bundle, db.settings.home / "demo-bundle.zip")
         echo(
             f"audit: seed {AUDIT_SEED}, risk limit 5%: {report['sample_size']} of "
             f"{report['ballots']} ballots read by hand by two members, narrowest margin "

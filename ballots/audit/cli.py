@@ -26,9 +26,9 @@ seed_option = click.option(
 )
 risk_option = click.option(
     "--risk-limit",
-    default="0.05",
-    show_default=True,
-    help="The largest chance that a wrong outcome is confirmed (0.05 = 5%).",
+    default=None,
+    help="The largest chance that a wrong outcome is confirmed (0.05 = 5%%; default: "
+    "CONGRESS_AUDIT_RISK_LIMIT, else 0.05).",
 )
 
 
@@ -56,7 +56,7 @@ def sample_command(
     election_id: int,
     round_number: int | None,
     seed: str,
-    risk_limit: str,
+    risk_limit: str | None,
     as_json: bool,
 ) -> None:
     """The sample a seed draws, in sampling order, and its size (nothing is recorded)."""
@@ -66,7 +66,8 @@ def sample_command(
 
     with state.database().session() as session:
         count = _count(session, election_id, round_number)
-        report = run_audit(audit_count(session, count), seed, AuditSettings(risk_limit), [])
+        limit = risk_limit or state.settings.audit_risk_limit
+        report = run_audit(audit_count(session, count), seed, AuditSettings(limit), [])
     if as_json:
         emit_json(_sample_json(election_id, report))
         return
@@ -110,7 +111,7 @@ def _sample_json(election_id: int, report: dict[str, Any]) -> dict[str, Any]:
 @risk_option
 @with_state
 def start_command(
-    state: CliState, election_id: int, round_number: int | None, seed: str, risk_limit: str
+    state: CliState, election_id: int, round_number: int | None, seed: str, risk_limit: str | None
 ) -> None:
     """Fix the public seed and the risk limit of the count's hand audit (once)."""
     from ballots.audit.service import report_of, start_audit
@@ -118,7 +119,8 @@ def start_command(
     db = state.database()
     with db.write_session() as session:
         count = _count(session, election_id, round_number)
-        started = start_audit(session, count, seed, risk_limit, CLI_ACTOR)
+        limit = risk_limit or state.settings.audit_risk_limit
+        started = start_audit(session, count, seed, limit, CLI_ACTOR)
         report = report_of(session, count, started)
     click.echo(
         state.translator().gettext(

@@ -233,6 +233,7 @@ def count_report(session: Session, count: Count, states: StateCache | None = Non
                 "final_status": state.outcome.status,
                 "final_reasons": list(state.outcome.reasons),
                 "duplicate": b.duplicate_of is not None,
+                "entered_by": list((b.reading.get("hand_entry") or {}).get("members") or []),
             }
         )
     return CountReport(

@@ -44,7 +44,7 @@ class CountReport:
     root_hash: str | None  # the audit bundle's Merkle root
     # One per ballot in bundle order: {"ballot", "serial", "machine_status", "reasons",
     # "targets" (the reading's targets, optional), "decisions", "final_status", "final_reasons",
-    # "duplicate"}.
+    # "duplicate", "entered_by" (the members who typed a ballot entered by hand, optional)}.
     entries: list[dict[str, Any]]
     organisation: str = ""  # header lines separated by "\n"
     place: str = ""  # e.g. "Hà Nội"
@@ -576,7 +576,7 @@ def entry_log_rows(report: CountReport, tr: Translator) -> list[list[str]]:
                 str(n),
                 str(e.get("ballot", "")),
                 str(e.get("serial") or ""),
-                _label(tr, STATUS_NAMES_IN_MINUTES, e.get("machine_status")),
+                _machine_text(tr, e),
                 "; ".join(_reason(tr, r) for r in e.get("reasons") or []),
                 _marks_text(tr, report, e),
                 "; ".join(_decision_text(tr, d) for d in e.get("decisions") or []),
@@ -585,6 +585,17 @@ def entry_log_rows(report: CountReport, tr: Translator) -> list[list[str]]:
             ]
         )
     return rows
+
+
+def _machine_text(tr: Translator, entry: dict[str, Any]) -> str:
+    """The machine's verdict, or who typed a ballot entered by hand (the paper fallback)."""
+    status = _label(tr, STATUS_NAMES_IN_MINUTES, entry.get("machine_status"))
+    members = entry.get("entered_by")
+    if not members:
+        return status
+    return tr.gettext(
+        "entered by hand by %(members)s: %(status)s", members=", ".join(members), status=status
+    )
 
 
 def entry_log_csv(report: CountReport, lang: str = "vi") -> bytes:

@@ -90,7 +90,7 @@ def test_audit_from_the_command_line_to_the_minutes(
     twice = run(settings, "ballots", "audit", "start", "--election", e, "--seed", SEED)
     assert twice.exit_code == 1 and "seed is fixed" in twice.stderr
 
-    for n, s in enumerate(sample["sample"]):
+    for s in sample["sample"]:
         serial = s["serial"]
         first = run(settings, "ballots", "audit", "record", "--election", e, "--ballot", serial,
                     "--screen", "1", "--member", "Lan", "--marked", "3,4")  # fmt: skip
@@ -139,16 +139,16 @@ def test_the_audit_is_evidence(db: Database, settings: Settings, register: dict[
         start_audit(session, count, SEED, "0.05", "ana")
     with db.write_session() as session:
         count = counts.lock(session, count_id)
-        audit = current_audit(session, count)
-        assert audit is not None
-        report = record_reading(
-            session, count, audit.seed and _first(session, count), 1, "Lan", [], None, "ana"
-        )
+        first = _first(session, count)
+        report = record_reading(session, count, first, 1, "Lan", [], None, "ana")
         assert report["sample"][0]["members"] == ["Lan", None]
+        with pytest.raises(CongressError) as err:
+            record_reading(session, count, first, 2, " Lan ", [], None, "ana")
+        assert err.value.code == "audit_same_member"
+    # Evidence: the database refuses to change a seed or a reading.
     for table, column in (("hand_audits", "seed"), ("audit_readings", "member")):
-        with pytest.raises(Exception, match="append-only"):  # noqa: B017, PT011
-            with db.write_session() as session:
-                session.execute(text(f"UPDATE {table} SET {column} = 'x'"))
+        with pytest.raises(Exception, match="append-only"), db.write_session() as session:  # noqa: B017, PT011
+            session.execute(text(f"UPDATE {table} SET {column} = 'x'"))
 
 
 def _first(session: Any, count: Count) -> str:

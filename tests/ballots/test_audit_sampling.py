@@ -114,7 +114,9 @@ def test_no_discrepancy_confirms_the_outcome() -> None:
     assert first["conclusion"] == "in_progress"
     assert first["sample_size"] == sample_size(ALPHA, 41, 440) == first["stages"][0]
     order = ranked(SEED, [b.ballot for b in count.ballots])
-    assert [s["ballot"] for s in first["sample"]] == [t.ballot for t in order[: first["sample_size"]]]
+    assert [s["ballot"] for s in first["sample"]] == [
+        t.ballot for t in order[: first["sample_size"]]
+    ]
     done = run_audit(count, SEED, ALPHA, _all_read(count, order, first["sample_size"]))
     assert done["conclusion"] == "confirmed"
     assert done["discrepancies"] == 0 and done["stages"] == first["stages"]
@@ -169,9 +171,7 @@ def test_a_tied_margin_needs_a_full_hand_count() -> None:
     readings = _all_read(count, order, 440)
     assert run_audit(count, SEED, ALPHA, readings)["conclusion"] == "full_count_confirms"
     # One paper shows c003 struck where the machine counted it: the hand count breaks the tie.
-    changed = next(
-        b for b in count.ballots if (b.outcome["choices"] or {}).get("c003") == "elect"
-    )
+    changed = next(b for b in count.ballots if (b.outcome["choices"] or {}).get("c003") == "elect")
     elected = {i for i, c in changed.outcome["choices"].items() if c == "elect"} - {"c003"}
     for slot, member in ((1, "Lan"), (2, "Minh")):
         readings.append(

@@ -22,9 +22,11 @@ from ballots.counting.review import evaluate
 from ballots.models import Count, CountedBallot, IssuedSerial
 from ballots.proof.bundle import bundle_files
 from ballots.proof.format import canonical_json
+from ballots.proof.minutes import entry_log_rows
 from ballots.proof.verify import VerifyReport, _reapply_entries
 from congress.db import Database
 from congress.errors import CongressError
+from congress.i18n import translator
 from congress.settings import Settings
 from tests.ballots.count_helpers import fake_image, opened_election, reading
 from tests.congress.test_cli import cli_env, run
@@ -62,8 +64,8 @@ def test_two_members_agree_and_the_ballot_counts(
     assert differs.state == "disagree"
     with db.session() as session:
         waiting = waiting_serials(session, count_id, 2)
-    assert [(w.state, [e.marked for e in w.entries]) for w in waiting] == [
-        ("disagree", [("c001.strike", "c002.strike"), ("c001.strike",)])
+    assert [(serial, w.state, [e.marked for e in w.entries]) for serial, w in waiting] == [
+        (s[1], "disagree", [("c001.strike", "c002.strike"), ("c001.strike",)])
     ]
     again = enter_ballot(db, count_id, s[1], "Minh", ["c001.strike", "c002.strike"], "b")
     assert again.state == "agreed" and again.members == ["Lan", "Minh"]
@@ -97,6 +99,11 @@ def test_two_members_agree_and_the_ballot_counts(
     assert err.value.code == "unknown_target"
     with pytest.raises(CongressError):
         enter_ballot(db, count_id, "ab/12", "Lan", [], "a")
+    # Entries are evidence: the database refuses to change one.
+    from sqlalchemy import text
+
+    with pytest.raises(Exception, match="append-only"), db.write_session() as session:  # noqa: B017, PT011
+        session.execute(text("UPDATE hand_entries SET member = 'x'"))
 
 
 def test_a_third_entry_when_the_setting_asks(
@@ -155,6 +162,11 @@ def test_the_bundle_keeps_both_entries_and_verify_applies_them_again(
         closing.close_count(session, counts.lock(session, count_id), "", "a")
     with db.session() as session:
         data = closing.bundle_input(session, printed.election_id, files_dir=settings.files_dir)
+        count = session.get(Count, count_id)
+        assert count is not None
+        rows = entry_log_rows(closing.count_report(session, count), translator("en"))
+    # The entry log says who typed each ballot entered by hand.
+    assert [r[3] for r in rows] == ["entered by hand by Lan, Minh: valid ballot"] * 2
     files = bundle_files(data)
     entries = sorted(p for p in files if p.startswith(ENTRIES_DIR))
     assert len(entries) == 2 and not any(p.startswith("images/") for p in files)
