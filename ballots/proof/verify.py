@@ -361,6 +361,51 @@ def _compare_final(report: VerifyReport, short: str, recorded: Any, computed: An
         )
 
 
+def _compare_reading(
+    report: VerifyReport,
+    record: Mapping[str, Any],
+    found: tuple[str, dict[str, Any] | None] | None,
+    short: str,
+) -> tuple[dict[str, Any], list[tuple[str, Any, Any]]]:
+    """A scanned ballot's fresh reading against the recorded one: (the reading the recount goes
+    on with, the differences)."""
+    recorded = record.get("reading") or {}
+    digest = str(record.get("image_sha256"))
+    found_digest, reread = found or ("", None)
+    if found_digest != digest:
+        reread = None
+        report.differ(
+            "ballot_image",
+            N_("Ballot %(ballot)s: the image is not the one recorded"),
+            ballot=short,
+        )
+    elif reread is None:
+        report.differ(
+            "ballot_image", N_("Ballot %(ballot)s: the image cannot be read"), ballot=short
+        )
+    if reread is None:
+        # The recount goes on with the recorded reading, so this ballot is reported once
+        # rather than as a cascade of tally differences.
+        return dict(recorded), [("image", None, None)]
+    from ballots.reading.reader import READER_VERSION
+
+    fresh_reading = _comparable(reread)
+    if _reader_version(record) != READER_VERSION:
+        # Keys an older reader did not write are not differences (reported once above).
+        fresh_reading = _known_keys(recorded, fresh_reading)
+    changes = diff(_comparable(recorded), fresh_reading, tolerance=FLOAT_TOLERANCE)
+    for where, old, new in changes:
+        report.differ(
+            "reading_differs",
+            N_("Ballot %(ballot)s: reading %(field)s: recorded %(recorded)s, re-read %(computed)s"),
+            ballot=short,
+            field=where,
+            recorded=_short(old),
+            computed=_short(new),
+        )
+    return reread, changes
+
+
 def _reapply_entries(
     files: Mapping[str, bytes],
     record: Mapping[str, Any],
@@ -484,53 +529,14 @@ def _recount(
                 "ballot_misnamed", N_("Ballot %(ballot)s: its files are misnamed"), ballot=short
             )
         recorded = record.get("reading") or {}
+        reread: dict[str, Any] | None
         if is_hand_entered(recorded):
             # No image: the members' agreed entries are applied again by the same rules.
-            reread = _reapply_entries(files, record, layout, election, report, short)
+            reread = _reapply_entries(files, record, layout, election, report, short) or recorded
             hand_entered += 1
-            found_digest = digest
-            if reread is None:
-                reread = recorded
-        else:
-            found_digest, reread = fresh.get(image_path, ("", None))
-        if is_hand_entered(recorded):
             changes = []
-        elif found_digest != digest:
-            reread = None
-            report.differ(
-                "ballot_image",
-                N_("Ballot %(ballot)s: the image is not the one recorded"),
-                ballot=short,
-            )
-        elif reread is None:
-            report.differ(
-                "ballot_image", N_("Ballot %(ballot)s: the image cannot be read"), ballot=short
-            )
-        if is_hand_entered(recorded):
-            pass
-        elif reread is None:
-            # The recount goes on with the recorded reading, so this ballot is reported once
-            # rather than as a cascade of tally differences.
-            reread = recorded
-            changes = [("image", None, None)]
         else:
-            fresh_reading = _comparable(reread)
-            if _reader_version(record) != READER_VERSION:
-                # Keys an older reader did not write are not differences (reported once above).
-                fresh_reading = _known_keys(recorded, fresh_reading)
-            changes = diff(_comparable(recorded), fresh_reading, tolerance=FLOAT_TOLERANCE)
-            for where, old, new in changes:
-                report.differ(
-                    "reading_differs",
-                    N_(
-                        "Ballot %(ballot)s: reading %(field)s: recorded %(recorded)s, "
-                        "re-read %(computed)s"
-                    ),
-                    ballot=short,
-                    field=where,
-                    recorded=_short(old),
-                    computed=_short(new),
-                )
+            reread, changes = _compare_reading(report, record, fresh.get(image_path), short)
         if not changes:
             reread_ok += 1
         if record.get("duplicate_of_serial"):

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from ballots.audit.hand import HandReading
 from ballots.audit.record import AUDIT_FILE, check_audit_part
-from ballots.audit.service import current_audit
+from ballots.audit.service import audit_count, current_audit, record_readings
 from ballots.counting import closing, counts, intake
 from ballots.models import Count, Election
 from ballots.proof.format import MANIFEST
@@ -90,17 +91,26 @@ def test_audit_from_the_command_line_to_the_minutes(
     twice = run(settings, "ballots", "audit", "start", "--election", e, "--seed", SEED)
     assert twice.exit_code == 1 and "seed is fixed" in twice.stderr
 
-    for s in sample["sample"]:
-        serial = s["serial"]
-        first = run(settings, "ballots", "audit", "record", "--election", e, "--ballot", serial,
-                    "--screen", "1", "--member", "Lan", "--marked", "3,4")  # fmt: skip
-        assert first.exit_code == 0, first.output
-        same = run(settings, "ballots", "audit", "record", "--election", e, "--ballot", serial,
-                   "--screen", "2", "--member", "Lan", "--marked", "3,4")  # fmt: skip
-        assert same.exit_code == 1 and "another member" in same.stderr
-        second = run(settings, "ballots", "audit", "record", "--election", e, "--ballot", serial,
-                     "--screen", "2", "--member", "Minh", "--marked", "c003.strike,c004.strike")  # fmt: skip
-        assert second.exit_code == 0, second.output
+    # The first paper from the command line, the others as a stack of sheets.
+    serial = sample["sample"][0]["serial"]
+    first = run(settings, "ballots", "audit", "record", "--election", e, "--ballot", serial,
+                "--screen", "1", "--member", "Lan", "--marked", "3,4")  # fmt: skip
+    assert first.exit_code == 0, first.output
+    same = run(settings, "ballots", "audit", "record", "--election", e, "--ballot", serial,
+               "--screen", "2", "--member", "Lan", "--marked", "3,4")  # fmt: skip
+    assert same.exit_code == 1 and "another member" in same.stderr
+    with db.write_session() as session:
+        count = counts.lock(session, count_id)
+        layout = audit_count(session, count).layout
+        readings = [
+            HandReading.make(layout, s["ballot"], slot, member, ["c003.strike", "c004.strike"])
+            for s in sample["sample"][1:]
+            for slot, member in ((1, "Lan"), (2, "Minh"))
+        ]
+        assert record_readings(session, count, readings, "ana")["read"] == 4
+    second = run(settings, "ballots", "audit", "record", "--election", e, "--ballot", serial,
+                 "--screen", "2", "--member", "Minh", "--marked", "c003.strike,c004.strike")  # fmt: skip
+    assert second.exit_code == 0, second.output
     assert "confirmed within the risk limit" in second.stdout
     outside = run(settings, "ballots", "audit", "record", "--election", e, "--ballot", "NOPE",
                   "--screen", "1", "--member", "Lan")  # fmt: skip
