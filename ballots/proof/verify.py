@@ -524,11 +524,16 @@ def _recount(
         short = digest[:12]
         image_path = str(record.get("image"))
         images.discard(image_path)
-        if name != f"ballots/{digest}.json" or not image_path.startswith(f"images/{digest}."):
+        recorded = record.get("reading") or {}
+        named = (
+            image_path == f"{ENTRIES_DIR}{digest}.json"
+            if is_hand_entered(recorded)
+            else image_path.startswith(f"images/{digest}.")
+        )
+        if name != f"ballots/{digest}.json" or not named:
             report.differ(
                 "ballot_misnamed", N_("Ballot %(ballot)s: its files are misnamed"), ballot=short
             )
-        recorded = record.get("reading") or {}
         reread: dict[str, Any] | None
         if is_hand_entered(recorded):
             # No image: the members' agreed entries are applied again by the same rules.

@@ -167,3 +167,69 @@ def _first(session: Any, count: Count) -> str:
     audit = current_audit(session, count)
     assert audit is not None
     return str(report_of(session, count, audit)["sample"][0]["ballot"])
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_mixed_count_with_its_audit_verifies_from_the_bundle_alone(
+    db: Database, settings: Settings, register: dict[str, Any], tmp_path: Any
+) -> None:
+    """Three scans and one ballot typed by two members; the audit's full hand count; `export`
+    then `verify` with no database: every check passes; another seed fails."""
+    from sqlalchemy import select
+
+    from ballots.audit.entries import enter_ballot
+    from ballots.audit.service import record_readings, report_of, start_audit
+    from ballots.models import IssuedSerial
+    from tests.ballots.count_helpers import scans
+
+    printed = printed_election(db, settings, ballots=4, seats=2)
+    with db.session() as session:
+        count_id = counts.open_count(
+            session,
+            session.get(Election, printed.election_id),  # type: ignore[arg-type]
+            members=["Nguyễn Văn Một", "Trần Thị Hai"],
+            issued=4,
+            collected=4,
+            actor="ana",
+        ).id
+        last = session.scalars(select(IssuedSerial.serial).order_by(IssuedSerial.id)).all()[-1]
+    c1, c2, c3, c4 = printed.targets
+    images = scans(printed, [{c1: "strike", c2: "strike"}, {c3: "strike", c4: "strike"},
+                             {c1: "strike", c3: "strike"}])  # fmt: skip
+    for n, image in enumerate(images):
+        assert intake.receive(db, count_id, image, f"s{n}.png", "ana").status == "valid"
+    for member in ("Lan", "Minh"):
+        enter_ballot(db, count_id, last, member, [c2, c4], "ana")
+    with db.write_session() as session:
+        closing.close_count(session, counts.lock(session, count_id), "", "ana")
+    closing.seal_count(db, count_id)
+    with db.write_session() as session:
+        count = counts.lock(session, count_id)
+        started = start_audit(session, count, SEED, "0.05", "ana")
+        report = report_of(session, count, started)
+        assert report["full_hand_count"]  # 4 ballots: the bound asks for every one
+        found = audit_count(session, count)
+        readings = []
+        for s in report["sample"]:
+            choices = s["recorded"]["choices"]
+            struck = [f"{i}.strike" for i, c in choices.items() if c == "strike"]
+            readings += [HandReading.make(found.layout, s["ballot"], 1, "Lan", struck),
+                         HandReading.make(found.layout, s["ballot"], 2, "Minh", struck)]  # fmt: skip
+        assert record_readings(session, count, readings, "ana")["conclusion"] == (
+            "full_count_confirms"
+        )
+    out = tmp_path / "count"
+    e = str(printed.election_id)
+    assert run(settings, "ballots", "export", "--election", e, "--out", str(out)).exit_code == 0
+    assert (out / AUDIT_FILE).exists() and len(list((out / "entries").iterdir())) == 1
+    verified = run(settings, "ballots", "verify", str(out), "--workers", "1")
+    assert verified.exit_code == 0, verified.output
+    assert "1 ballots entered by hand: there is no image to re-read" in verified.stdout
+    assert "full hand count: it elects the same candidates" in verified.stdout
+    record = json.loads((out / AUDIT_FILE).read_text())
+    record["seed"] = "9" + record["seed"][1:]
+    (out / AUDIT_FILE).write_text(json.dumps(record))
+    failed = run(settings, "ballots", "verify", str(out), "--workers", "1")
+    assert failed.exit_code == 1
+    assert "Hand audit: its signature does not verify" in failed.stdout
+    assert "sample[0].ballot" in failed.stdout or "seed" in failed.stdout
