@@ -8,7 +8,7 @@ mark, a name written in). The outcome follows the same rules as the machine's re
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ballots.paper.layout import BallotLayout
@@ -30,7 +30,6 @@ class HandReading:
     member: str
     marked: tuple[str, ...]  # targets marked on the paper, sorted; every other one unmarked
     invalid: str | None = None  # a committee reason code when the paper is invalid as such
-    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @classmethod
     def make(

@@ -118,6 +118,10 @@ def test_hand_entry_by_keyboard_in_chromium(
             expect(page.locator("#entry-result")).to_contain_text(serial)
         expect(page.locator("#entry-result")).to_have_class("ok")
         expect(page.locator("input[name=member]")).to_have_value("Minh")
+        # The ballot's page says it has no image and who typed it.
+        page.goto(f"{live_server.url}/c/{REGISTER_SLUG}/counts/{count_id}/ballots/1")
+        expect(page.locator("#hand-entered")).to_contain_text("nhập bằng tay")
+        expect(page.locator("#hand-entered")).to_contain_text("Minh")
     finally:
         context.close()
     with db.session() as session:
