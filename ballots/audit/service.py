@@ -109,7 +109,7 @@ def start_audit(
         )
     seed = check_seed(seed)
     settings = AuditSettings(str(risk_limit or "0.05")).check()
-    audit_count(session, count)  # refuses an outcome with nothing to audit, before storing
+    # Refuses an outcome with nothing to audit (a confidence vote) before anything is stored.
     run_audit(audit_count(session, count), seed, settings, [])
     audit = HandAudit(
         count_id=count.id,
