@@ -162,8 +162,11 @@ def ballot_outcome(
 def _choices(layout: BallotLayout, states: Mapping[str, str]) -> dict[str, Choice | None]:
     """What a ballot whose every target is resolved gives each item."""
     out: dict[str, Choice | None] = {}
+    by_item: dict[str, list[Any]] = {}
+    for target in layout.targets():  # one pass: a 250-name list has 250 items and targets
+        by_item.setdefault(target.item, []).append(target)
     for item in layout.items:
-        targets = [t for t in layout.targets() if t.item == item.id]
+        targets = by_item.get(item.id, [])
         if layout.form == "strike":
             out[item.id] = "strike" if states[targets[0].id] == "marked" else "elect"
             continue
