@@ -602,7 +602,7 @@ def _recount(
         report.check(
             "hand_entered",
             N_(
-                "%(count)s ballots entered by hand: there is no image to re-read; the members' "
+                "Ballots entered by hand: %(count)s; there is no image to re-read, the members' "
                 "agreed entries were applied again by the validity rules"
             ),
             count=hand_entered,

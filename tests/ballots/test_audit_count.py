@@ -224,7 +224,7 @@ def test_a_mixed_count_with_its_audit_verifies_from_the_bundle_alone(
     assert (out / AUDIT_FILE).exists() and len(list((out / "entries").iterdir())) == 1
     verified = run(settings, "ballots", "verify", str(out), "--workers", "1")
     assert verified.exit_code == 0, verified.output
-    assert "1 ballots entered by hand: there is no image to re-read" in verified.stdout
+    assert "Ballots entered by hand: 1; there is no image to re-read" in verified.stdout
     assert "full hand count: it elects the same candidates" in verified.stdout
     record = json.loads((out / AUDIT_FILE).read_text())
     record["seed"] = "9" + record["seed"][1:]
