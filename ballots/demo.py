@@ -11,6 +11,7 @@ closed and sealed, the minutes written, the audit bundle exported and verified f
 from __future__ import annotations
 
 import io
+import json
 import random
 import shutil
 from collections.abc import Iterator
@@ -58,6 +59,8 @@ MEMBERS = (
     "Võ Minh Khoa",
 )
 DECIDER, CONFIRMER = "kiemphieu1", "kiemphieu2"
+# The public seed of the demo's hand audit: twenty digits, as if from ten-sided dice.
+AUDIT_SEED = "27182818284590452353"
 
 
 def _candidates(rng: random.Random) -> bytes:
@@ -334,8 +337,58 @@ class DemoElection:
         echo(f"count: `congress ballots verify` recounted every image: it matches (root {root})")
         echo(f"count: results {settings.public_url}/c/{slug}/counts/{count_id}/public")
 
+    def audit(self, story: DemoStory) -> None:
+        """The hand audit of the sealed count with a fixed public seed: two members read each
+        sampled paper as the voter filled it, until the audit concludes."""
+        from ballots.audit.comparison import CONCLUSION_NAMES
+        from ballots.audit.hand import HandReading
+        from ballots.audit.record import AUDIT_FILE, check_audit_part
+        from ballots.audit.service import audit_count, record_readings, report_of, start_audit
+        from ballots.proof.format import MANIFEST, read_bundle
+        from ballots.proof.verify import VerifyReport
+
+        db, echo = story.db, story.echo
+        with db.write_session() as session:
+            count = counts.get_count(session, self.count_id)
+            started = start_audit(session, count, AUDIT_SEED, "0.05", DECIDER)
+            report = report_of(session, count, started)
+            layout = audit_count(session, count).layout
+        while report["conclusion"] == "in_progress":
+            readings = []
+            for s in report["sample"]:
+                if s["agreed"] is not None:
+                    continue
+                meant = self.intents.get(s["serial"] or "")
+                marked = [t for t, v in (meant or {}).items() if v == "marked"]
+                invalid = None if meant is not None else "other"  # no serial on the paper
+                for slot, member in ((1, MEMBERS[1]), (2, MEMBERS[2])):
+                    readings.append(
+                        HandReading.make(layout, s["ballot"], slot, member, marked, invalid)
+                    )
+            with db.write_session() as session:
+                count = counts.get_count(session, self.count_id)
+                report = record_readings(session, count, readings, DECIDER)
+        seal_count(db, self.count_id)
+        with db.session() as session:
+            count = counts.get_count(session, self.count_id)
+            bundle = FileStore(db.settings.files_dir).path(count.bundle_sha256 or "")
+        # The stored bundle now carries the signed audit: checked from the bundle alone.
+        files = read_bundle(bundle)
+        checked = VerifyReport()
+        check_audit_part(files, json.loads(files[MANIFEST]), checked)
+        if not checked.ok or AUDIT_FILE not in files:
+            raise RuntimeError(f"the demo's hand audit does not verify: {checked.differences}")
+        shutil.copyfile(bundle, db.settings.home / "demo-bundle.zip")
+        echo(
+            f"audit: seed {AUDIT_SEED}, risk limit 5%: {report['sample_size']} of "
+            f"{report['ballots']} ballots read by hand by two members, narrowest margin "
+            f"{report['margin']}, {report['discrepancies']} differ from the count; "
+            f"{CONCLUSION_NAMES[report['conclusion']]}"
+        )
+
     def steps(self) -> list[DemoStep]:
         return [
             DemoStep(DemoStage.BALLOTS_FILLED, self.fill),
             DemoStep(DemoStage.COUNTED, self.count),
+            DemoStep(DemoStage.COUNTED, self.audit),
         ]

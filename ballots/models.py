@@ -240,3 +240,7 @@ class BallotDecision(Base):
     actor: Mapped[str] = mapped_column(String(120))  # the account
     member: Mapped[str] = mapped_column(String(120), default="")  # the committee member named
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# The hand audit's tables live with it; imported here so the one metadata of ballots has them.
+from ballots.audit.models import AuditReading, HandAudit, HandEntry  # noqa: E402, F401

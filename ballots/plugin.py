@@ -24,12 +24,14 @@ def _startup(app: Any) -> None:
 
 
 def _commands() -> list[Any]:
+    from ballots.audit.cli import audit, hand
     from ballots.cli import ballots, elections
     from ballots.counting.cli import count
     from ballots.proof.cli import export_command, verify_command
 
-    # The count and the proof live in their own sub-packages; their commands sit under `ballots`.
-    for command in (count, export_command, verify_command):
+    # The count, the proof and the audit live in their own sub-packages; their commands sit
+    # under `ballots`.
+    for command in (count, audit, hand, export_command, verify_command):
         ballots.add_command(command)
     return [elections, ballots]
 

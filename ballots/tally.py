@@ -34,6 +34,7 @@ __all__ = [
     "decision_from_rows",
     "fold_decisions",
     "final_outcome",
+    "marks_outcome",
     "percentage",
     "tally",
 ]
@@ -172,8 +173,11 @@ def ballot_outcome(
 def _choices(layout: BallotLayout, states: Mapping[str, str]) -> dict[str, Choice | None]:
     """What a ballot whose every target is resolved gives each item."""
     out: dict[str, Choice | None] = {}
+    by_item: dict[str, list[Any]] = {}
+    for target in layout.targets():  # one pass: a 250-name list has 250 items and targets
+        by_item.setdefault(target.item, []).append(target)
     for item in layout.items:
-        targets = [t for t in layout.targets() if t.item == item.id]
+        targets = by_item.get(item.id, [])
         if layout.form == "strike":
             out[item.id] = "strike" if states[targets[0].id] == "marked" else "elect"
             continue
@@ -237,8 +241,17 @@ def final_outcome(
             "The decision names targets not on this ballot: %(targets)s",
             targets=", ".join(unknown),
         )
-    states = {**reading.states, **decision.marks}
-    if any(states.get(t) not in ("marked", "unmarked") for t in known):
+    return marks_outcome(
+        layout, {**reading.states, **decision.marks}, seats, nobody_elected_invalid
+    )
+
+
+def marks_outcome(
+    layout: BallotLayout, states: Mapping[str, str], seats: int, nobody_elected_invalid: bool
+) -> BallotOutcome:
+    """A ballot's outcome from the state of every target (a hand reading or a decision):
+    "review" while a target is unresolved, the seat rules applied."""
+    if any(states.get(t.id) not in ("marked", "unmarked") for t in layout.targets()):
         return BallotOutcome("review", (), {})
     choices = _choices(layout, states)
     reasons = _seat_reasons(layout, choices, seats, nobody_elected_invalid)

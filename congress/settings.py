@@ -33,6 +33,10 @@ class Settings:
     max_upload_bytes: int = 50 * 1024 * 1024
     max_document_pages: int = 500  # a congress document longer than this is refused
     render_workers: int = 2  # processes that render document pages to images
+    # The hand audit's default risk limit, and how many members enter each ballot typed by hand
+    # (2; 3 where the provincial practice asks for three entries).
+    audit_risk_limit: str = "0.05"
+    hand_entries: int = 2
     limits: Limits = field(default_factory=Limits)
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -68,6 +72,8 @@ class Settings:
             "public_url": env.get("CONGRESS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
             "default_language": env.get("CONGRESS_LANGUAGE", "vi"),
             "render_workers": _positive_int(env, "CONGRESS_RENDER_WORKERS", 2),
+            "audit_risk_limit": env.get("CONGRESS_AUDIT_RISK_LIMIT", "0.05").strip() or "0.05",
+            "hand_entries": min(3, max(2, _positive_int(env, "CONGRESS_HAND_ENTRIES", 2))),
             "trusted_proxies": tuple(
                 p.strip() for p in env.get("CONGRESS_TRUSTED_PROXIES", "").split(",") if p.strip()
             ),

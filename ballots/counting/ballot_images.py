@@ -7,6 +7,7 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ballots.audit.entries import HAND_STATION
 from ballots.counting import counts, intake, review
 from ballots.counting.pages import VIEW, caches_of, load_count, path_number
 from ballots.wording import Wording
@@ -28,6 +29,8 @@ def ballot_images(request: Request) -> tuple[bytes, dict[str, bytes]]:
     with db_of(request).session() as session:
         _, count, _, _ = load_count(session, request)
         ballot = review.get_ballot(session, count, path_number(request.path_params["ballot_id"]))
+        if ballot.station == HAND_STATION:
+            raise NotFound("no_image", "This ballot was entered by hand: it has no image")
         key = (
             counts.database_of(session),
             count.id,

@@ -132,6 +132,7 @@ def bundle_input(
 
     Ballots are in the order of their image hash: nothing tells the order they were scanned.
     """
+    from ballots.audit.service import audit_input
     from ballots.elections import spec_for
     from ballots.proof.bundle import BundleBallot, BundleInput
 
@@ -204,6 +205,7 @@ def bundle_input(
             for b in ballots
         ],
         tally=running_tally(session, count),
+        audit=audit_input(session, count),
     )
 
 
@@ -236,6 +238,7 @@ def count_report(session: Session, count: Count, states: StateCache | None = Non
                 "final_status": state.outcome.status,
                 "final_reasons": list(state.outcome.reasons),
                 "duplicate": b.duplicate_of is not None,
+                "entered_by": list((b.reading.get("hand_entry") or {}).get("members") or []),
             }
         )
     return CountReport(
@@ -254,12 +257,20 @@ def count_report(session: Session, count: Count, states: StateCache | None = Non
         place=congress.venue,
         layout=printed_layout(round_)[1],
         bundle_name=bundle_file_name(count),
+        audit=_audit_report(session, count, states),
     )
 
 
 def bundle_file_name(count: Count) -> str:
     """The name the sealed bundle is downloaded as (and the minutes' command names)."""
     return f"kiem-phieu-{count.id}-{(count.root_hash or '')[:12]}.zip"
+
+
+def _audit_report(session: Session, count: Count, states: StateCache | None) -> Any:
+    from ballots.audit.service import current_audit, report_of
+
+    started = current_audit(session, count)
+    return None if started is None else report_of(session, count, started, states)
 
 
 def seal_count(db: Database, count_id: int) -> str:

@@ -7,6 +7,14 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ballots.audit.pages import (
+    audit_page,
+    audit_read,
+    audit_screen,
+    audit_start,
+    entry_page,
+    entry_submit,
+)
 from ballots.counting.ballot_images import annotated, crop, original
 from ballots.counting.count_pages import (
     bundle,
@@ -74,5 +82,11 @@ def routes() -> list[BaseRoute]:
         Mount(
             "/static/ballots", StaticFiles(directory=HERE.parent / "static"), name="ballots-static"
         ),
+        Route(one + "/audit", audit_page),
+        Route(one + "/audit/start", audit_start, methods=["POST"]),
+        Route(one + "/audit/screen/{slot:id}", audit_screen),
+        Route(one + "/audit/screen/{slot:id}", audit_read, methods=["POST"]),
+        Route(one + "/enter", entry_page),
+        Route(one + "/enter", entry_submit, methods=["POST"]),
         Route(one + "/{name:str}", export),  # last: minutes.pdf, entry-log.csv/xlsx/pdf
     ]

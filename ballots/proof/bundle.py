@@ -19,6 +19,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ballots.audit.entry import ENTRIES_DIR, is_hand_entered
 from ballots.paper.layout import BallotLayout
 from ballots.proof.format import (
     EXCLUDED,
@@ -76,6 +77,9 @@ class BundleInput:
     count: dict[str, Any]
     ballots: list[BundleBallot]
     tally: dict[str, Any]  # TallyResult.to_dict() as recorded by the server
+    # The hand audit of the sealed count (ballots.audit.record.AuditInput), signed as its own
+    # part beside the manifest: the count's files and root are the same with it or without.
+    audit: Any = None
 
 
 def _scrub(reading: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -115,14 +119,21 @@ def bundle_files(data: BundleInput) -> dict[str, bytes]:
                 "The reading of ballot %(ballot)s is not the reading of its image",
                 ballot=digest[:12],
             )
-        image = f"images/{digest}.{extension(ballot.image)}"
+        if is_hand_entered(ballot.reading):
+            image = f"{ENTRIES_DIR}{digest}.json"  # typed by members: no scan, its entries
+        else:
+            image = f"images/{digest}.{extension(ballot.image)}"
         if image in files:
             raise CongressError(
                 "bundle_duplicate_image",
                 "The same image is in the count twice: %(ballot)s",
                 ballot=digest[:12],
             )
-        reading = _scrub(ballot.reading, image.split("/", 1)[1])
+        reading = (
+            json.loads(json.dumps(ballot.reading))
+            if is_hand_entered(ballot.reading)
+            else _scrub(ballot.reading, image.split("/", 1)[1])
+        )
         decisions = [decision_record(row) for row in ballot.decisions]
         final: dict[str, Any]
         if ballot.duplicate_of_serial:
@@ -194,6 +205,10 @@ def write_bundle(data: BundleInput, private_key: Ed25519PrivateKey, out: Path) -
         "ballots": len(data.ballots),
     }
     files = seal(bundle_files(data), private_key, header)
+    if data.audit is not None:
+        from ballots.audit.record import audit_part
+
+        files.update(audit_part(files, data.audit, private_key))
     write_files(files, out)
     return str(json.loads(files[MANIFEST])["merkle_root"])
 

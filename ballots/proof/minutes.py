@@ -20,7 +20,7 @@ from ballots.reasons import DECISION_NAMES_IN_MINUTES, REASON_NAMES, STATUS_NAME
 from ballots.tally import BASE_NAMES, COUNTED_CHOICES, CountFigures
 from ballots.wording import CHOICE_NAMES, Wording
 from congress.exports import append_row, csv_document, paragraph, paragraph_text
-from congress.i18n import Translator, translator
+from congress.i18n import N_, Translator, translator
 
 __all__ = [
     "CountReport",
@@ -46,7 +46,7 @@ class CountReport:
     root_hash: str | None  # the audit bundle's Merkle root
     # One per ballot in bundle order: {"ballot", "serial", "machine_status", "reasons",
     # "targets" (the reading's targets, optional), "decisions", "final_status", "final_reasons",
-    # "duplicate"}.
+    # "duplicate", "entered_by" (the members who typed a ballot entered by hand, optional)}.
     entries: list[dict[str, Any]]
     organisation: str = ""  # header lines separated by "\n"
     place: str = ""  # e.g. "Hà Nội"
@@ -57,6 +57,8 @@ class CountReport:
     layout: BallotLayout | None = None
     # The file name the sealed bundle is downloaded as (the command in the minutes names it).
     bundle_name: str = ""
+    # The hand audit's report (ballots.audit.comparison.run_audit), once its seed is entered.
+    audit: dict[str, Any] | None = None
 
 
 def local_time(value: dt.datetime, zone: str) -> dt.datetime:
@@ -411,6 +413,9 @@ def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
                 f'<font name="Courier">congress ballots verify {esc(bundle)}</font>', s["body"]
             )
         )
+    if report.audit is not None:
+        heading(tr.gettext("7. Hand audit by random sample"))
+        _audit_lines(tr, report.audit, {c["item"]: c["name"] for c in candidates}, line)
     story.append(Spacer(1, 6 * mm))
     when = ended or local_time(dt.datetime.now(dt.UTC), report.timezone)
     place = f"{report.place}, " if report.place else ""
@@ -434,6 +439,92 @@ def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
     footer = _page_numbers(tr, report.root_hash)
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return out.getvalue()
+
+
+MARGIN_NAMES: dict[str, str] = {
+    "pair": N_("%(winner)s (elected) ahead of %(loser)s (not elected) by %(margin)s votes"),
+    "pass": N_("%(winner)s above half of the threshold base: 2 x votes - base = %(margin)s"),
+    "fail": N_(
+        "%(loser)s at or under half of the threshold base: base + 1 - 2 x votes = %(margin)s"
+    ),
+    "tie": N_("%(winner)s and %(loser)s have equal votes"),
+}
+
+
+def _audit_lines(tr: Translator, audit: dict[str, Any], names: dict[str, str], line: Any) -> None:
+    """The hand audit in the minutes: seed, risk limit, margins, sample, readings, conclusion."""
+    from ballots.audit.comparison import CONCLUSION_NAMES
+    from ballots.audit.risk import METHOD_NAMES
+
+    esc = paragraph_text
+    settings = audit["settings"]
+    line(
+        esc(
+            tr.gettext(
+                "Public seed: %(seed)s; risk limit: %(limit)s; method: %(method)s.",
+                seed=audit["seed"],
+                limit=settings["risk_limit"],
+                method=_label(tr, METHOD_NAMES, settings["method"]),
+            )
+        )
+    )
+    line(esc(tr.gettext("Deciding margins (the narrowest first):")))
+    for m in audit["margins"]:
+        text = tr.gettext(
+            MARGIN_NAMES[m["kind"]],
+            winner=names.get(m["winner"] or "", ""),
+            loser=names.get(m["loser"] or "", ""),
+            margin=m["margin"],
+        )
+        line(f"&nbsp;&nbsp;- {esc(text)}")
+    line(
+        esc(
+            tr.gettext(
+                "Ballots counted: %(total)s; sample drawn: %(size)s (stages: %(stages)s); "
+                "read by two members: %(read)s.",
+                total=audit["ballots"],
+                size=audit["sample_size"],
+                stages=", ".join(str(n) for n in audit["stages"]),
+                read=audit["read"],
+            )
+        )
+    )
+    line(
+        esc(
+            tr.gettext(
+                "Hand readings that differ from the count: %(discrepancies)s (one-vote "
+                "overstatements: %(one)s; two-vote: %(two)s); risk measured: %(risk)s.",
+                discrepancies=audit["discrepancies"],
+                one=audit["one_vote_overstatements"],
+                two=audit["two_vote_overstatements"],
+                risk=audit["risk"],
+            )
+        )
+    )
+    for s in audit["sample"]:
+        if s["discrepancy"]:
+            line(
+                "&nbsp;&nbsp;- "
+                + esc(
+                    tr.gettext(
+                        "Ballot %(ballot)s (serial %(serial)s): counted %(recorded)s, read by "
+                        "hand %(hand)s",
+                        ballot=s["ballot"][:12],
+                        serial=s["serial"] or "-",
+                        recorded=_label(tr, STATUS_NAMES_IN_MINUTES, s["recorded"]["status"]),
+                        hand=_label(tr, STATUS_NAMES_IN_MINUTES, s["agreed"]["status"]),
+                    )
+                )
+            )
+    line(
+        "<b>"
+        + esc(
+            tr.gettext(
+                "Conclusion: %(text)s", text=tr.gettext(CONCLUSION_NAMES[audit["conclusion"]])
+            )
+        )
+        + "</b>"
+    )
 
 
 # ---------------------------------------------------------------- the ballot-entry log
@@ -512,7 +603,7 @@ def entry_log_rows(report: CountReport, tr: Translator) -> list[list[str]]:
                 str(n),
                 str(e.get("ballot", "")),
                 str(e.get("serial") or ""),
-                _label(tr, STATUS_NAMES_IN_MINUTES, e.get("machine_status")),
+                _machine_text(tr, e),
                 "; ".join(_reason(tr, r) for r in e.get("reasons") or []),
                 _marks_text(tr, report, e),
                 "; ".join(_decision_text(tr, d, say) for d in e.get("decisions") or []),
@@ -521,6 +612,17 @@ def entry_log_rows(report: CountReport, tr: Translator) -> list[list[str]]:
             ]
         )
     return rows
+
+
+def _machine_text(tr: Translator, entry: dict[str, Any]) -> str:
+    """The machine's verdict, or who typed a ballot entered by hand (the paper fallback)."""
+    status = _label(tr, STATUS_NAMES_IN_MINUTES, entry.get("machine_status"))
+    members = entry.get("entered_by")
+    if not members:
+        return status
+    return tr.gettext(
+        "entered by hand by %(members)s: %(status)s", members=", ".join(members), status=status
+    )
 
 
 def entry_log_csv(report: CountReport, lang: str = "vi") -> bytes:

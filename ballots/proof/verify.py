@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from ballots.audit.entry import ENTRIES_DIR, entry_reading, is_hand_entered
+from ballots.audit.record import AUDIT_PART, check_audit_part
 from ballots.paper.design import BallotSpec, build_layout
 from ballots.paper.layout import BallotLayout
 from ballots.proof.format import (
@@ -247,7 +249,9 @@ def _check_manifest(
                 "hash_mismatch", N_("%(file)s: its SHA-256 differs from the manifest"), file=path
             )
             bad += 1
-    for path in sorted(set(files) - set(listed) - {MANIFEST, SIGNATURE}):
+    # The hand audit's part is signed on its own (ballots.audit.record), beside the manifest.
+    unlisted = {p for p in set(files) - set(listed) if not p.startswith(AUDIT_PART)}
+    for path in sorted(unlisted - {MANIFEST, SIGNATURE}):
         report.differ("file_unlisted", N_("%(file)s is not in the manifest"), file=path)
         bad += 1
     root = merkle_root([(p, str(e.get("sha256"))) for p, e in listed.items()])
@@ -304,6 +308,7 @@ def verify_bundle(
         report.differ(
             "recount_failed", N_("The recount could not be made: %(reason)s"), reason=detail
         )
+    check_audit_part(files, manifest, report)
     return report
 
 
@@ -367,6 +372,107 @@ def _compare_final(report: VerifyReport, short: str, recorded: Any, computed: An
         )
 
 
+def _compare_reading(
+    report: VerifyReport,
+    record: Mapping[str, Any],
+    found: tuple[str, dict[str, Any] | None] | None,
+    short: str,
+) -> tuple[dict[str, Any], list[tuple[str, Any, Any]]]:
+    """A scanned ballot's fresh reading against the recorded one: (the reading the recount goes
+    on with, the differences)."""
+    recorded = record.get("reading") or {}
+    digest = str(record.get("image_sha256"))
+    found_digest, reread = found or ("", None)
+    if found_digest != digest:
+        reread = None
+        report.differ(
+            "ballot_image",
+            N_("Ballot %(ballot)s: the image is not the one recorded"),
+            ballot=short,
+        )
+    elif reread is None:
+        report.differ(
+            "ballot_image", N_("Ballot %(ballot)s: the image cannot be read"), ballot=short
+        )
+    if reread is None:
+        # The recount goes on with the recorded reading, so this ballot is reported once
+        # rather than as a cascade of tally differences.
+        return dict(recorded), [("image", None, None)]
+    from ballots.reading.reader import READER_VERSION
+
+    fresh_reading = _comparable(reread)
+    if _reader_version(record) != READER_VERSION:
+        # Keys an older reader did not write are not differences (reported once above).
+        fresh_reading = _known_keys(recorded, fresh_reading)
+    changes = diff(_comparable(recorded), fresh_reading, tolerance=FLOAT_TOLERANCE)
+    for where, old, new in changes:
+        report.differ(
+            "reading_differs",
+            N_("Ballot %(ballot)s: reading %(field)s: recorded %(recorded)s, re-read %(computed)s"),
+            ballot=short,
+            field=where,
+            recorded=_short(old),
+            computed=_short(new),
+        )
+    return reread, changes
+
+
+def _reapply_entries(
+    files: Mapping[str, bytes],
+    record: Mapping[str, Any],
+    layout: BallotLayout,
+    election: Mapping[str, Any],
+    report: VerifyReport,
+    short: str,
+) -> dict[str, Any] | None:
+    """A hand-entered ballot's reading made again from its entry document (None: unusable)."""
+    digest = str(record.get("image_sha256"))
+    path = str(record.get("image"))
+    recorded = record.get("reading") or {}
+    if path != f"{ENTRIES_DIR}{digest}.json" or path not in files:
+        report.differ(
+            "ballot_image", N_("Ballot %(ballot)s: its entries are missing"), ballot=short
+        )
+        return None
+    document = files[path]
+    if sha256_hex(document) != digest:
+        report.differ(
+            "ballot_image",
+            N_("Ballot %(ballot)s: the entries are not the ones recorded"),
+            ballot=short,
+        )
+        return None
+    try:
+        # Whether the serial was issued is the server's verdict (the bundle holds no list of
+        # the serials printed): it is taken from the record, everything else made again.
+        fresh = entry_reading(
+            document,
+            digest,
+            layout,
+            int(election["seats"]),
+            bool(election.get("nobody_elected_invalid", True)),
+            "serial_forged" in (recorded.get("reasons") or []),
+        )
+    except CongressError as exc:
+        report.differ(
+            "decision_unusable",
+            N_("Ballot %(ballot)s: the decisions cannot be applied: %(reason)s"),
+            ballot=short,
+            reason=exc.message % exc.params if exc.params else exc.message,
+        )
+        return None
+    for where, old, new in diff(recorded, fresh):
+        report.differ(
+            "reading_differs",
+            N_("Ballot %(ballot)s: reading %(field)s: recorded %(recorded)s, re-read %(computed)s"),
+            ballot=short,
+            field=where,
+            recorded=_short(old),
+            computed=_short(new),
+        )
+    return fresh
+
+
 def _recount(
     files: Mapping[str, bytes],
     report: VerifyReport,
@@ -405,9 +511,11 @@ def _recount(
     counted_serials: dict[str, str] = {}
     duplicates: list[tuple[str, str | None]] = []
     reread_ok = 0
+    hand_entered = 0
+    changes: list[tuple[str, Any, Any]]
     parsed = [json.loads(files[name]) for name in records]
     wanted = sorted({str(r.get("image")) for r in parsed} & set(images))
-    versions = {_reader_version(r) for r in parsed}
+    versions = {_reader_version(r) for r in parsed if not is_hand_entered(r.get("reading") or {})}
     if versions - {READER_VERSION}:
         report.differ(
             "reader_version",
@@ -428,46 +536,24 @@ def _recount(
         short = digest[:12]
         image_path = str(record.get("image"))
         images.discard(image_path)
-        if name != f"ballots/{digest}.json" or not image_path.startswith(f"images/{digest}."):
+        recorded = record.get("reading") or {}
+        named = (
+            image_path == f"{ENTRIES_DIR}{digest}.json"
+            if is_hand_entered(recorded)
+            else image_path.startswith(f"images/{digest}.")
+        )
+        if name != f"ballots/{digest}.json" or not named:
             report.differ(
                 "ballot_misnamed", N_("Ballot %(ballot)s: its files are misnamed"), ballot=short
             )
-        recorded = record.get("reading") or {}
-        found_digest, reread = fresh.get(image_path, ("", None))
-        if found_digest != digest:
-            reread = None
-            report.differ(
-                "ballot_image",
-                N_("Ballot %(ballot)s: the image is not the one recorded"),
-                ballot=short,
-            )
-        elif reread is None:
-            report.differ(
-                "ballot_image", N_("Ballot %(ballot)s: the image cannot be read"), ballot=short
-            )
-        if reread is None:
-            # The recount goes on with the recorded reading, so this ballot is reported once
-            # rather than as a cascade of tally differences.
-            reread = recorded
-            changes: list[tuple[str, Any, Any]] = [("image", None, None)]
+        reread: dict[str, Any] | None
+        if is_hand_entered(recorded):
+            # No image: the members' agreed entries are applied again by the same rules.
+            reread = _reapply_entries(files, record, layout, election, report, short) or recorded
+            hand_entered += 1
+            changes = []
         else:
-            fresh_reading = _comparable(reread)
-            if _reader_version(record) != READER_VERSION:
-                # Keys an older reader did not write are not differences (reported once above).
-                fresh_reading = _known_keys(recorded, fresh_reading)
-            changes = diff(_comparable(recorded), fresh_reading, tolerance=FLOAT_TOLERANCE)
-            for where, old, new in changes:
-                report.differ(
-                    "reading_differs",
-                    N_(
-                        "Ballot %(ballot)s: reading %(field)s: recorded %(recorded)s, "
-                        "re-read %(computed)s"
-                    ),
-                    ballot=short,
-                    field=where,
-                    recorded=_short(old),
-                    computed=_short(new),
-                )
+            reread, changes = _compare_reading(report, record, fresh.get(image_path), short)
         if not changes:
             reread_ok += 1
         if record.get("duplicate_of_serial"):
@@ -514,14 +600,25 @@ def _recount(
                 ),
                 ballot=short,
             )
-    for path in sorted(images):
+    entry_files = {p for p in files if p.startswith(ENTRIES_DIR)}
+    entry_files -= {str(r.get("image")) for r in parsed}
+    for path in sorted(images | entry_files):
         report.differ("image_without_record", N_("%(file)s has no ballot record"), file=path)
     report.check(
         "reread",
         N_("Re-read %(count)s ballot images from scratch: %(same)s readings as recorded"),
-        count=len(records),
-        same=reread_ok,
+        count=len(records) - hand_entered,
+        same=reread_ok - hand_entered,
     )
+    if hand_entered:
+        report.check(
+            "hand_entered",
+            N_(
+                "Ballots entered by hand: %(count)s; there is no image to re-read, the members' "
+                "agreed entries were applied again by the validity rules"
+            ),
+            count=hand_entered,
+        )
     result = tally(
         _rules(election), _candidates(meta["candidates"]), _figures(meta["figures"]), outcomes
     ).to_dict()

@@ -179,6 +179,10 @@ def test_demo_builds_the_demo_congress(blank_settings: Settings) -> None:
         assert (home / name).stat().st_size > 0, name
     # The demo recounts its own bundle from the images and fails when it does not match.
     assert "recounted every image: it matches" in built.output
+    # The demo audits its count by hand with a fixed seed and prints the conclusion.
+    audited = next(line for line in built.output.splitlines() if line.startswith("audit: seed"))
+    assert "27182818284590452353" in audited
+    assert audited.endswith(("within the risk limit", "it elects the same candidates")), audited
     shown = json.loads(run(blank_settings, "docs", "list", "--congress", "demo", "--json").stdout)
     assert len(shown) == 6
     again = run(blank_settings, "demo", "--delegates", "12")
@@ -216,6 +220,7 @@ CLI_MODULES = (
     "ballots.cli",
     "ballots.counting.cli",
     "ballots.proof.cli",
+    "ballots.audit.cli",
     "scanner.cli",
     "badges.plugin",
     "docs_portal.plugin",

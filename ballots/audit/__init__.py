@@ -1,0 +1,1 @@
+"""The hand audit of a closed count (a risk-limiting ballot-comparison audit) and its record."""
