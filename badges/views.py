@@ -94,8 +94,9 @@ def badges_pdf(request: Request) -> Response:
                 session, congress, params.get("delegation") or None, _codes(params.get("codes", ""))
             )
             badge_cards.print_badges(
-                settings_of(request), session, congress, chosen, layout, out, tr
-            )
+                settings_of(request), session, congress, chosen, layout, out, tr,
+                actor=actor(request),
+            )  # fmt: skip
     except CongressError as exc:
         return _render_desk(request, error=exc.translated(tr.gettext), status=exc.status)
     return download(out.getvalue(), "application/pdf", f"badges-{slug}-{layout}.pdf")
@@ -105,7 +106,9 @@ def _links(request: Request, delegation: str | None) -> tuple[str, list[badge_ca
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
         chosen = badge_cards.select_delegates(session, congress, delegation)
-        links = badge_cards.badge_links(settings_of(request), session, congress, chosen)
+        links = badge_cards.badge_links(
+            settings_of(request), session, congress, chosen, actor=actor(request)
+        )
         return congress.name, links
 
 

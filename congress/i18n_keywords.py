@@ -21,6 +21,7 @@ KEYWORDS = {
     "_BadImage": (1,),
     "ImageFileError": (2,),
     "NavItem": (1,),
+    "SetupStep": (2,),
 }
 
 

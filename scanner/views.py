@@ -233,7 +233,13 @@ def _number(request: Request) -> int | None:
 
 @endpoint(*WATCH)
 def attendance_page(request: Request) -> Response:
-    report = _report(request, _number(request))
+    number = _number(request)
+    if number is None:
+        with session_scope(request) as session:
+            congress = congresses.get_congress(session, request.path_params["slug"])
+            if not congress.sittings:  # a new congress: the way to its first sitting (issue 22)
+                return render(request, "no_sitting.html", {"congress": congress})
+    report = _report(request, number)
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
         sittings = [(s, is_open(session, s)) for s in congress.sittings]
