@@ -15,7 +15,7 @@ from congress import audit
 from congress.congresses import PERSONAL_FIELDS
 from congress.delegate_import import EMAIL_RE, PHONE_RE
 from congress.errors import CongressError, NotFound
-from congress.i18n import N_
+from congress.i18n import N_, local_time
 from congress.models import DELEGATE_KINDS, GENDERS, AuditEvent, Congress, Delegate, Delegation
 from congress.vietnamese import fold, name_sort_string, nfc
 
@@ -46,19 +46,6 @@ ACTION_LABELS = {
     "badge.revoked": N_("Badge revoked"),
 }
 HISTORY_ROWS = 200
-# The log stores UTC; people read the congress's time (Vietnam's, as the counting minutes do).
-LOCAL_ZONE = "Asia/Ho_Chi_Minh"
-
-
-def local_time(value: dt.datetime) -> dt.datetime:
-    """A stored time (naive UTC) as the congress's local wall-clock time (naive)."""
-    try:
-        from zoneinfo import ZoneInfo
-
-        zone: dt.tzinfo = ZoneInfo(LOCAL_ZONE)
-    except (ImportError, KeyError, ValueError, OSError):
-        zone = dt.timezone(dt.timedelta(hours=7))
-    return value.replace(tzinfo=dt.UTC).astimezone(zone).replace(tzinfo=None)
 
 
 def get_delegate(session: Session, congress: Congress, delegate_id: int) -> Delegate:
@@ -101,8 +88,12 @@ class DelegateForm:
         )
 
 
-def _refuse(name: str, message: str, **params: Any) -> CongressError:
-    return CongressError("bad_delegate_field", message, field=name, **params)
+class FieldRefused(CongressError):
+    """One field of the edit form refused; `field` names it."""
+
+    def __init__(self, field_name: str, message: str, **params: Any) -> None:
+        super().__init__("bad_delegate_field", message, **params)
+        self.field = field_name
 
 
 def checked_values(
@@ -116,11 +107,11 @@ def checked_values(
     out: dict[str, Any] = {}
     name = " ".join(nfc(v.get("full_name", "")).split())
     if not name:
-        raise _refuse("full_name", "The full name is empty")
+        raise FieldRefused("full_name", "The full name is empty")
     if len(name) > MAX_LENGTH["full_name"]:
-        raise _refuse("full_name", "The full name is longer than 120 characters")
+        raise FieldRefused("full_name", "The full name is longer than 120 characters")
     if any(ch.isdigit() for ch in name):
-        raise _refuse("full_name", "A name cannot contain digits")
+        raise FieldRefused("full_name", "A name cannot contain digits")
     out["full_name"] = name
     try:
         delegation_id = int(v.get("delegation", ""))
@@ -128,21 +119,21 @@ def checked_values(
         delegation_id = 0
     delegation = session.get(Delegation, delegation_id) if 0 < delegation_id < 2**31 else None
     if delegation is None or delegation.congress_id != congress.id:
-        raise _refuse("delegation", "Choose one of the congress's delegations")
+        raise FieldRefused("delegation", "Choose one of the congress's delegations")
     out["delegation"] = delegation
     if v.get("kind") not in DELEGATE_KINDS:
-        raise _refuse(
+        raise FieldRefused(
             "kind", "The delegate type must be Chính thức or Dự khuyết (full or alternate)"
         )
     out["kind"] = v["kind"]
     gender = v.get("gender", "")
     if gender and gender not in GENDERS:
-        raise _refuse("gender", "Gender must be Nam, Nữ or Khác (male, female, other)")
+        raise FieldRefused("gender", "Gender must be Nam, Nữ or Khác (male, female, other)")
     out["gender"] = gender or None
     for text_field in ("position", "unit"):
         text = " ".join(nfc(v.get(text_field, "")).split())
         if len(text) > MAX_LENGTH[text_field]:
-            raise _refuse(text_field, "At most %(max)s characters", max=MAX_LENGTH[text_field])
+            raise FieldRefused(text_field, "At most %(max)s characters", max=MAX_LENGTH[text_field])
         out[text_field] = text
     if not personal:
         return out
@@ -151,19 +142,19 @@ def checked_values(
         try:
             birth_date = dt.date.fromisoformat(born)
         except ValueError as exc:
-            raise _refuse("birth_date", "Not a date: write dd/mm/yyyy or yyyy-mm-dd") from exc
+            raise FieldRefused("birth_date", "Not a date: write dd/mm/yyyy or yyyy-mm-dd") from exc
         if not dt.date(1900, 1, 1) <= birth_date <= dt.date.today():
-            raise _refuse("birth_date", "The birth date is not plausible")
+            raise FieldRefused("birth_date", "The birth date is not plausible")
         out["birth_date"] = birth_date
     else:
         out["birth_date"] = None
     phone = v.get("phone", "").strip()
     if phone and (len(phone) > MAX_LENGTH["phone"] or not PHONE_RE.match(phone)):
-        raise _refuse("phone", "Not a phone number")
+        raise FieldRefused("phone", "Not a phone number")
     out["phone"] = phone or None
     email = v.get("email", "").strip()
     if email and (len(email) > MAX_LENGTH["email"] or not EMAIL_RE.match(email)):
-        raise _refuse("email", "Not an e-mail address")
+        raise FieldRefused("email", "Not an e-mail address")
     out["email"] = email or None
     return out
 

@@ -21,6 +21,22 @@ DEFAULT_LANGUAGE = "vi"
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
 
+# Stored instants are naive UTC; people read the congress's wall-clock time (Vietnam's, as the
+# counting minutes do).
+LOCAL_ZONE = "Asia/Ho_Chi_Minh"
+
+
+def local_time(value: dt.datetime) -> dt.datetime:
+    """A stored instant (naive UTC) as the congress's local wall-clock time (naive)."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        zone: dt.tzinfo = ZoneInfo(LOCAL_ZONE)
+    except (ImportError, KeyError, ValueError, OSError):
+        zone = dt.timezone(dt.timedelta(hours=7))
+    return value.replace(tzinfo=dt.UTC).astimezone(zone).replace(tzinfo=None)
+
+
 def N_(message: str) -> str:
     """Mark a message for the catalog where it is defined; it is translated where shown."""
     return message

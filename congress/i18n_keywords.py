@@ -22,6 +22,7 @@ KEYWORDS = {
     "ImageFileError": (2,),
     "NavItem": (1,),
     "SetupStep": (2,),
+    "FieldRefused": (2,),
 }
 
 

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from congress import audit, auth, congresses, delegate_edit, setup
-from congress.delegate_import import ImportRefused, import_delegates
+from congress.delegate_import import ImportRefused, import_delegates, template_xlsx
 from congress.errors import CongressError
 from congress.i18n import LANGUAGES
 from congress.models import GENDERS
@@ -21,6 +21,7 @@ from congress.web import (
     LANG_COOKIE,
     actor,
     client_address,
+    download,
     endpoint,
     principal,
     query_number,
@@ -31,6 +32,7 @@ from congress.web import (
 )
 
 ORGANIZE = ("organizer",)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 VIEW = ("organizer", "observer", "checkin", "counting")
 
 
@@ -328,14 +330,10 @@ def delegate_edit_page(request: Request, form: FormData) -> Response:
                 delegate_edit.edit_delegate(
                     session, congress, delegate, values, personal=personal, actor=actor(request)
                 )
-        except CongressError as exc:
-            if exc.status == 404:
-                raise
+        except delegate_edit.FieldRefused as exc:
             tr = t(request)
-            label = tr.gettext(delegate_edit.FIELD_LABELS.get(exc.params.get("field", ""), ""))
-            error = (
-                f"{label}: {exc.translated(tr.gettext)}" if label else exc.translated(tr.gettext)
-            )
+            label = tr.gettext(delegate_edit.FIELD_LABELS[exc.field])
+            error = f"{label}: {exc.translated(tr.gettext)}"
             status = exc.status
         else:
             return RedirectResponse(f"/c/{slug}/delegates/{delegate_id}?saved=1", status_code=303)
@@ -367,7 +365,13 @@ def delegates_import_page(request: Request, form: FormData) -> Response:
     """Upload, check, and (after seeing the differences) confirm an update: all rows or none."""
     slug = request.path_params["slug"]
     store = FileStore(settings_of(request).home / "uploads")
-    context: dict[str, Any] = {"report": None, "pending": None, "filename": ""}
+    context: dict[str, Any] = {
+        "report": None,
+        "pending": None,
+        "filename": "",
+        "labels": delegate_edit.FIELD_LABELS,
+        "value_labels": delegate_edit.VALUE_LABELS,
+    }
     status = 200
     if request.method == "POST":
         upload = form.get("file")
@@ -413,6 +417,15 @@ def delegates_import_page(request: Request, form: FormData) -> Response:
         congress = congresses.get_congress(session, slug)
     context["congress"] = congress
     return render(request, "delegates_import.html", context, status=status)
+
+
+@endpoint(*ORGANIZE)
+def delegates_template(request: Request) -> Response:
+    """The delegates' import template (XLSX): the header row and a sheet explaining it."""
+    with session_scope(request) as session:
+        congresses.get_congress(session, request.path_params["slug"])  # an unknown one: 404
+    data = template_xlsx(t(request).gettext)
+    return download(data, XLSX, f"dai-bieu-{request.path_params['slug']}.xlsx")
 
 
 @endpoint(*ORGANIZE, form=True)
@@ -472,6 +485,7 @@ def routes() -> list[Route]:
         Route("/c/{slug}/delegates", delegates_page),
         Route("/c/{slug}/delegates/photos", delegates_photos_page, methods=["GET", "POST"]),
         Route("/c/{slug}/delegates/import", delegates_import_page, methods=["GET", "POST"]),
+        Route("/c/{slug}/delegates/template.xlsx", delegates_template),
         Route("/c/{slug}/delegates/{delegate_id:id}", delegate_page),
         Route(
             "/c/{slug}/delegates/{delegate_id:id}/edit",
