@@ -118,8 +118,18 @@ class Translator:
         pattern = "#,##0." + "0" * digits if digits else "#,##0"
         return format_decimal(value, format=pattern, locale=self.lang)
 
+    def actor(self, name: str | None) -> str:
+        """Who did something, as recorded: a station's or gate's token ("token:NAME") named as
+        the device it is, not by the code of the record."""
+        if not name:
+            return ""
+        if name.startswith("token:"):
+            return self.gettext("%(name)s (device)", name=name[6:])
+        return name
+
     def template_globals(self) -> dict[str, Callable[..., str]]:
         return {
+            "fmt_actor": self.actor,
             "_": self.gettext,
             "gettext": self.gettext,
             "ngettext": self.ngettext,

@@ -20,6 +20,7 @@ from ballots.counting.pages import (
     path_number,
 )
 from ballots.models import CountedBallot
+from ballots.proof.minutes import CHOICE_NAMES
 from ballots.reading.settings import ReadingSettings
 from congress.errors import CongressError
 from congress.web import actor, db_of, endpoint, render, t
@@ -61,6 +62,15 @@ def _render_ballot(request: Request, status: int = 200, **extra: Any) -> Respons
         state = review.state_of(session, count, ballot)
         rr = review.round_rules(session, count)
         labels = {i.id: f"{i.number}. {i.label}" for i in rr.layout.items}
+        # A target as the committee reads it: the name, and for a box form the box's meaning;
+        # never its code ("c004.agree").
+        tr = t(request)
+        target_labels = {
+            x.id: labels.get(x.item, x.item)
+            if rr.layout.form == "strike"
+            else f"{labels.get(x.item, x.item)} – {tr.gettext(CHOICE_NAMES.get(x.choice, x.choice))}"
+            for x in rr.layout.targets()
+        }
         reading = ballot.recorded
         targets = list(reading.targets)
         doubtful = [x for x in targets if x.state == "ambiguous"]
@@ -72,6 +82,7 @@ def _render_ballot(request: Request, status: int = 200, **extra: Any) -> Respons
             targets=targets,
             doubtful=doubtful,
             labels=labels,
+            target_labels=target_labels,
             form=rr.layout.form,
             flagged=list(reading.flagged_ink),
             note_dpi=f"{touch_dpi:g}",
