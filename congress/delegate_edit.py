@@ -244,7 +244,7 @@ def history(session: Session, congress: Congress, delegate: Delegate) -> list[Hi
         changes: list[Change] = []
         for name, pair in (details.get("changed") or {}).items():
             old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, None)
-            words = VALUE_LABELS.get(name, {})
+            words: dict[Any, str] = dict(VALUE_LABELS.get(name, {}))
             changes.append(
                 Change(FIELD_LABELS.get(name, name), words.get(old, old), words.get(new, new),
                        bool(words))
