@@ -19,6 +19,7 @@ from congress.models import Delegate
 from congress.settings import Settings, is_loopback_url
 from tests.ballots.count_helpers import printed_election
 from tests.conftest import login
+from tests.congress.test_vietnamese_pages import english_on, english_words, visible_text
 
 
 def _xlsx_rows(data: bytes) -> tuple[list[list[Any]], list[str]]:
@@ -137,6 +138,7 @@ def test_void_asks_first_and_names_the_run(
     assert f"Hủy đợt in {run_id} của Bầu Ban Chấp hành Tỉnh Đoàn khóa XIX?" in asked.text
     assert "4 phiếu của lần bầu 1" in asked.text and "phải được tiêu hủy" in asked.text
     assert "in lệch trang" in asked.text and "Hủy 4 phiếu" in asked.text
+    assert english_on(visible_text(asked.text), english_words(), {"kp"}) == []
     with db.session() as session:
         assert session.get(PrintRun, run_id).voided_at is None  # asking changed nothing
     done = client.post(url, data={"csrf_token": csrf, "reason": "in lệch trang", "confirmed": "1"})
