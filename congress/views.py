@@ -22,6 +22,7 @@ from congress.web import (
     actor,
     client_address,
     download,
+    end_cookie_sessions,
     endpoint,
     principal,
     query_number,
@@ -69,8 +70,8 @@ def login(request: Request, form: FormData) -> Response:
         else:
             limiter.succeeded(address, username)
             audit.record(session, user.username, "login", subject=address)
-            # Signing in again in this browser ends the session it had, as logging out would.
-            auth.end_session(session, request.session.get("sid"))
+            # Signing in again in this browser ends the sessions it had, as logging out would.
+            end_cookie_sessions(request, session)
             secret = auth.start_session(
                 session,
                 staff_user_id=user.id,
@@ -92,8 +93,7 @@ def login(request: Request, form: FormData) -> Response:
 def logout(request: Request) -> Response:
     # The server forgets the session, so a copy of the cookie is worth nothing either.
     with session_scope(request) as session:
-        auth.end_session(session, request.session.get("sid"))
-    request.session.clear()
+        end_cookie_sessions(request, session)
     return RedirectResponse("/login", status_code=303)
 
 

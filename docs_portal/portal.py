@@ -16,14 +16,16 @@ from starlette.responses import RedirectResponse, Response
 
 from badges.service import check_badge
 from congress import congresses
-from congress.auth import LoginLimiter, end_session, start_session
+from congress.auth import LoginLimiter, start_session
 from congress.db import insert_ignore
 from congress.errors import CongressError, NotFound
 from congress.models import Congress, Delegate
 from congress.web import (
     db_of,
     endpoint,
+    hold_session,
     principal,
+    release_session,
     render,
     service_worker_script,
     session_alive,
@@ -138,12 +140,13 @@ def sign_in(request: Request, session: Any, congress: Congress, token: str) -> D
     portal = dict(request.session.get(PORTAL_KEY, {}))
     before = portal.get(str(congress.id))
     if isinstance(before, list) and len(before) == 3:
-        end_session(session, before[2])
+        release_session(request, session, before[2])
     secret = start_session(
         session,
         delegate_id=delegate.id,
         forget_idle_seconds=settings_of(request).limits.longest_session_idle_seconds,
     )
+    hold_session(request, session, secret)
     portal[str(congress.id)] = [delegate.id, delegate.badge_version, secret]
     request.session[PORTAL_KEY] = portal
     return delegate
@@ -227,7 +230,7 @@ def sign_out(request: Request) -> Response:
         portal = dict(request.session.get(PORTAL_KEY, {}))
         signed = portal.pop(str(congress.id), None)
         if isinstance(signed, list) and len(signed) == 3:
-            end_session(session, signed[2])
+            release_session(request, session, signed[2])
         request.session[PORTAL_KEY] = portal
     return RedirectResponse(f"/p/{congress.slug}", status_code=303)
 
