@@ -12,12 +12,17 @@ from sqlalchemy.orm import Session, selectinload
 
 from badges.pdf import BadgeCard, Layout
 from badges.service import issue_token
+from congress import audit
 from congress.errors import CongressError
 from congress.exports import csv_document
 from congress.i18n import Translator
 from congress.models import Congress, Delegate, Delegation
 from congress.settings import Settings
 from congress.storage import FileStore
+
+# The audit actions of badges handed out, on paper or as links: the overview's "badges" step
+# is done once one of them is in the congress's audit log.
+HANDED_OUT = ("badges.printed", "badges.links")
 
 
 def soft_badge_url(settings: Settings, token: str) -> str:
@@ -116,14 +121,25 @@ def print_badges(
     out: BinaryIO | Path,
     tr: Translator,
     progress: Callable[[int], None] | None = None,
+    actor: str = "",
 ) -> int:
-    """Render the badges of `delegates` as one PDF; returns the number of badges."""
+    """Render the badges of `delegates` as one PDF (recorded in the audit log); returns the
+    number of badges."""
     from badges.pdf import LAYOUTS, render_badges
 
     if layout not in LAYOUTS:
         raise CongressError("unknown_layout", "Unknown layout %(layout)s", layout=str(layout))
     cards = badge_cards(settings, session, congress, delegates, tr)
     render_badges(cards, cast(Layout, layout), out, progress=progress)
+    audit.record(
+        session,
+        actor,
+        HANDED_OUT[0],
+        congress_id=congress.id,
+        subject=congress.slug,
+        layout=layout,
+        count=len(cards),
+    )
     return len(cards)
 
 
@@ -137,8 +153,18 @@ class BadgeLink:
 
 
 def badge_links(
-    settings: Settings, session: Session, congress: Congress, delegates: Sequence[Delegate]
+    settings: Settings,
+    session: Session,
+    congress: Congress,
+    delegates: Sequence[Delegate],
+    actor: str = "",
 ) -> list[BadgeLink]:
+    """The soft-badge link of each delegate whose badge is not revoked (handing them out is
+    recorded in the audit log)."""
+    audit.record(
+        session, actor, HANDED_OUT[1], congress_id=congress.id, subject=congress.slug,
+        count=len(delegates),
+    )  # fmt: skip
     return [
         BadgeLink(
             code=d.code,

@@ -151,6 +151,7 @@ def pdf_command(
                 buffer,
                 tr,
                 progress=lambda done: progress.update(task, completed=done),
+                actor=CLI_ACTOR,
             )
     # Written only when complete: a refusal never leaves half a PDF behind.
     out.write_bytes(buffer.getvalue())
@@ -199,8 +200,7 @@ def links_command(state: CliState, slug: str, delegation: str | None, out: Path)
     tr = state.translator()
     with state.database().session() as session:
         congress = congresses.get_congress(session, slug)
-        links = badge_links(
-            state.settings, session, congress, select_delegates(session, congress, delegation)
-        )
+        chosen = select_delegates(session, congress, delegation)
+        links = badge_links(state.settings, session, congress, chosen, actor=CLI_ACTOR)
     out.write_bytes(links_csv(links, tr))
     click.echo(f"{len(links)} links: {out}")

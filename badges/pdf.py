@@ -39,7 +39,7 @@ class BadgeCard:
     position: str
     unit: str
     kind: Kind
-    photo: bytes | None  # JPEG or PNG; None (or empty) prints an empty frame
+    photo: bytes | None  # JPEG or PNG; None (or empty): no photo (see photo_placeholder)
     token: str  # the signed badge token (badges.token.sign_badge)
     portal_url: str  # the documents portal link, printed as a small QR and as text
 
@@ -178,6 +178,9 @@ class BadgePrintSettings:
     title_text: str = "THẺ ĐẠI BIỂU"
     portal_caption: str = "Văn kiện đại hội (quét mã):"
     placeholder_text: str = "Ảnh 3×4"
+    # A card without a photo leaves the photo's place blank. A congress that glues paper photos
+    # onto the printed cards turns this on to print a dashed frame marked `placeholder_text`.
+    photo_placeholder: bool = False
     quiet_zone_modules: int = 4  # the delegate QR, scanned at the gate in any light
     # The portal QR sits on white with nothing printed near it; 2 modules buy a larger
     # module on the crowded CR80 card, and phones read it from a hand's length.
@@ -540,7 +543,8 @@ def _render(
             _draw_photo(c, d, jpeg)
             c.endForm()
     placeholder = "BadgePhotoPlaceholder"
-    if any(not card.photo for card in cards):
+    draw_placeholder = settings.photo_placeholder and any(not card.photo for card in cards)
+    if draw_placeholder:
         c.beginForm(placeholder, *bbox)
         _draw_placeholder(c, d, settings)
         c.endForm()
@@ -554,7 +558,8 @@ def _render(
             c.translate(trim.x * mm, (sheet.page_height - trim.y - d.height) * mm)
             c.doForm(statics[_static_key(card)])
             if not card.photo:
-                c.doForm(placeholder)
+                if draw_placeholder:
+                    c.doForm(placeholder)
             else:
                 c.doForm(photos[hashlib.sha256(card.photo).hexdigest()])
             _draw_variable(c, d, card, settings)

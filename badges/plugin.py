@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from congress.capabilities import Capability, DemoStage, DemoStep, DemoStory, NavItem
+from congress.capabilities import Capability, DemoStage, DemoStep, DemoStory, NavItem, SetupStep
 
 HERE = Path(__file__).parent
 
@@ -41,6 +41,7 @@ def _demo(story: DemoStory) -> None:
             "a4-8up",
             out,
             translator(db.settings.default_language),
+            actor="demo",
         )
         echo(f"badges: {count} badges on A4 sheets in {out}")
         if delegates:
@@ -52,6 +53,21 @@ def _demo(story: DemoStory) -> None:
         echo(f"badges: print them at {db.settings.public_url}/c/{congress.slug}/badges")
 
 
+def _setup(session: Any, congress: Any) -> list[SetupStep]:
+    """Done once badges were printed or soft-badge links handed out (the audit log says so)."""
+    from sqlalchemy import exists, select
+
+    from badges.cards import HANDED_OUT
+    from congress.models import AuditEvent
+
+    printed = session.scalar(
+        select(
+            exists().where(AuditEvent.congress_id == congress.id, AuditEvent.action.in_(HANDED_OUT))
+        )
+    )
+    return [SetupStep(30, "Print the badges", "/c/{slug}/badges", bool(printed))]
+
+
 def capability() -> Capability:
     return Capability(
         name="badges",
@@ -60,4 +76,5 @@ def capability() -> Capability:
         templates=HERE / "templates",
         nav=(NavItem("Badges", "/c/{slug}/badges", ("organizer",)),),
         demo=lambda: [DemoStep(DemoStage.REGISTER, _demo)],
+        setup=_setup,
     )

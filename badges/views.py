@@ -94,8 +94,9 @@ def badges_pdf(request: Request) -> Response:
                 session, congress, params.get("delegation") or None, _codes(params.get("codes", ""))
             )
             badge_cards.print_badges(
-                settings_of(request), session, congress, chosen, layout, out, tr
-            )
+                settings_of(request), session, congress, chosen, layout, out, tr,
+                actor=actor(request),
+            )  # fmt: skip
     except CongressError as exc:
         return _render_desk(request, error=exc.translated(tr.gettext), status=exc.status)
     return download(out.getvalue(), "application/pdf", f"badges-{slug}-{layout}.pdf")
@@ -105,7 +106,9 @@ def _links(request: Request, delegation: str | None) -> tuple[str, list[badge_ca
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
         chosen = badge_cards.select_delegates(session, congress, delegation)
-        links = badge_cards.badge_links(settings_of(request), session, congress, chosen)
+        links = badge_cards.badge_links(
+            settings_of(request), session, congress, chosen, actor=actor(request)
+        )
         return congress.name, links
 
 
@@ -143,9 +146,12 @@ def badge_change_page(request: Request, form: FormData) -> Response:
     action = request.path_params["action"]
     if action not in ("reissue", "revoke"):
         return Response(status_code=404)
-    code = str(form.get("code", "")).strip()
+    code = str(form.get("code", "")).strip()[:32]
     reason = str(form.get("reason", "")).strip()[:300]
     tr = t(request)
+    if form.get("confirmed") != "1":
+        # Both refuse a badge someone holds: first a page that names whose and what follows.
+        return _confirm_change(request, action, code, reason)
     try:
         with session_scope(request) as session:
             congress = congresses.get_congress(session, request.path_params["slug"])
@@ -165,6 +171,32 @@ def badge_change_page(request: Request, form: FormData) -> Response:
     except CongressError as exc:
         return _render_desk(request, error=exc.translated(tr.gettext), status=exc.status)
     return _render_desk(request, message=message)
+
+
+def _confirm_change(request: Request, action: str, code: str, reason: str) -> Response:
+    tr = t(request)
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, request.path_params["slug"])
+        delegate = session.scalar(
+            select(Delegate).where(Delegate.congress_id == congress.id, Delegate.code == code)
+        )
+        if delegate is None:
+            error = tr.gettext("No delegate with the code(s) %(codes)s", codes=code)
+            return _render_desk(request, error=error, status=400)
+        if action == "reissue" and delegate.revoked_at is not None:
+            error = tr.gettext("The badge of %(name)s is revoked", name=delegate.full_name)
+            return _render_desk(request, error=error, status=400)
+        return render(
+            request,
+            "badges/confirm.html",
+            {
+                "congress": congress,
+                "action": action,
+                "delegate": delegate,
+                "delegation": delegate.delegation.name,
+                "reason": reason,
+            },
+        )
 
 
 # --- the soft badge -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,8 +39,11 @@ from congress.delegate_import import (
     cell_text,
     parse_date,
     read_columns,
+    template_notes,
 )
 from congress.errors import CongressError, NotFound
+from congress.exports import import_template
+from congress.i18n import N_
 from congress.keys import public_key_bytes
 from congress.limits import Limits
 from congress.models import Congress, Sitting, utcnow
@@ -63,6 +67,27 @@ CANDIDATE_HEADERS: dict[str, tuple[str, ...]] = {
     "unit": ("don vi", "don vi cong tac", "unit", "organisation", "organization", "co quan"),
     "order": ("thu tu", "order", "so thu tu tren phieu"),
 }
+
+
+# The candidates' import template: the header as written, whether required, what to write.
+CANDIDATE_TEMPLATE: tuple[tuple[str, bool, str], ...] = (
+    ("Họ và tên", True, N_("The full name with its diacritics, as printed on the ballot")),
+    ("Ngày sinh", False, N_("dd/mm/yyyy; decides a tie when the older candidate wins")),
+    ("Giới tính", False, N_("Nam, Nữ or Khác")),
+    ("Chức vụ", False, N_("At most 200 characters")),
+    ("Đơn vị", False, N_("At most 200 characters")),
+    ("Thứ tự", False, N_("The place on the ballot, when the order is as in the file")),
+)
+
+
+def candidates_template_xlsx(gettext: Callable[[str], str]) -> bytes:
+    """The candidates' import template: the header row to fill in, and a sheet explaining it."""
+    return import_template(
+        gettext("Candidates"),
+        [column[0] for column in CANDIDATE_TEMPLATE],
+        gettext("How to fill it in"),
+        template_notes(CANDIDATE_TEMPLATE, gettext),
+    )
 
 
 @dataclass(frozen=True)
@@ -211,6 +236,21 @@ def parse_candidates(
         return [], report
     table, columns, titles = found
     header_line = table[0][0]
+    # A column the list cannot read is refused, not dropped: a "Năm sinh" (year of birth) left
+    # out silently would let a tie go to the wrong candidate.
+    known = ", ".join(column[0] for column in CANDIDATE_TEMPLATE)
+    for title in report.unknown_columns:
+        report.problems.append(
+            RowProblem(
+                header_line,
+                title,
+                "",
+                "Unknown column; the columns of a candidate list are %(columns)s",
+                {"columns": known},
+            )
+        )
+    if report.problems:
+        return [], report
     rows: list[dict[str, Any]] = []
     seen: dict[tuple[str, Any], int] = {}
     most = min(MAX_CANDIDATES, limits.table_rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from congress.capabilities import Capability, DemoStep, NavItem
+from congress.capabilities import Capability, DemoStep, NavItem, SetupStep
 
 HERE = Path(__file__).parent
 
@@ -44,6 +44,22 @@ def _demo() -> list[DemoStep]:
     return DemoElection().steps()
 
 
+def _setup(session: Any, congress: Any) -> list[SetupStep]:
+    """Done once an election has its candidates."""
+    from sqlalchemy import exists, select
+
+    from ballots.models import Candidate, Election
+
+    ready = session.scalar(
+        select(
+            exists()
+            .where(Candidate.election_id == Election.id)
+            .where(Election.congress_id == congress.id)
+        )
+    )
+    return [SetupStep(60, "Set up the elections", "/c/{slug}/elections", bool(ready))]
+
+
 def capability() -> Capability:
     return Capability(
         name="ballots",
@@ -53,4 +69,5 @@ def capability() -> Capability:
         nav=(NavItem("Elections", "/c/{slug}/elections", ("organizer", "counting", "observer")),),
         on_startup=_startup,
         demo=_demo,
+        setup=_setup,
     )

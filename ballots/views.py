@@ -17,7 +17,7 @@ from ballots.tally import BASE_NAMES
 from congress import congresses
 from congress.delegate_import import ImportRefused
 from congress.errors import CongressError, NotFound
-from congress.i18n import N_
+from congress.i18n import N_, local_time
 from congress.openapi import described
 from congress.web import (
     actor,
@@ -142,6 +142,11 @@ def _render_detail(
             {
                 "congress": congress,
                 "election": svc.election_json(election),
+                "printed_at": {
+                    run.id: local_time(run.printed_at)
+                    for r in election.rounds
+                    for run in r.print_runs
+                },
                 "error": error,
                 "message": message,
                 "problems": problems or [],
@@ -200,6 +205,9 @@ def print_page(request: Request, form: FormData) -> Response:
 @endpoint(*COMMITTEE, form=True)
 def void(request: Request, form: FormData) -> Response:
     tr = t(request)
+    if form.get("confirmed") != "1":
+        # Voiding sends a batch of ballots to be destroyed: first a page that says which.
+        return _confirm_void(request, str(form.get("reason", "")).strip()[:300])
     try:
         with session_scope(request) as session:
             congress = congresses.get_congress(session, request.path_params["slug"])
@@ -215,6 +223,49 @@ def void(request: Request, form: FormData) -> Response:
     except CongressError as exc:
         return _render_detail(request, exc.translated(tr.gettext), status=exc.status)
     return _render_detail(request, message=message)
+
+
+def _confirm_void(request: Request, reason: str) -> Response:
+    tr = t(request)
+    if not reason:
+        return _render_detail(request, tr.gettext("Say why the batch is voided"), status=400)
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, request.path_params["slug"])
+        election = svc.get_election(session, request.path_params["election_id"], congress)
+        run = session.get(PrintRun, request.path_params["run_id"])
+        if run is None or run.round.election_id != election.id:
+            raise NotFound(
+                "unknown_print_run",
+                "No print run %(id)s in this election",
+                id=request.path_params["run_id"],
+            )
+        if run.voided_at is not None:
+            return _render_detail(
+                request, tr.gettext("This print run is already voided"), status=409
+            )
+        return render(
+            request,
+            "ballots/void_confirm.html",
+            {
+                "congress": congress,
+                "election": election,
+                "run": run,
+                "printed_at": local_time(run.printed_at),
+                "round": run.round.number,
+                "last_run": run.round.number == 1 and len(svc.live_runs(run.round)) == 1,
+                "reason": reason,
+            },
+        )
+
+
+@endpoint(*ORGANIZE)
+def candidates_template(request: Request) -> Response:
+    """The candidates' import template (XLSX): the header row and a sheet explaining it."""
+    with session_scope(request) as session:
+        congresses.get_congress(session, request.path_params["slug"])  # an unknown one: 404
+    data = svc.candidates_template_xlsx(t(request).gettext)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return download(data, xlsx, f"ung-cu-vien-{request.path_params['slug']}.xlsx")
 
 
 @endpoint(*WATCH)
@@ -255,6 +306,7 @@ def routes() -> list[BaseRoute]:
     return [
         Route(base, list_page),
         Route(base + "/new", create, methods=["POST"]),
+        Route(base + "/candidates-template.xlsx", candidates_template),
         Route(one, detail),
         Route(one + "/candidates", candidates, methods=["POST"]),
         Route(one + "/print", print_page, methods=["POST"]),

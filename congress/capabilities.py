@@ -34,6 +34,17 @@ class NavItem:
     lands: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class SetupStep:
+    """One step of a congress's setup, shown on its overview: done or not, read from the data
+    each time (never a stored flag), with the page where it is done."""
+
+    order: int  # the steps' order on the overview: 10 sittings ... 60 elections
+    label: str  # msgid, translated on the page
+    path: str  # may contain {slug}
+    done: bool
+
+
 class DemoStage(IntEnum):
     """Where a part of the demo story falls: parts run in this order across capabilities,
     and in the order of `PACKAGES` within one stage."""
@@ -88,6 +99,8 @@ class Capability:
     # Who was admitted to a sitting, by delegate id: told by the capability at the doors and
     # read by every other one through congress.attendance.
     presence: Callable[[Session, Sitting], Mapping[int, Presence]] | None = None
+    # The capability's steps of a congress's setup (badges printed, documents published...).
+    setup: Callable[[Session, Congress], Sequence[SetupStep]] = lambda session, congress: ()
 
 
 # The declared one-way order of the project's packages: each may import only those named

@@ -15,6 +15,7 @@ from congress.errors import Conflict, CongressError, NotFound
 from congress.models import Congress, Delegate, Delegation, Sitting
 from congress.vietnamese import fold, nfc
 
+SITTING_TITLE_MAX = 300  # the column's width
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
 
 # Least data (issue 21): what a staff member may read of a delegate, decided here for every page,
@@ -101,9 +102,15 @@ def create_congress(
 def add_sitting(
     session: Session, congress: Congress, *, title: str, starts_at: dt.datetime, actor: str
 ) -> Sitting:
-    title = nfc(title)
+    title = nfc(title).strip()
     if not title:
         raise CongressError("empty_title", "The sitting needs a title")
+    if len(title) > SITTING_TITLE_MAX:
+        raise CongressError(
+            "long_title",
+            "A sitting's title has at most %(max)s characters",
+            max=SITTING_TITLE_MAX,
+        )
     number = (
         session.scalar(select(func.max(Sitting.number)).where(Sitting.congress_id == congress.id))
         or 0

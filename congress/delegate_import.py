@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 from congress import audit
 from congress.archives import ArchiveRefused, BoundedZip, ZipBounds
 from congress.errors import CongressError
+from congress.exports import import_template
 from congress.filetypes import sniff
+from congress.i18n import N_
 from congress.limits import Limits
 from congress.models import Congress, Delegate, Delegation
 from congress.vietnamese import fold, name_sort_string, nfc
@@ -73,6 +75,44 @@ KIND_VALUES = {
     "alternate": "alternate",
     "dai bieu du khuyet": "alternate",
 }
+# The import template's columns: the header as written, whether required, what to write (msgid).
+TEMPLATE_COLUMNS: tuple[tuple[str, bool, str], ...] = (
+    ("Mã đại biểu", False, N_("Letters and digits, e.g. DB0001; left empty, a code is made")),
+    ("Họ và tên", True, N_("The full name with its diacritics")),
+    ("Ngày sinh", False, N_("dd/mm/yyyy")),
+    ("Giới tính", False, N_("Nam, Nữ or Khác")),
+    ("Đoàn đại biểu", True, N_("The delegation's name; each new name makes a delegation")),
+    ("Loại đại biểu", False, N_("Chính thức or Dự khuyết; left empty: Chính thức")),
+    ("Chức vụ", False, N_("At most 200 characters")),
+    ("Đơn vị", False, N_("At most 200 characters")),
+    ("Điện thoại", False, N_("Seen only by organizers")),
+    ("Email", False, N_("Seen only by organizers")),
+)
+
+
+def template_notes(
+    columns: Iterable[tuple[str, bool, str]], gettext: Callable[[str], str]
+) -> list[list[str]]:
+    """The explanation sheet of an import template: one line per column, in `gettext`'s words."""
+    lines = [[gettext("Column"), gettext("Needed"), gettext("What to write")]]
+    for header, required, note in columns:
+        lines.append(
+            [header, gettext("required") if required else gettext("optional"), gettext(note)]
+        )
+    lines.append(["", "", gettext("Other columns are refused or reported; STT is allowed.")])
+    return lines
+
+
+def template_xlsx(gettext: Callable[[str], str]) -> bytes:
+    """The delegates' import template: the header row to fill in, and a sheet explaining it."""
+    return import_template(
+        gettext("Delegates"),
+        [column[0] for column in TEMPLATE_COLUMNS],
+        gettext("How to fill it in"),
+        template_notes(TEMPLATE_COLUMNS, gettext),
+    )
+
+
 CODE_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^\+?[0-9 .()-]{6,20}$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 from xml.sax.saxutils import escape
 
@@ -15,6 +15,7 @@ from reportlab.platypus import Paragraph
 __all__ = [
     "FORMULA_STARTS",
     "append_row",
+    "import_template",
     "csv_document",
     "paragraph",
     "paragraph_text",
@@ -69,6 +70,38 @@ def _xlsx_value(value: Any) -> Any:
 def append_row(sheet: Sheet, values: Iterable[Any]) -> None:
     """Append one row: strings become string cells (openpyxl makes a formula of a leading `=`)."""
     sheet.append([_xlsx_value(value) for value in values])
+
+
+def import_template(
+    sheet_title: str, headers: Sequence[str], notes_title: str, notes: Iterable[Sequence[str]]
+) -> bytes:
+    """An XLSX to fill in and import: the first sheet holds only the header row (what an import
+    reads: the first sheet), a second sheet explains each column."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = sheet_title[:31]
+    append_row(sheet, headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for index, header in enumerate(headers):
+        letter = sheet.cell(row=1, column=index + 1).column_letter
+        sheet.column_dimensions[letter].width = max(14, len(header) + 4)
+    sheet.freeze_panes = "A2"
+    guide = book.create_sheet(notes_title[:31])
+    for row in notes:
+        append_row(guide, row)
+    for cell in guide[1]:
+        cell.font = Font(bold=True)
+    guide.column_dimensions["A"].width = 22
+    guide.column_dimensions["B"].width = 14
+    guide.column_dimensions["C"].width = 80
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def paragraph_text(value: object) -> str:

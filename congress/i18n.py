@@ -21,6 +21,22 @@ DEFAULT_LANGUAGE = "vi"
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
 
+# Stored instants are naive UTC; people read the congress's wall-clock time (Vietnam's, as the
+# counting minutes do).
+LOCAL_ZONE = "Asia/Ho_Chi_Minh"
+
+
+def local_time(value: dt.datetime) -> dt.datetime:
+    """A stored instant (naive UTC) as the congress's local wall-clock time (naive)."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        zone: dt.tzinfo = ZoneInfo(LOCAL_ZONE)
+    except (ImportError, KeyError, ValueError, OSError):
+        zone = dt.timezone(dt.timedelta(hours=7))
+    return value.replace(tzinfo=dt.UTC).astimezone(zone).replace(tzinfo=None)
+
+
 def N_(message: str) -> str:
     """Mark a message for the catalog where it is defined; it is translated where shown."""
     return message
@@ -102,8 +118,18 @@ class Translator:
         pattern = "#,##0." + "0" * digits if digits else "#,##0"
         return format_decimal(value, format=pattern, locale=self.lang)
 
+    def actor(self, name: str | None) -> str:
+        """Who did something, as recorded: a station's or gate's token ("token:NAME") named as
+        the device it is, not by the code of the record."""
+        if not name:
+            return ""
+        if name.startswith("token:"):
+            return self.gettext("%(name)s (device)", name=name[6:])
+        return name
+
     def template_globals(self) -> dict[str, Callable[..., str]]:
         return {
+            "fmt_actor": self.actor,
             "_": self.gettext,
             "gettext": self.gettext,
             "ngettext": self.ngettext,

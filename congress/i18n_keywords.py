@@ -22,6 +22,8 @@ KEYWORDS = {
     "_BadImage": (1,),
     "ImageFileError": (2,),
     "NavItem": (1,),
+    "SetupStep": (2,),
+    "FieldRefused": (2,),
 }
 
 

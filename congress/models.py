@@ -19,7 +19,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from congress.i18n import N_
+
 ROLES = ("admin", "organizer", "checkin", "counting", "observer")
+# The roles as people call them (msgids), for every page and message that names one.
+ROLE_NAMES = {
+    "admin": N_("administrator"),
+    "organizer": N_("organizing committee"),
+    "checkin": N_("check-in staff"),
+    "counting": N_("counting committee"),
+    "observer": N_("observer"),
+}
 GENDERS = ("male", "female", "other")
 DELEGATE_KINDS = ("full", "alternate")
 

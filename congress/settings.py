@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from congress.errors import CongressError
 from congress.limits import Limits
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether the host of `url` is a loopback (or unspecified) address or a name of one."""
+    try:
+        host = (urlsplit(url.strip()).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback or address.is_unspecified
 
 
 class SettingsError(CongressError):
@@ -51,6 +70,12 @@ class Settings:
     @property
     def cache_dir(self) -> Path:
         return self.home / "cache"
+
+    @property
+    def public_url_is_loopback(self) -> bool:
+        """Whether `public_url` names this computer only (127.0.0.1, localhost, ::1): links and
+        QR codes made with it open nowhere else, not on a delegate's phone."""
+        return is_loopback_url(self.public_url)
 
     @property
     def is_sqlite(self) -> bool:

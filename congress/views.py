@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from congress import audit, auth, congresses
-from congress.delegate_import import ImportRefused, import_delegates
+from congress import audit, auth, congresses, delegate_edit, setup
+from congress.delegate_import import ImportRefused, import_delegates, template_xlsx
 from congress.errors import CongressError
 from congress.i18n import LANGUAGES
 from congress.models import GENDERS
@@ -21,6 +21,7 @@ from congress.web import (
     LANG_COOKIE,
     actor,
     client_address,
+    download,
     end_cookie_sessions,
     endpoint,
     principal,
@@ -32,6 +33,7 @@ from congress.web import (
 )
 
 ORGANIZE = ("organizer",)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 VIEW = ("organizer", "observer", "checkin", "counting")
 
 
@@ -174,11 +176,19 @@ def congress_page(request: Request) -> Response:
         congress = congresses.get_congress(session, request.path_params["slug"])
         counts = congresses.delegation_counts(session, congress)
         sittings = list(congress.sittings)
+        who = principal(request)
+        # The setup steps are the organizers' to-do list; other roles see the figures.
+        steps = (
+            setup.setup_steps(session, congress, request.app.state.capabilities)
+            if who is not None and who.has(*ORGANIZE)
+            else []
+        )
     return render(
         request,
         "congress.html",
         {
             "congress": congress,
+            "steps": steps,
             "sittings": sittings,
             "delegations": counts,
             "total_full": sum(c[1] for c in counts),
@@ -225,7 +235,9 @@ def sittings_add(request: Request, form: FormData) -> Response:
             )
     except CongressError as exc:
         return _render_sittings(request, exc.translated(t(request).gettext))
-    return RedirectResponse(f"/c/{slug}/sittings", status_code=303)
+    # The overview's form (a congress's first sitting) brings the organizer back to its steps.
+    back = f"/c/{slug}" if form.get("next") == "overview" else f"/c/{slug}/sittings"
+    return RedirectResponse(back, status_code=303)
 
 
 def _render_delegations(request: Request, error: str | None = None) -> Response:
@@ -297,12 +309,90 @@ def delegates_page(request: Request) -> Response:
     )
 
 
+@endpoint(*VIEW)
+def delegate_page(request: Request) -> Response:
+    """One delegate: the register's fields the reader may see, and the delegate's history."""
+    fields = congresses.visible_fields(principal(request))
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, request.path_params["slug"])
+        delegate = delegate_edit.get_delegate(session, congress, request.path_params["delegate_id"])
+        lines = delegate_edit.history(session, congress, delegate)
+        return render(
+            request,
+            "delegate.html",
+            {
+                "congress": congress,
+                "delegate": delegate,
+                "fields": fields,
+                "history": lines,
+                "labels": delegate_edit.FIELD_LABELS,
+                "kinds": delegate_edit.KIND_LABELS,
+                "genders": delegate_edit.GENDER_LABELS,
+                "saved": request.query_params.get("saved") == "1",
+            },
+        )
+
+
+@endpoint(*ORGANIZE, form=True)
+def delegate_edit_page(request: Request, form: FormData) -> Response:
+    """Edit one delegate: every field checked as the import checks it; the change audited."""
+    slug = request.path_params["slug"]
+    delegate_id = request.path_params["delegate_id"]
+    personal = congresses.visible_fields(principal(request)) >= congresses.PERSONAL_FIELDS
+    error = None
+    status = 200
+    values = None
+    if request.method == "POST":
+        values = delegate_edit.DelegateForm.of(form)
+        try:
+            with session_scope(request) as session:
+                congress = congresses.get_congress(session, slug)
+                delegate = delegate_edit.get_delegate(session, congress, delegate_id)
+                delegate_edit.edit_delegate(
+                    session, congress, delegate, values, personal=personal, actor=actor(request)
+                )
+        except delegate_edit.FieldRefused as exc:
+            tr = t(request)
+            label = tr.gettext(delegate_edit.FIELD_LABELS[exc.field])
+            error = f"{label}: {exc.translated(tr.gettext)}"
+            status = exc.status
+        else:
+            return RedirectResponse(f"/c/{slug}/delegates/{delegate_id}?saved=1", status_code=303)
+    with session_scope(request) as session:
+        congress = congresses.get_congress(session, slug)
+        delegate = delegate_edit.get_delegate(session, congress, delegate_id)
+        delegations = [d for d, _, _ in congresses.delegation_counts(session, congress)]
+        return render(
+            request,
+            "delegate_edit.html",
+            {
+                "congress": congress,
+                "delegate": delegate,
+                "values": (values or delegate_edit.DelegateForm.from_delegate(delegate)).values,
+                "delegations": delegations,
+                "personal": personal,
+                "labels": delegate_edit.FIELD_LABELS,
+                "kinds": delegate_edit.KIND_LABELS,
+                "genders": delegate_edit.GENDER_LABELS,
+                "max_length": delegate_edit.MAX_LENGTH,
+                "error": error,
+            },
+            status=status,
+        )
+
+
 @endpoint(*ORGANIZE, form=True)
 def delegates_import_page(request: Request, form: FormData) -> Response:
     """Upload, check, and (after seeing the differences) confirm an update: all rows or none."""
     slug = request.path_params["slug"]
     store = FileStore(settings_of(request).home / "uploads")
-    context: dict[str, Any] = {"report": None, "pending": None, "filename": ""}
+    context: dict[str, Any] = {
+        "report": None,
+        "pending": None,
+        "filename": "",
+        "labels": delegate_edit.FIELD_LABELS,
+        "value_labels": delegate_edit.VALUE_LABELS,
+    }
     status = 200
     if request.method == "POST":
         upload = form.get("file")
@@ -348,6 +438,15 @@ def delegates_import_page(request: Request, form: FormData) -> Response:
         congress = congresses.get_congress(session, slug)
     context["congress"] = congress
     return render(request, "delegates_import.html", context, status=status)
+
+
+@endpoint(*ORGANIZE)
+def delegates_template(request: Request) -> Response:
+    """The delegates' import template (XLSX): the header row and a sheet explaining it."""
+    with session_scope(request) as session:
+        congresses.get_congress(session, request.path_params["slug"])  # an unknown one: 404
+    data = template_xlsx(t(request).gettext)
+    return download(data, XLSX, f"dai-bieu-{request.path_params['slug']}.xlsx")
 
 
 @endpoint(*ORGANIZE, form=True)
@@ -407,4 +506,11 @@ def routes() -> list[Route]:
         Route("/c/{slug}/delegates", delegates_page),
         Route("/c/{slug}/delegates/photos", delegates_photos_page, methods=["GET", "POST"]),
         Route("/c/{slug}/delegates/import", delegates_import_page, methods=["GET", "POST"]),
+        Route("/c/{slug}/delegates/template.xlsx", delegates_template),
+        Route("/c/{slug}/delegates/{delegate_id:id}", delegate_page),
+        Route(
+            "/c/{slug}/delegates/{delegate_id:id}/edit",
+            delegate_edit_page,
+            methods=["GET", "POST"],
+        ),
     ]

@@ -33,7 +33,7 @@ from congress.db import Database
 from congress.errors import CongressError, Forbidden
 from congress.i18n import Translator, negotiate, translator
 from congress.limits import Limits
-from congress.models import StaffUser, utcnow
+from congress.models import ROLE_NAMES, StaffUser, utcnow
 from congress.settings import Settings
 
 log = logging.getLogger("congress.web")
@@ -331,8 +331,9 @@ def _admission(request: Request, roles: tuple[str, ...]) -> Response | None:
         target = quote(request.url.path + ("?" + request.url.query if request.url.query else ""))
         return RedirectResponse(f"/login?next={target}", status_code=303)
     if roles and not who.has(*roles):
+        names = ", ".join(t(request).gettext(ROLE_NAMES.get(r, r)) for r in roles)
         raise Forbidden(
-            "forbidden", "Your role does not allow this (needs: %(roles)s)", roles=", ".join(roles)
+            "forbidden", "Your role does not allow this (needs: %(roles)s)", roles=names
         )
     return None
 

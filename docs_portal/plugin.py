@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from congress.capabilities import Capability, DemoStage, DemoStep, DemoStory, NavItem
+from congress.capabilities import Capability, DemoStage, DemoStep, DemoStory, NavItem, SetupStep
 
 HERE = Path(__file__).parent
 
@@ -43,6 +43,18 @@ def _demo(story: DemoStory) -> None:
     add_demo_documents(story.db, congress_id=story.congress_id, seed=story.seed, echo=story.echo)
 
 
+def _setup(session: Any, congress: Any) -> list[SetupStep]:
+    """Done once a document is there for delegates to read (public or for delegates)."""
+    from sqlalchemy import exists, select
+
+    from docs_portal.models import Document
+
+    shown = session.scalar(
+        select(exists().where(Document.congress_id == congress.id, Document.visibility != "hidden"))
+    )
+    return [SetupStep(40, "Publish the documents", "/c/{slug}/documents", bool(shown))]
+
+
 def capability() -> Capability:
     return Capability(
         name="docs_portal",
@@ -53,4 +65,5 @@ def capability() -> Capability:
         on_startup=_startup,
         on_shutdown=_shutdown,
         demo=lambda: [DemoStep(DemoStage.REGISTER, _demo)],
+        setup=_setup,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from congress.capabilities import Capability, DemoStage, DemoStep, NavItem
+from congress.capabilities import Capability, DemoStage, DemoStep, NavItem, SetupStep
 
 HERE = Path(__file__).parent
 
@@ -46,6 +46,23 @@ def _presence(session: Any, sitting: Any) -> dict[int, Any]:
     }
 
 
+def _setup(session: Any, congress: Any) -> list[SetupStep]:
+    """Done once the doors of a sitting were opened for check-in."""
+    from sqlalchemy import exists, select
+
+    from congress.models import Sitting
+    from scanner.models import CheckinWindow
+
+    opened = session.scalar(
+        select(
+            exists()
+            .where(CheckinWindow.opened_at.is_not(None))
+            .where(CheckinWindow.sitting_id == Sitting.id, Sitting.congress_id == congress.id)
+        )
+    )
+    return [SetupStep(50, "Open the doors of a sitting", "/c/{slug}/attendance", bool(opened))]
+
+
 def capability() -> Capability:
     return Capability(
         name="scanner",
@@ -58,4 +75,5 @@ def capability() -> Capability:
         ),
         demo=_demo,
         presence=_presence,
+        setup=_setup,
     )

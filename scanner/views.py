@@ -281,8 +281,14 @@ def absent_by_delegation(report: Attendance) -> list[tuple[str, list[Delegate]]]
 
 @endpoint(*WATCH)
 def attendance_page(request: Request) -> Response:
+    number = _number(request)
+    if number is None:
+        with session_scope(request) as session:
+            congress = congresses.get_congress(session, request.path_params["slug"])
+            if not congress.sittings:  # a new congress: the way to its first sitting (issue 22)
+                return render(request, "no_sitting.html", {"congress": congress})
     projector = request.url.path.endswith("/projector")
-    report = _report(request, _number(request), people=not projector)
+    report = _report(request, number, people=not projector)
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
         sittings = [(s, is_open(session, s)) for s in congress.sittings]

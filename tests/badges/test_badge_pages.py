@@ -88,9 +88,19 @@ def test_reissue_and_revoke_from_the_desk(
 ) -> None:
     csrf = login(client, "btc", make_user("btc", "organizer"))
     old = _tokens(db, settings)["DB0002"]
-    page = client.post(
+    # Both refuse a badge someone holds: the first POST is a page naming whose and what follows,
+    # and changes nothing; the confirmation's POST does it.
+    asked = client.post(
         f"/c/{register['slug']}/badges/reissue",
         data={"csrf_token": csrf, "code": "DB0002", "reason": "mất thẻ"},
+    )
+    assert asked.status_code == 200 and 'role="alertdialog"' in asked.text
+    assert "Cấp thẻ mới cho" in asked.text and "lần cấp 1" in asked.text and "mất thẻ" in asked.text
+    assert 'name="confirmed" value="1"' in asked.text and 'class="danger"' in asked.text
+    assert client.get(f"/b/{old}").status_code == 200
+    page = client.post(
+        f"/c/{register['slug']}/badges/reissue",
+        data={"csrf_token": csrf, "code": "DB0002", "reason": "mất thẻ", "confirmed": "1"},
     )
     assert page.status_code == 200
     assert client.get(f"/b/{old}").status_code == 410
@@ -103,7 +113,15 @@ def test_reissue_and_revoke_from_the_desk(
         f"/c/{register['slug']}/badges/revoke", data={"csrf_token": csrf, "code": "ZZ1"}
     )
     assert unknown.status_code == 400
-    client.post(f"/c/{register['slug']}/badges/revoke", data={"csrf_token": csrf, "code": "DB0002"})
+    asked = client.post(
+        f"/c/{register['slug']}/badges/revoke", data={"csrf_token": csrf, "code": "DB0002"}
+    )
+    assert "Thu hồi mọi thẻ của" in asked.text and "Không thể hoàn tác" in asked.text
+    assert client.get(f"/b/{new}").status_code == 200
+    client.post(
+        f"/c/{register['slug']}/badges/revoke",
+        data={"csrf_token": csrf, "code": "DB0002", "confirmed": "1"},
+    )
     assert client.get(f"/b/{new}").status_code == 410
     with db.session() as session:
         actions = list(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import re
@@ -342,8 +343,13 @@ def test_photos_and_placeholder() -> None:
 
     photo = crop(pages[0])
     assert np.abs(photo.mean(axis=(0, 1)) - (190, 120, 90)).max() < 12  # the whole frame filled
-    placeholder = crop(pages[1])
-    assert (placeholder.min(axis=2) > 235).mean() > 0.9  # an empty frame, not a fake photo
+    # No photo: the photo's place is left blank, no empty "Ảnh 3×4" frame (issue 22).
+    blank = crop(pages[1])
+    assert blank.min() > 250, "a card without a photo prints nothing in the photo's place"
+    frame_px = [round(v * PX_PER_MM) for v in (frame.x, frame.y, frame.x + frame.w)]
+    border = np.asarray(pages[1])[frame_px[1] - 2 : frame_px[1] + 3, frame_px[0] : frame_px[2]]
+    assert border.min() > 250, "no dashed frame either"
+    assert "Ảnh 3×4" not in _text(_render(cards[1:2], "a6"))
     png = crop(pages[2])
     assert png[2, png.shape[1] // 2].min() > 235  # transparent top printed white
     assert png[-3, png.shape[1] // 2][1] > 90 and png[-3, png.shape[1] // 2][0] < 40
@@ -351,7 +357,21 @@ def test_photos_and_placeholder() -> None:
     top, bottom = rotated[: rotated.shape[0] // 3], rotated[-rotated.shape[0] // 3 :]
     assert np.abs(top.mean(axis=(0, 1)) - (30, 60, 200)).max() < 20
     assert np.abs(bottom.mean(axis=(0, 1)) - (230, 200, 20)).max() < 20
-    assert np.array_equal(crop(pages[4]), placeholder)  # empty bytes: no photo
+    assert np.array_equal(crop(pages[4]), blank)  # empty bytes: no photo
+
+
+def test_photo_placeholder_when_the_congress_glues_photos() -> None:
+    """The dashed "Ảnh 3×4" frame is a setting, for congresses that glue paper photos on."""
+    glued = dataclasses.replace(DEFAULT_SETTINGS, photo_placeholder=True)
+    data = _render([_card(1, "Không Ảnh", photo=None)], "a6", settings=glued)
+    assert "Ảnh 3×4" in _text(data)
+    frame = TALL.photo
+    page = np.asarray(_pages(data)[0]).astype(int)
+    box = [round(v * PX_PER_MM) for v in (frame.x, frame.y, frame.x + frame.w, frame.y + frame.h)]
+    inner = page[box[1] + 3 : box[3] - 3, box[0] + 3 : box[2] - 3]
+    assert (inner.min(axis=2) > 235).mean() > 0.9  # an empty frame, not a fake photo
+    edge = page[box[1] - 2 : box[1] + 3, box[0] : box[2]]
+    assert edge.min() < 235  # the dashed line is there
 
 
 def test_each_distinct_photo_embedded_once() -> None:
