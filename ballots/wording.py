@@ -158,14 +158,14 @@ class Wording:
             station = by[len(STATION_ACTOR) :]
         if station:
             return self.tr.gettext("scanner station %(name)s", name=station)
-        return self.tr.gettext("sent by %(who)s", who=by) if by else "—"
+        return self.tr.gettext("sent by %(who)s", who=self.tr.actor(by)) if by else "—"
 
     def who(self, account: str | None) -> str:
         """An account as a person reads it (a station's account says it is a station)."""
         account = (account or "").strip()
         if account.startswith(STATION_ACTOR):
             return self.tr.gettext("scanner station %(name)s", name=account[len(STATION_ACTOR) :])
-        return account
+        return self.tr.actor(account)
 
     def number(self, value: int | None) -> str:
         return "—" if value is None else self.tr.number(value)

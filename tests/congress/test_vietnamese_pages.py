@@ -38,6 +38,8 @@ ALLOWED = {
     "merkle", "sha", "ed", "base", "libreoffice", "word", "opendocument", "docx", "odt",
     "camera", "email", "congress",  # "congress" only in the command names (`congress init`)
     "mm", "utf",  # units and encodings: "54 mm", "UTF-8"
+    "android", "iphone",  # the soft badge's install hint names the phones
+    "enter",  # the key's name, as printed on Vietnamese keyboards ("nhấn Enter")
 }  # fmt: skip
 # The staff accounts of the walk, named as the demo names them (a user name is data).
 USERS = {"admin": "quantri", "organizer": "bantochuc", "checkin": "congvao",
@@ -252,6 +254,7 @@ def _build(home: Path) -> Walk:
             "count_id": str(count_id),
             "ballot_id": str(ballot_id),
             "number": "1",
+            "slot": "1",
             "token": portal_token,
         },
         passwords=passwords,
