@@ -16,6 +16,8 @@ class ReadingSettings:
     detect_max_side: int = 1600  # ArUco search (and the page warp source) on an image this size
     min_marks: int = 3  # registration marks needed for a trustworthy homography
     max_mark_error_pt: float = 6.0  # a homography that misplaces a mark corner more is refused
+    place_min_correlation: float = 0.7  # a page placed by its QR and print (fewer than
+    # min_marks marks found) is read only when its print correlates this well with the blank's
     qr_dpi: float = 250.0  # the QR area alone is warped at this resolution for decoding
     min_dpi: float = 147.0  # a page sampled coarser than this anywhere (a small or far phone
     # photo) cannot rule out a light touch: its ballot goes to review (a 150-dpi scan passes)
