@@ -99,3 +99,32 @@ def box_inside(page_layout: PageLayout, feed: Feed, box: Box, samples: int = 24)
 def marks_inside(page_layout: PageLayout, feed: Feed) -> dict[str, float]:
     """Each registration mark's share inside the image ("tl", "tr", "bl", "br")."""
     return {m.id: box_inside(page_layout, feed, m.box) for m in page_layout.marks}
+
+
+FEED_KINDS = ("centred", "off-centre", "skew", "clipped corner")
+
+
+def random_feed(kind: str, dpi: float, page_layout: PageLayout, rng: np.random.Generator) -> Feed:
+    """A feed of `kind` (FEED_KINDS): the sheet centred and straight; off the bed's centre by up
+    to 5 mm each way; skewed 2-5 degrees either way on a bed of the paper's size (corner marks
+    cut at the larger angles); or one corner mark partly beyond the image, three whole."""
+    seed = int(rng.integers(0, 2**31))
+    if kind == "centred":
+        return Feed(dpi, seed=seed)
+    if kind == "off-centre":
+        return Feed(dpi, offset_mm=(rng.uniform(-5, 5), rng.uniform(-5, 5)), seed=seed)
+    if kind == "skew":
+        return Feed(dpi, skew_deg=float(rng.choice([-1, 1]) * rng.uniform(2, 5)), seed=seed)
+    if kind != "clipped corner":
+        raise ValueError(f"unknown feed {kind!r}")
+    while True:
+        sign_x, sign_y = rng.choice([-1, 1], 2)
+        feed = Feed(
+            dpi,
+            offset_mm=(sign_x * rng.uniform(6, 16), sign_y * rng.uniform(0, 4)),
+            skew_deg=float(rng.uniform(-4, 4)),
+            seed=seed,
+        )
+        shares = sorted(marks_inside(page_layout, feed).values())
+        if 0.1 < shares[0] < 0.95 and shares[1:] == [1.0, 1.0, 1.0]:
+            return feed

@@ -260,7 +260,7 @@ def test_strike_lists_fit_the_paper() -> None:
         (12, "A4"): 1, (30, "A4"): 1, (40, "A4"): 1, (60, "A4"): 1, (70, "A4"): 1,
         (100, "A4"): 2, (250, "A4"): 3, (250, "A3"): 2,
     }  # fmt: skip
-    for (count, paper), plan in plans.items():
+    for (_, paper), plan in plans.items():
         assert plan.row_mm >= DEFAULT_SETTINGS.strike_row_min_mm
         assert plan.name_sizes[0] >= DEFAULT_SETTINGS.two_column_min_name_size_pt
         assert round(plan.width / MM) == (297 if paper == "A3" else 210)
@@ -268,9 +268,11 @@ def test_strike_lists_fit_the_paper() -> None:
     for count in (12, 30):
         assert (plans[count, "A4"].row_mm, plans[count, "A4"].name_sizes) == (9.5, (12.0, 12.0))
     assert (plans[12, "A4"].columns, plans[30, "A4"].columns) == (1, 2)
-    # Sixty names: three tables of 9-mm rows; 250: three tables, 7.25-mm rows, 8.8-10.8 pt.
+    # Sixty names: three tables of 9-mm rows, 9.2-12 pt; 250: three tables, 7.25 mm, 8.8-10.8 pt.
     assert (plans[60, "A4"].columns, plans[60, "A4"].row_mm) == (3, 9.0)
     assert (plans[250, "A4"].columns, plans[250, "A4"].row_mm) == (3, 7.25)
+    assert round(plans[60, "A4"].name_sizes[0], 1) == 9.2
+    assert round(plans[250, "A4"].name_sizes[0], 1) == 8.8
 
 
 def test_a_long_list_on_three_a4_pages_is_checked_against_its_pixels() -> None:
