@@ -167,15 +167,12 @@ def _histogram(rows: list, path: Path) -> None:
     cv2.imwrite(str(path), np.vstack(panels))
 
 
-if __name__ == "__main__":
-    main()
-
-
 # ---------------------------------------------------------------- feeds (issue 17, point 4)
 
 
-def _feed_job(job: tuple[str, int, int, int]) -> list[tuple[str, int, str, int, int, int]]:
-    """Ballots of one feed kind at one dpi: (kind, dpi, status, wrong, clear in review, clear)."""
+def _feed_job(job: tuple[str, int, int, int]) -> list[tuple[str, int, str, int, int, int, int]]:
+    """Ballots of one feed kind at one dpi: (kind, dpi, status, wrong, clear in review, clear,
+    private marks found: the synthetic voters make none)."""
     from ballots.reading.synth import draw_marks, print_pages, serials_for
     from ballots.reading.synth_feed import feed_page, random_feed
 
@@ -195,7 +192,8 @@ def _feed_job(job: tuple[str, int, int, int]) -> list[tuple[str, int, str, int, 
         )
         clear = [t for t in truth if t.expected != "ambiguous"]
         review = sum(1 for t in clear if states.get(t.target) == "ambiguous")
-        rows.append((kind, dpi, reading.status, wrong, review, len(clear)))
+        flagged = int("private_mark" in reading.reasons)
+        rows.append((kind, dpi, reading.status, wrong, review, len(clear), flagged))
     return rows
 
 
@@ -211,7 +209,7 @@ def _feeds(ballots: int) -> None:
         rows = [row for part in pool.map(_feed_job, jobs) for row in part]
     print(
         f"{'feed':16s} {'dpi':>4s} {'ballots':>7s} {'read':>5s} {'rejected':>8s} "
-        f"{'wrong':>6s} {'clear in review':>16s}"
+        f"{'wrong':>6s} {'clear in review':>16s} {'private mark':>12s}"
     )
     for kind, dpi, _, _ in jobs:
         cell = [r for r in rows if r[0] == kind and r[1] == dpi]
@@ -219,5 +217,10 @@ def _feeds(ballots: int) -> None:
         review, clear = sum(r[4] for r in cell), sum(r[5] for r in cell)
         print(
             f"{kind:16s} {dpi:4d} {len(cell):7d} {len(cell) - rejected:5d} {rejected:8d} "
-            f"{sum(r[3] for r in cell):6d} {f'{review}/{clear}':>16s}"
+            f"{sum(r[3] for r in cell):6d} {f'{review}/{clear}':>16s} "
+            f"{sum(r[6] for r in cell):12d}"
         )
+
+
+if __name__ == "__main__":
+    main()

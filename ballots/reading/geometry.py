@@ -276,7 +276,9 @@ def refine_by_print(
         t = cv2.resize(template, size, interpolation=cv2.INTER_AREA)
         s = cv2.resize(scan, size, interpolation=cv2.INTER_AREA)
         m = cv2.resize(mask, size, interpolation=cv2.INTER_NEAREST)
-        at_level = np.diag([level, level, 1.0]).astype(np.float32)
+        # The level's own pixel sizes, not `level`: a rounded size would stretch the map.
+        sx, sy = size[0] / template.shape[1], size[1] / template.shape[0]
+        at_level = np.diag([sx, sy, 1.0]).astype(np.float32)
         start = at_level @ warp @ np.linalg.inv(at_level)
         result = _ecc(t, s, m, start[:2], cv2.MOTION_AFFINE)
         if result is None:
