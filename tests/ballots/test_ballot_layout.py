@@ -211,7 +211,9 @@ def test_box_targets_are_inside_the_printed_boxes(form: str, count: int) -> None
 # ---------------------------------------------------------------- registration marks
 
 
-@pytest.mark.parametrize(("form", "count"), [("strike", 8), ("strike", 70), ("confidence", 20)])
+@pytest.mark.parametrize(
+    ("form", "count"), [("strike", 8), ("strike", 70), ("strike", 250), ("confidence", 20)]
+)
 def test_aruco_markers_are_detected_where_the_layout_says(form: str, count: int) -> None:
     _, layout = built(form, count)
     detector = cv2.aruco.ArucoDetector(
