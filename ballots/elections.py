@@ -586,6 +586,7 @@ def read_context(election: Election, round_number: int | None = None) -> Reading
     # The reader brings OpenCV: loaded when a context is built, not with the election pages.
     from ballots.reading.context import ContextDescription
     from ballots.reading.reader import ElectionRules
+    from ballots.reading.settings import settings_for_layout
 
     rounds = {r.number: r for r in election.rounds}
     round_ = rounds.get(round_number or current_round(election).number)
@@ -610,7 +611,9 @@ def read_context(election: Election, round_number: int | None = None) -> Reading
             "layout_changed", "The ballot layout differs from the printed one; nothing was read"
         )
     rules = ElectionRules(round_.seats, election.nobody_elected_invalid, election.seal_required)
-    return ContextDescription(spec, layout, public_key_bytes(key), rules).build()
+    # A long list printed small is read at a finer working resolution (settings_for_layout).
+    settings = settings_for_layout(layout)
+    return ContextDescription(spec, layout, public_key_bytes(key), rules, settings).build()
 
 
 def object_session_of(instance: Any) -> Session:

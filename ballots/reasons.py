@@ -174,4 +174,5 @@ NOTE_NAMES: dict[str, str] = {
     "around": N_("ink around the name"),
     "fine": N_("strike confirmed at %(dpi)s dpi"),
     "hidden": N_("strike not seen through the whole name"),
+    "unseen": N_("partly outside the scanned image"),
 }

@@ -1,6 +1,8 @@
 """Reader accuracy on the synthetic corpus: wrong calls, ambiguous rates, confusion per mark kind.
 
 Usage: python3 bench/bench_ballot_accuracy.py [targets] (default 50000; 600 for a quick run).
+       python3 bench/bench_ballot_accuracy.py feeds [ballots] (per feed and dpi; default 10):
+       sheets fed off-centre, skewed, a corner mark beyond the image (synth_feed), read or not.
 """
 
 from __future__ import annotations
@@ -70,6 +72,9 @@ def _run(job: tuple[str, str, int, int]) -> list[tuple[str, str, str, str, float
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["feeds"]:
+        _feeds(int(sys.argv[2]) if len(sys.argv) > 2 else 10)
+        return
     targets = int(sys.argv[1]) if len(sys.argv) > 1 else 50000
     jobs = []
     planned = index = 0
@@ -160,6 +165,61 @@ def _histogram(rows: list, path: Path) -> None:
         )
         panels.append(img)
     cv2.imwrite(str(path), np.vstack(panels))
+
+
+# ---------------------------------------------------------------- feeds (issue 17, point 4)
+
+
+def _feed_job(job: tuple[str, int, int, int]) -> list[tuple[str, int, str, int, int, int, int]]:
+    """Ballots of one feed kind at one dpi: (kind, dpi, status, wrong, clear in review, clear,
+    private marks found: the synthetic voters make none)."""
+    from ballots.reading.synth import draw_marks, print_pages, serials_for
+    from ballots.reading.synth_feed import feed_page, random_feed
+
+    kind, dpi, ballots, seed = job
+    election, ctx = _context("strike")
+    rng = np.random.default_rng(seed)
+    layout_page = election.layout.pages[0]
+    rows = []
+    for gray in print_pages(election, serials_for(rng, ballots), 300):
+        page = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+        truth = draw_marks(page, layout_page, "strike", 300, rng)
+        image = feed_page(page, layout_page, random_feed(kind, dpi, layout_page, rng))
+        reading = read_ballot([image], ctx)
+        states = {s.target.id: s.state for s in reading.scores}
+        wrong = sum(
+            1 for t in truth if {t.expected, states.get(t.target)} == {"marked", "unmarked"}
+        )
+        clear = [t for t in truth if t.expected != "ambiguous"]
+        review = sum(1 for t in clear if states.get(t.target) == "ambiguous")
+        flagged = int("private_mark" in reading.reasons)
+        rows.append((kind, dpi, reading.status, wrong, review, len(clear), flagged))
+    return rows
+
+
+def _feeds(ballots: int) -> None:
+    from ballots.reading.synth_feed import FEED_KINDS
+
+    jobs = [
+        (kind, dpi, ballots, 100 * i + dpi)
+        for i, kind in enumerate(FEED_KINDS)
+        for dpi in (150, 200, 300)
+    ]
+    with ProcessPoolExecutor(2) as pool:
+        rows = [row for part in pool.map(_feed_job, jobs) for row in part]
+    print(
+        f"{'feed':16s} {'dpi':>4s} {'ballots':>7s} {'read':>5s} {'rejected':>8s} "
+        f"{'wrong':>6s} {'clear in review':>16s} {'private mark':>12s}"
+    )
+    for kind, dpi, _, _ in jobs:
+        cell = [r for r in rows if r[0] == kind and r[1] == dpi]
+        rejected = sum(1 for r in cell if r[2] == "rejected")
+        review, clear = sum(r[4] for r in cell), sum(r[5] for r in cell)
+        print(
+            f"{kind:16s} {dpi:4d} {len(cell):7d} {len(cell) - rejected:5d} {rejected:8d} "
+            f"{sum(r[3] for r in cell):6d} {f'{review}/{clear}':>16s} "
+            f"{sum(r[6] for r in cell):12d}"
+        )
 
 
 if __name__ == "__main__":

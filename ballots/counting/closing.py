@@ -151,7 +151,7 @@ def bundle_input(
     )
     rows = decisions_by_ballot(session, count)
     figures_ = _frozen_figures(session, count)
-    from ballots.reading.reader import ReadingSettings
+    from ballots.reading.settings import settings_for_layout
 
     return BundleInput(
         congress={"name": congress.name, "slug": congress.slug, "public_key": congress.public_key},
@@ -169,7 +169,7 @@ def bundle_input(
         },
         spec=spec.to_dict(),
         layout=layout.to_dict(),
-        settings=ReadingSettings().to_dict(),
+        settings=settings_for_layout(layout).to_dict(),  # what read_context read with
         candidates=[
             {
                 "item": c.item,

@@ -42,14 +42,15 @@ def _station(request: Request) -> dict[str, Any]:
         context = intake.reading_context(session, count, contexts) if count is not None else None
         # The reader brings OpenCV: loaded when a station asks, not with the counting pages.
         from ballots.reading.context import ContextDescription
-        from ballots.reading.reader import ElectionRules, ReadingSettings
+        from ballots.reading.reader import ElectionRules
+        from ballots.reading.settings import settings_for_layout
 
         described = ContextDescription(
             spec,
             layout,
             b64decode_any(congress.public_key) if congress.public_key else b"",
             ElectionRules(round_.seats, election.nobody_elected_invalid, election.seal_required),
-            context.settings if context else ReadingSettings(),
+            context.settings if context else settings_for_layout(layout),
         )
         return {
             "election_id": election.id,

@@ -29,8 +29,12 @@ from congress.fonts import fit_font_size, register_reportlab_fonts
 from congress.vietnamese import nfc
 
 MM = 72 / 25.4  # points per millimetre
-Paper = Literal["auto", "A4", "A5"]
-PAPER_SIZES_MM: dict[str, tuple[float, float]] = {"A4": (210.0, 297.0), "A5": (148.0, 210.0)}
+Paper = Literal["auto", "A3", "A4", "A5"]
+PAPER_SIZES_MM: dict[str, tuple[float, float]] = {
+    "A3": (297.0, 420.0),
+    "A4": (210.0, 297.0),
+    "A5": (148.0, 210.0),
+}
 
 INSTRUCTIONS: dict[str, str] = {
     "strike": "Gạch ngang giữa cả họ và tên người không bầu",
@@ -65,19 +69,28 @@ class BallotPrintSettings:
     qr_caption_mm: float = 6.5
     qr_gap_mm: float = 2.0  # between the QR area and the top-right marker
     header_gap_mm: float = 3.0
-    strike_row_mm: float = 9.5  # tall enough to strike through a name cleanly (>= 9)
+    strike_row_mm: float = 9.5  # the strike row a list gets when it fits its pages so
+    strike_row_min_mm: float = 7.25  # a long list's rows shrink to this, no further, to fit
+    # fewer pages (250 names on 3 A4 sides); by steps of strike_row_step_mm
+    strike_row_step_mm: float = 0.25
+    # A strike row is at least this many name heights (ascent to descent) tall: the reader
+    # looks for a circle round a name 0.6 name heights above and below it, clear of the
+    # neighbours' strikes (ReadingSettings.around_zone); names shrink to keep it so.
+    strike_row_per_name: float = 1.5
+    strike_table_min_mm: float = 55.0  # a strike list has as many tables side by side as keep
+    # each this wide (A4: 3, A3: 4)
     box_row_mm: float = 10.0
     box_mm: float = 7.0
     table_header_mm: float = 8.0
     number_column_mm: float = 11.0
     agree_box_column_mm: float = 26.0
     confidence_box_column_mm: float = 24.0
-    column_gap_mm: float = 6.0  # between the two tables of a two-column strike list
+    column_gap_mm: float = 6.0  # between the tables of a strike list printed side by side
     name_padding_mm: float = 2.5
     name_size_pt: float = 12.0
     box_form_name_size_pt: float = 11.0
     name_min_size_pt: float = 5.5
-    two_column_min_name_size_pt: float = 8.0  # below this a long list stays in one column
+    two_column_min_name_size_pt: float = 8.0  # names in tables side by side never go below
     question_size_pt: float = 11.0
     number_size_pt: float = 11.0
     table_heading_size_pt: float = 9.5
@@ -179,6 +192,9 @@ class BallotPlan:
     height: float
     items: tuple[Item, ...]
     pages: list[PagePlan]
+    columns: int = 1  # tables side by side
+    row_mm: float = 0.0  # the row height of a strike list or a box form (questions may grow)
+    name_sizes: tuple[float, float] = (0.0, 0.0)  # smallest and largest printed name, pt
 
 
 @dataclass(frozen=True)
@@ -487,7 +503,9 @@ def _flow(
     for page in pages:
         if page.number > 1:
             _header_next_page(spec, s, page, total, page.qr[0])
-    return BallotPlan(width, height, items, pages)
+    row_mm = s.strike_row_mm if spec.form == "strike" else s.box_row_mm
+    name_sizes = (min(sizes.values()), max(sizes.values()))
+    return BallotPlan(width, height, items, pages, column_count, row_mm, name_sizes)
 
 
 def _check_spec(spec: BallotSpec) -> None:
@@ -495,7 +513,7 @@ def _check_spec(spec: BallotSpec) -> None:
         raise ValueError(f"unknown ballot form {spec.form!r}")
     if not spec.items:
         raise ValueError("a ballot needs at least one candidate or question")
-    if spec.paper not in ("auto", "A4", "A5"):
+    if spec.paper not in PAPER_SIZES_MM and spec.paper != "auto":
         raise ValueError(f"unknown paper {spec.paper!r}")
 
 
@@ -542,16 +560,55 @@ def _plan_uncached(spec: BallotSpec, s: BallotPrintSettings) -> BallotPlan:
         if plan is None:
             raise ValueError("a name does not fit its column on A5 paper")
         return plan
-    single = _flow(spec, s, "A4", 1)
-    if single is None:
+    paper = "A3" if spec.paper == "A3" else "A4"
+    if spec.form == "strike":
+        return _fit_strike_list(spec, s, paper)
+    plan = _flow(spec, s, paper, 1)
+    if plan is None:
         raise ValueError("a name does not fit its column")
-    if spec.form == "strike" and len(single.pages) > 1:
-        # Long strike lists print in two tables side by side when every name stays legible.
-        legible = replace(s, name_min_size_pt=s.two_column_min_name_size_pt)
-        two = _flow(spec, legible, "A4", 2)
-        if two is not None:
-            return two
-    return single
+    return plan
+
+
+def _strike_options(spec: BallotSpec, s: BallotPrintSettings, paper: str) -> list[BallotPlan]:
+    """Every way to print the strike list on `paper`: one to as many tables side by side as
+    keep strike_table_min_mm, rows from strike_row_mm down to strike_row_min_mm."""
+    width_mm = PAPER_SIZES_MM[paper][0]
+    body_mm = width_mm - 2 * s.body_margin_mm
+    most = max(1, int((body_mm + s.column_gap_mm) // (s.strike_table_min_mm + s.column_gap_mm)))
+    _, descent = getAscentDescent("Sans", 1.0)
+    name_height = 1.0 - descent  # per pt of font size: ascent to descent (Be Vietnam Pro 1.265)
+    options = []
+    for columns in range(1, most + 1):
+        steps = int(round((s.strike_row_mm - s.strike_row_min_mm) / s.strike_row_step_mm))
+        pages_seen: set[int] = set()
+        for step in range(steps + 1):
+            row = s.strike_row_mm - step * s.strike_row_step_mm
+            largest = row * MM / s.strike_row_per_name / name_height
+            row_settings = replace(
+                s,
+                strike_row_mm=row,
+                name_size_pt=min(s.name_size_pt, largest),
+                name_min_size_pt=min(
+                    largest, s.name_min_size_pt if columns == 1 else s.two_column_min_name_size_pt
+                ),
+            )
+            plan = _flow(spec, row_settings, paper, columns)
+            if plan is None or len(plan.pages) in pages_seen:
+                continue  # a shorter row only helps when it saves a page
+            pages_seen.add(len(plan.pages))
+            options.append(plan)
+            if len(plan.pages) == 1:
+                break
+    return options
+
+
+def _fit_strike_list(spec: BallotSpec, s: BallotPrintSettings, paper: str) -> BallotPlan:
+    """The fewest pages; among them the largest smallest name, then the tallest row, then the
+    fewest tables: as readable as the list allows on as little paper as it needs."""
+    options = _strike_options(spec, s, paper)
+    if not options:
+        raise ValueError("a name does not fit its column")
+    return min(options, key=lambda p: (len(p.pages), -p.name_sizes[0], -p.row_mm, p.columns))
 
 
 # ---------------------------------------------------------------- public: layout

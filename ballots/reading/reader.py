@@ -15,14 +15,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from ballots.paper.layout import BallotLayout, PageLayout
 from ballots.paper.serials import PageToken, PageTokenError, decode_page_token, parse_page_token
 from ballots.reading.geometry import (
+    FoundQr,
     PageGeometry,
     detection_image,
     find_marks,
+    find_qr,
     fit_page,
     least_dpi,
+    place_page,
     read_qr,
-    read_qr_anywhere,
     scale_homography,
+    seen_mask,
     warp_page,
     warp_region,
 )
@@ -72,8 +75,11 @@ __all__ = [
 # low_resolution review of pages coarser than min_dpi, and PDFs rendered at most at their
 # scanned image's resolution. Version 3: a strike marked at the working resolution short of an
 # end, or across visible paper or a long unseen stretch of its name, is confirmed at touch_dpi
-# (note "hidden").
-READER_VERSION = 3
+# (note "hidden"). Version 4: a page with fewer than min_marks marks found is placed by its QR
+# and its print (it was page_unreadable); of the best three when four marks disagree; voter ink
+# is never found beyond the image's edge, and a target not wholly in the image is ambiguous
+# (note "unseen").
+READER_VERSION = 4
 
 # Choices that elect on box forms; "disagree"/"no"/"low" never do.
 _ELECTING = {"agree", "yes"}
@@ -149,24 +155,29 @@ class ReadingContext:
         self.masks(page)
         return self._dark[page.number]
 
+    def reference_gray(self, page: PageLayout) -> np.ndarray:
+        """The blank page at the working resolution (pixel = point * dpi / 72), grayscale."""
+        from ballots.reading.geometry import page_size_px
+
+        reference = to_gray(self.references[page.number])
+        width, height = page_size_px(page, self.settings)
+        if reference.shape[1] != width or reference.shape[0] != height:
+            # A reference at another resolution: resample so pixel = point * dpi / 72.
+            scale = width / reference.shape[1]
+            reference = cv2.resize(
+                reference, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA
+            )
+            canvas = np.full((height, width), 255, np.uint8)
+            h = min(height, reference.shape[0])
+            w = min(width, reference.shape[1])
+            canvas[:h, :w] = reference[:h, :w]
+            reference = canvas
+        return reference
+
     def masks(self, page: PageLayout) -> tuple[np.ndarray, np.ndarray]:
         """(printed, allowed) masks of a layout page at the working resolution, computed once."""
         if page.number not in self._cache:
-            from ballots.reading.geometry import page_size_px
-
-            reference = to_gray(self.references[page.number])
-            width, height = page_size_px(page, self.settings)
-            if reference.shape[1] != width or reference.shape[0] != height:
-                # A reference at another resolution: resample so pixel = point * dpi / 72.
-                scale = width / reference.shape[1]
-                reference = cv2.resize(
-                    reference, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA
-                )
-                canvas = np.full((height, width), 255, np.uint8)
-                h = min(height, reference.shape[0])
-                w = min(width, reference.shape[1])
-                canvas[:h, :w] = reference[:h, :w]
-                reference = canvas
+            reference = self.reference_gray(page)
             printed = printed_mask(reference, self.settings)
             allowed = allowed_ink_mask(page, self.layout.form, self.settings)
             self._cache[page.number] = (printed, allowed)
@@ -331,14 +342,28 @@ def analyse_page(
     # Every page of a ballot has the marks and QR in the same place, so page 1's layout finds them.
     geometry_small = fit_page(marks, context.layout.pages[0], settings)
     if geometry_small is None:
-        reading.token, reading.error = _identify(read_qr_anywhere(gray), context)
-        reading.error = reading.error or "page_unreadable"
+        # Too few marks (one beyond the image's edge, say): the QR and the page's own print.
+        found = find_qr(gray)
+        reading.token, reading.error = _identify(found.text if found else None, context)
+        if reading.error is None and reading.token is not None and found is not None:
+            page = context.layout.page(reading.token.page)
+            small_qr = FoundQr(found.text, found.corners * scale)
+            placed = place_page(
+                small, marks, small_qr, page, context.reference_gray(page), settings
+            )
+            if placed is None:
+                reading.error = "page_unreadable"
+            else:
+                geometry_small = placed[0]
         lap("qr")
-        return reading
-    homography = scale_homography(geometry_small.homography, 1.0 / scale)
-    text = read_qr(gray, homography, context.layout.pages[0], settings)
-    reading.token, reading.error = _identify(text, context)
-    lap("qr")
+        if geometry_small is None:
+            return reading
+        homography = scale_homography(geometry_small.homography, 1.0 / scale)
+    else:
+        homography = scale_homography(geometry_small.homography, 1.0 / scale)
+        text = read_qr(gray, homography, context.layout.pages[0], settings)
+        reading.token, reading.error = _identify(text, context)
+        lap("qr")
     if reading.error is not None or reading.token is None:
         return reading
     page = context.layout.page(reading.token.page)
@@ -346,15 +371,22 @@ def analyse_page(
     reading.dpi = least_dpi(geometry_small.homography, page, scale)
     reading.coarse = reading.dpi < settings.min_dpi
     warped = warp_page(small, geometry_small.homography, page, settings)
+    # Where the sheet lies beyond the image (a corner off the scanner's bed) nothing is seen:
+    # no ink there, and a target not wholly seen is the committee's to read.
+    seen = seen_mask(small, geometry_small.homography, page, settings)
     lap("warp")
     printed, allowed = context.masks(page)
     dark = darkness(warped, settings)
     ink = voter_ink(warped, printed, settings, dark)
+    if seen is not None:
+        ink &= seen
     lap("ink")
     fine_dark = context.fine_darks(page)
     # Without the fine blank, the working resolution's residual check stands in for it.
     coarse_dark = context.reference_dark(page) if fine_dark is None else None
     scores = score_page(page, context.layout.form, ink, printed, settings, dark, coarse_dark)
+    if seen is not None:
+        scores = [_unseen(s, seen, settings) for s in scores]
     lap("score")
     if fine_dark is not None:
         scores = [
@@ -373,6 +405,18 @@ def analyse_page(
         reading.seal, reading.seal_share = seal_present(seal, settings)
     lap("flags")
     return reading
+
+
+def _unseen(score: TargetScore, seen: np.ndarray, settings: ReadingSettings) -> TargetScore:
+    """A target not wholly inside the scanned image: ambiguous, note "unseen"."""
+    scale = settings.working_dpi / 72
+    x0, y0, x1, y1 = score.target.box
+    rows = slice(max(0, int(y0 * scale)), int(math.ceil(y1 * scale)) + 1)
+    cols = slice(max(0, int(x0 * scale)), int(math.ceil(x1 * scale)) + 1)
+    region = seen[rows, cols]
+    if region.size and region.all():
+        return score
+    return replace(score, state="ambiguous", note="unseen", doubtful=False)
 
 
 def _recheck(

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+import math
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
+
+from ballots.paper.layout import BallotLayout
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,8 @@ class ReadingSettings:
     detect_max_side: int = 1600  # ArUco search (and the page warp source) on an image this size
     min_marks: int = 3  # registration marks needed for a trustworthy homography
     max_mark_error_pt: float = 6.0  # a homography that misplaces a mark corner more is refused
+    place_min_correlation: float = 0.7  # a page placed by its QR and print (fewer than
+    # min_marks marks found) is read only when its print correlates this well with the blank's
     qr_dpi: float = 250.0  # the QR area alone is warped at this resolution for decoding
     min_dpi: float = 147.0  # a page sampled coarser than this anywhere (a small or far phone
     # photo) cannot rule out a light touch: its ballot goes to review (a 150-dpi scan passes)
@@ -85,3 +90,26 @@ class ReadingSettings:
         known = {f.name for f in fields(cls)}
         values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
         return cls(**values)  # type: ignore[arg-type]
+
+
+# A 12-pt name (Be Vietnam Pro, ascent to descent 1.265 of the size) at the default working
+# resolution: the reader's pixel settings were measured on names this many pixels tall.
+_NAME_BOX_PT = 12 * 1.265
+
+
+def settings_for_layout(
+    layout: BallotLayout, base: ReadingSettings | None = None
+) -> ReadingSettings:
+    """The reader's settings for a printed layout: `base` (the defaults), with the working
+    resolution raised so the smallest printed name of a strike list spans as many pixels as a
+    12-pt name does at `base.working_dpi`. A long list fitted to its paper prints names at
+    9-11 pt in three tables; at 100 dpi their grown print hid whole strikes (a strike through
+    a 9-pt name scored 0 and went to review as a touch)."""
+    base = base or ReadingSettings()
+    if layout.form != "strike":
+        return base
+    heights = [t.box[3] - t.box[1] for t in layout.targets()]
+    if not heights or min(heights) >= _NAME_BOX_PT - 0.01:  # the layout rounds to 0.001 pt
+        return base
+    dpi = float(math.ceil(base.working_dpi * _NAME_BOX_PT / min(heights)))
+    return replace(base, working_dpi=dpi)

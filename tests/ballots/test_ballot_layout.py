@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ballots.paper.design import DEFAULT_SETTINGS, MM, BallotSpec, build_layout
+from ballots.paper.design import DEFAULT_SETTINGS, MM, BallotSpec, build_layout, plan_ballot
 from ballots.paper.layout import BallotLayout, PageLayout, Target
 from ballots.paper.raster import render_blank_page
 
@@ -100,7 +100,12 @@ def check_strike_targets(image: np.ndarray, page: PageLayout) -> None:
         line_above, line_below = row_lines(image, target)
         # The row lines are outside the box, and the box stays clear of them.
         assert line_above < y0 and line_below > y1, target.id
-        assert (line_below - line_above) / PX >= 9 * MM - 1  # a row tall enough to strike
+        # A row tall enough to strike: no shorter than a long list's shortest row (it was 9 mm
+        # when every list had 9.5-mm rows and 250 names took six pages), and the name at most
+        # 1/1.5 of it, so the reader's circle zones stay clear of the neighbours' strikes.
+        row = (line_below - line_above) / PX
+        assert row >= DEFAULT_SETTINGS.strike_row_min_mm * MM - 1, target.id
+        assert row >= DEFAULT_SETTINGS.strike_row_per_name * (y1 - y0) / PX - 1, target.id
         inside = image[y0:y1, x0:x1] < DARK
         assert not (inside.mean(axis=1) > 0.9).any(), f"{target.id}: a rule inside the box"
         # Every dark pixel of the row between the number rule and the next rule is in the box.
@@ -206,7 +211,9 @@ def test_box_targets_are_inside_the_printed_boxes(form: str, count: int) -> None
 # ---------------------------------------------------------------- registration marks
 
 
-@pytest.mark.parametrize(("form", "count"), [("strike", 8), ("strike", 70), ("confidence", 20)])
+@pytest.mark.parametrize(
+    ("form", "count"), [("strike", 8), ("strike", 70), ("strike", 250), ("confidence", 20)]
+)
 def test_aruco_markers_are_detected_where_the_layout_says(form: str, count: int) -> None:
     _, layout = built(form, count)
     detector = cv2.aruco.ArucoDetector(
@@ -242,9 +249,39 @@ def test_short_list_prints_on_a5_and_long_on_a4() -> None:
     assert round(built("agree", 5)[1].pages[0].width / MM) == 148
 
 
-def test_two_pages_of_seventy_names() -> None:
-    _, layout = built("strike", 70)
-    assert len(layout.pages) == 2
+def test_strike_lists_fit_the_paper() -> None:
+    """Issue 17: 60 names on one A4 side, 250 on three (they took two and six: 38 names on
+    page one, then 44 a page, in two tables of 9.5-mm rows); short lists keep their rows."""
+    plans = {
+        (count, paper): plan_ballot(spec("strike", names(count), paper), DEFAULT_SETTINGS)
+        for count, paper in ((12, "A4"), (30, "A4"), (40, "A4"), (60, "A4"), (70, "A4"),
+                             (100, "A4"), (250, "A4"), (250, "A3"))
+    }  # fmt: skip
+    pages = {key: len(plan.pages) for key, plan in plans.items()}
+    assert pages == {
+        (12, "A4"): 1, (30, "A4"): 1, (40, "A4"): 1, (60, "A4"): 1, (70, "A4"): 1,
+        (100, "A4"): 2, (250, "A4"): 3, (250, "A3"): 2,
+    }  # fmt: skip
+    for (_, paper), plan in plans.items():
+        assert plan.row_mm >= DEFAULT_SETTINGS.strike_row_min_mm
+        assert plan.name_sizes[0] >= DEFAULT_SETTINGS.two_column_min_name_size_pt
+        assert round(plan.width / MM) == (297 if paper == "A3" else 210)
+    # Lists that fitted their pages before print as before: 9.5-mm rows, 12-pt names.
+    for count in (12, 30):
+        assert (plans[count, "A4"].row_mm, plans[count, "A4"].name_sizes) == (9.5, (12.0, 12.0))
+    assert (plans[12, "A4"].columns, plans[30, "A4"].columns) == (1, 2)
+    # Sixty names: three tables of 9-mm rows, 9.2-12 pt; 250: three tables, 7.25 mm, 8.8-10.8 pt.
+    assert (plans[60, "A4"].columns, plans[60, "A4"].row_mm) == (3, 9.0)
+    assert (plans[250, "A4"].columns, plans[250, "A4"].row_mm) == (3, 7.25)
+    assert round(plans[60, "A4"].name_sizes[0], 1) == 9.2
+    assert round(plans[250, "A4"].name_sizes[0], 1) == 8.8
+
+
+def test_a_long_list_on_three_a4_pages_is_checked_against_its_pixels() -> None:
+    ballot, layout = built("strike", 250)
+    assert len(layout.pages) == 3
+    for page in layout.pages:
+        check_strike_targets(page_image("strike", 250, page.number), page)
 
 
 def test_nothing_printed_within_eight_mm_of_the_edge() -> None:
@@ -345,8 +382,9 @@ def test_layout_json_round_trips_with_stable_key_order() -> None:
 
 
 def test_layout_is_deterministic() -> None:
-    first = build_layout(spec("strike", names(70)))
-    second = build_layout(spec("strike", names(70)))
+    # 100 names: two pages (70 fitted two pages before a long list's rows could shrink)
+    first = build_layout(spec("strike", names(100)))
+    second = build_layout(spec("strike", names(100)))
     assert first.to_json() == second.to_json()
     assert first.page(2) is first.pages[1]
     with pytest.raises(KeyError):

@@ -66,7 +66,7 @@ def qr_box_px(page: PageLayout) -> tuple[int, int, int, int]:
 
 
 @pytest.mark.parametrize(
-    ("form", "count", "ballots"), [("strike", 70, 3), ("strike", 250, 1), ("confidence", 8, 2)]
+    ("form", "count", "ballots"), [("strike", 100, 3), ("strike", 250, 1), ("confidence", 8, 2)]
 )
 def test_every_page_qr_decodes_to_its_signed_token(form: str, count: int, ballots: int) -> None:
     _, layout, tokens, pdf = printed(form, count, ballots)
@@ -102,7 +102,7 @@ def test_every_page_qr_decodes_to_its_signed_token(form: str, count: int, ballot
 
 
 def test_qr_symbol_size_and_quiet_zone() -> None:
-    _, layout, tokens, pdf = printed("strike", 70, 3)
+    _, layout, tokens, pdf = printed("strike", 100, 3)
     modules = qr_modules(tokens[0])
     page = layout.pages[0]
     area = page.qr[2] - page.qr[0]
@@ -120,7 +120,7 @@ def test_qr_symbol_size_and_quiet_zone() -> None:
 
 def test_qr_is_segno_symbol_with_level_m_alphanumeric() -> None:
     """The fast writer makes a symbol segno also makes (EC level M, alphanumeric mode)."""
-    for token in printed("strike", 70, 3)[2][:4]:
+    for token in printed("strike", 100, 3)[2][:4]:
         modules = qr_modules(token)
         reference = segno.make(
             token, error="m", mode="alphanumeric", micro=False, boost_error=False
@@ -144,7 +144,7 @@ def test_qr_is_segno_symbol_with_level_m_alphanumeric() -> None:
 
 
 def test_printed_text_shows_page_and_serial() -> None:
-    _, layout, tokens, pdf = printed("strike", 70, 3)
+    _, layout, tokens, pdf = printed("strike", 100, 3)
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(pdf)
@@ -162,7 +162,7 @@ def test_printed_text_shows_page_and_serial() -> None:
         document.close()
 
 
-@pytest.mark.parametrize(("form", "count"), [("strike", 70), ("agree", 6)])
+@pytest.mark.parametrize(("form", "count"), [("strike", 100), ("agree", 6)])
 def test_blank_page_equals_printed_page_outside_the_qr_area(form: str, count: int) -> None:
     ballot, layout, tokens, pdf = printed(form, count, 2)
     pages = len(layout.pages)
@@ -206,7 +206,7 @@ def test_render_to_a_path(tmp_path: Path) -> None:
 
 
 def test_render_refuses_tokens_that_do_not_match() -> None:
-    ballot, layout, tokens, _ = printed("strike", 70, 3)
+    ballot, layout, tokens, _ = printed("strike", 100, 3)
     out = io.BytesIO()
     with pytest.raises(ValueError):
         render_ballots(ballot, layout, tokens[:3], out)  # half a ballot
@@ -222,8 +222,8 @@ def test_render_refuses_tokens_that_do_not_match() -> None:
 
 
 def test_render_refuses_a_layout_of_another_spec() -> None:
-    ballot, layout, tokens, _ = printed("strike", 70, 3)
-    other = build_layout(spec("strike", 69))
+    ballot, layout, tokens, _ = printed("strike", 100, 3)
+    other = build_layout(spec("strike", 99))
     with pytest.raises(ValueError):
         render_ballots(ballot, other, tokens[:2], io.BytesIO())
     with pytest.raises(ValueError):
