@@ -4,7 +4,10 @@ from (docs/ballot-reading.md, "Thresholds").
 
 Usage: python3 bench/bench_ballot_accuracy.py [targets] [first seed] (default 50000 targets;
 600 for a quick run). Every ballot uses one pen of `WIDE_PENS`; phone photos are 3-12 MP.
-The rows are written to bench/out/ballot_rows.json (for comparing two readers on one corpus).
+The rows are written to bench/out/ballot_rows.json (for comparing two readers on one corpus:
+a smaller run's corpus is the first targets of a larger one's);
+`python3 bench/bench_ballot_accuracy.py --rows FILE [first N rows] [histogram.png]` prints the
+report of saved rows again.
 """
 
 from __future__ import annotations
@@ -80,6 +83,13 @@ def _run(job: tuple[str, str, int, int]) -> list[Row]:
 
 
 def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--rows":  # the report again, from a saved run
+        saved: list[Row] = [tuple(r) for r in json.loads(Path(sys.argv[2]).read_text())]
+        limit = int(sys.argv[3]) if len(sys.argv) > 3 else len(saved)
+        report(saved[:limit])
+        if len(sys.argv) > 4:
+            _histogram(saved[:limit], Path(sys.argv[4]))
+        return
     targets = int(sys.argv[1]) if len(sys.argv) > 1 else 50000
     first_seed = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
     jobs = []
@@ -176,41 +186,44 @@ def report(rows: list[Row]) -> None:
             )
 
 
-def _histogram(rows: list, path: Path) -> None:
-    """Log-count histograms of scores per expected class, strike and box, thresholds drawn."""
+def _histogram(rows: list[Row], path: Path) -> None:
+    """Log-count histograms of the final scores per expected class, one panel per form and
+    mode, with the thresholds drawn: marginal and marked (black), and the fine steps' marked
+    thresholds (grey: fine_strike_marked, box_fine_marked)."""
     settings = ReadingSettings()
     panels = []
-    for kind, thresholds in (("strike", (settings.strike_marginal, settings.strike_marked)),
-                             ("agree", (settings.box_marginal, settings.box_marked))):  # fmt: skip
-        width, height, bins = 600, 260, 60
+    colours = {"marked": (40, 40, 220), "unmarked": (40, 160, 40), "ambiguous": (0, 140, 255)}
+    for group in ("strike/scanner", "strike/phone", "agree/scanner", "agree/phone"):
+        strike = group.startswith("strike")
+        lines = (
+            (settings.strike_marginal, settings.strike_marked)
+            if strike
+            else (settings.box_marginal, settings.box_marked)
+        )
+        fine = settings.fine_strike_marked if strike else settings.box_fine_marked
+        width, height, bins = 600, 200, 50
         img = np.full((height, width, 3), 255, np.uint8)
-        colours = {"marked": (40, 40, 220), "unmarked": (40, 160, 40), "ambiguous": (0, 140, 255)}
+        part = [r for r in rows if r[0] == group]
         for expected, colour in colours.items():
-            values = np.array(
-                [r[4] for r in rows if r[0].startswith(kind) and r[2] == expected], np.float64
-            )
+            values = np.array([r[4] for r in part if r[2] == expected], np.float64)
             if values.size == 0:
                 continue
             hist, _ = np.histogram(np.clip(values, 0, 1), bins=bins, range=(0, 1))
+            top = np.log1p(max(1, len(part)))
             pts = [
                 (
-                    int(i * width / bins),
-                    int(height - 20 - np.log1p(h) * (height - 40) / np.log1p(len(rows))),
+                    int((i + 0.5) * width / bins),
+                    int(height - 15 - np.log1p(h) * (height - 40) / top),
                 )
                 for i, h in enumerate(hist)
             ]
             cv2.polylines(img, [np.array(pts, np.int32)], False, colour, 2)
-        for t in thresholds:
-            cv2.line(img, (int(t * width), 0), (int(t * width), height), (0, 0, 0), 1)
-        cv2.putText(
-            img,
-            f"{kind}: red marked, green unmarked, orange doubtful",
-            (5, 15),
-            cv2.FONT_HERSHEY_SIMPLEX,
-            0.45,
-            (0, 0, 0),
-            1,
-        )
+        for t in lines:
+            cv2.line(img, (int(t * width), 20), (int(t * width), height), (0, 0, 0), 1)
+        cv2.line(img, (int(fine * width), 20), (int(fine * width), height), (150, 150, 150), 1)
+        cv2.putText(img, f"{group} ({len(part)} targets): red marked, green unmarked, "
+                    "orange doubtful", (5, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (0, 0, 0), 1)  # fmt: skip
+        cv2.line(img, (0, height - 1), (width, height - 1), (200, 200, 200), 1)
         panels.append(img)
     cv2.imwrite(str(path), np.vstack(panels))
 

@@ -76,8 +76,12 @@ __all__ = [
 # low_resolution review of pages coarser than min_dpi, and PDFs rendered at most at their
 # scanned image's resolution. Version 3: a strike marked at the working resolution short of an
 # end, or across visible paper or a long unseen stretch of its name, is confirmed at touch_dpi
-# (note "hidden").
-READER_VERSION = 3
+# (note "hidden"). Version 4: thin and faint ink (a 0.15-mm line) read at touch_dpi without
+# the 2x2 core rule: every box not marked is scored again there (fine_box: a thin slash is a
+# vote, any ink inside at least ambiguous, a ring round the box ambiguous "around", a box with
+# no ink scores 0), a name not struck is followed again on its paper (visible_strike), and
+# box_marked is 0.5.
+READER_VERSION = 4
 
 # Choices that elect on box forms; "disagree"/"no"/"low" never do.
 _ELECTING = {"agree", "yes"}
