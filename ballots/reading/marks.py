@@ -195,6 +195,20 @@ def touch_area(
     return least_pt2
 
 
+def _pieces(ink: np.ndarray, settings: ReadingSettings) -> np.ndarray:
+    """The pieces of ink (uint8 0/1) of `box_fine_min_px` pixels or more that reach
+    `box_fine_min_extent_px` across or down: a stroke, not a speck of toner or dust."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if count <= 1:
+        return ink
+    extent = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+    keep = (stats[:, cv2.CC_STAT_AREA] >= settings.box_fine_min_px) & (
+        extent >= settings.box_fine_min_extent_px
+    )
+    keep[0] = False
+    return keep[labels].astype(np.uint8)
+
+
 class FineBox(NamedTuple):
     """A box read again at touch_dpi (fine_box)."""
 
@@ -259,11 +273,7 @@ def fine_box(
         ink = (raw & ~near).astype(np.uint8)
         ring = (raw & ~touching).astype(np.uint8)
         for layer in (ink, ring):
-            count, labels, stats, _ = cv2.connectedComponentsWithStats(layer, connectivity=8)
-            if count > 1:
-                keep = stats[:, cv2.CC_STAT_AREA] >= settings.box_fine_min_px
-                keep[0] = False
-                layer[:] = keep[labels]
+            layer[:] = _pieces(layer, settings)
         amount = int(np.count_nonzero(ink[iy0:iy1, ix0:ix1]))
         if best is None or amount < best[0]:
             best = (amount, ink > 0, ring > 0)
@@ -417,11 +427,7 @@ def visible_strike(
         ink = ((scan - blank > settings.thin_dark) & ~printed).astype(np.uint8)
         ink[:, :c0] = 0
         ink[:, c1:] = 0
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-        if count > 1:
-            keep = stats[:, cv2.CC_STAT_AREA] >= settings.box_fine_min_px
-            keep[0] = False
-            ink = keep[labels].astype(np.uint8)
+        ink = _pieces(ink, settings)
         amount = int(np.count_nonzero(ink))
         if best is None or amount < best[0]:
             best = (amount, ink > 0, printed)

@@ -62,7 +62,7 @@ class ReadingSettings:
     # thin or faint ink on an unmarked name's paper (visible_strike; box_fine_* for ink)
     thin_dark: float = 0.1  # scan darkness above the aligned fine blank's = ink, on paper
     thin_print_px: int = 2  # ...not within this many pixels (at touch_dpi) of the blank's print
-    thin_band: tuple[float, float] = (0.05, 0.95)  # rows of the name box searched (a zigzag
+    thin_band: tuple[float, float] = (0.08, 0.9)  # rows of the name box searched (a zigzag
     # or a wavy line leaves the strike band at its turns)
     thin_doubtful_paper_px: int = 4  # a thin strike bridging this much visible paper (pixels
     # at touch_dpi; whole 2H-pencil strikes bridged at most 3, skips included)...
@@ -78,6 +78,8 @@ class ReadingSettings:
     box_fine_dark: float = 0.1  # scan darkness above the aligned fine blank's = ink (a clean
     # box's inside measured at most 0.03 on scans; a 0.15-mm 2H pencil line 0.19-0.38)
     box_fine_min_px: int = 3  # ink pieces smaller than this (pixels at touch_dpi) are specks
+    box_fine_min_extent_px: int = 5  # ...and so are pieces not this long either way (0.6 mm:
+    # a photocopier's toner speck, dust; a 0.15-mm line 0.6 mm long is seen)
     box_fine_marked: float = 0.55  # a box not marked at the working resolution is marked
     # only at this fine score or more (a thin slash 0.6-1.0; a felt tip's short dab, a light
     # touch, up to 0.49; a small check 0.5-0.7 goes to review when only this step sees it)
