@@ -195,17 +195,26 @@ def touch_area(
     return least_pt2
 
 
-def _pieces(ink: np.ndarray, settings: ReadingSettings) -> np.ndarray:
+def _pieces(ink: np.ndarray, settings: ReadingSettings, specks: int = 0) -> np.ndarray:
     """The pieces of ink (uint8 0/1) of `box_fine_min_px` pixels or more that reach
-    `box_fine_min_extent_px` across or down: a stroke, not a speck of toner or dust."""
+    `box_fine_min_extent_px` across or down: a stroke, not a speck of toner or dust. With
+    `specks`, short pieces count too once there are more than `specks` pixels of them (a
+    pencil line between a name's letters shows only in short pieces)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     if count <= 1:
         return ink
     extent = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
-    keep = (stats[:, cv2.CC_STAT_AREA] >= settings.box_fine_min_px) & (
-        extent >= settings.box_fine_min_extent_px
-    )
-    keep[0] = False
+    big = stats[:, cv2.CC_STAT_AREA] >= settings.box_fine_min_px
+    keep = big & (extent >= settings.box_fine_min_extent_px)
+    keep[0] = big[0] = False
+    if (
+        specks
+        and not keep.any()
+        and int(stats[big, cv2.CC_STAT_AREA].sum()) > specks
+        or specks
+        and keep.any()
+    ):
+        keep = big
     return keep[labels].astype(np.uint8)
 
 
@@ -427,7 +436,7 @@ def visible_strike(
         ink = ((scan - blank > settings.thin_dark) & ~printed).astype(np.uint8)
         ink[:, :c0] = 0
         ink[:, c1:] = 0
-        ink = _pieces(ink, settings)
+        ink = _pieces(ink, settings, settings.thin_speck_px)
         amount = int(np.count_nonzero(ink))
         if best is None or amount < best[0]:
             best = (amount, ink > 0, printed)

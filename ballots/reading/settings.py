@@ -61,6 +61,8 @@ class ReadingSettings:
     # such ink: print-edge slivers are one pixel wide) on an unmarked target sends it to review
     # thin or faint ink on an unmarked name's paper (visible_strike; box_fine_* for ink)
     thin_dark: float = 0.1  # scan darkness above the aligned fine blank's = ink, on paper
+    thin_speck_px: int = 12  # short pieces alone (none 0.6 mm long) are ink only when more
+    # than this many pixels of them lie on the name's paper (toner specks measured 6-10)
     thin_print_px: int = 2  # ...not within this many pixels (at touch_dpi) of the blank's print
     thin_band: tuple[float, float] = (0.08, 0.9)  # rows of the name box searched (a zigzag
     # or a wavy line leaves the strike band at its turns)
