@@ -171,7 +171,7 @@ STATES: dict[str, str] = {
 # resolution of the fine re-reading, the recorded settings' touch_dpi, given as %(dpi)s.
 NOTE_NAMES: dict[str, str] = {
     "touch": N_("ink too small or faint to score"),
-    "around": N_("ink around the name"),
+    "around": N_("ink around the name or the box"),
     "fine": N_("strike confirmed at %(dpi)s dpi"),
     "hidden": N_("strike not seen through the whole name"),
     "unseen": N_("partly outside the scanned image"),

@@ -1,12 +1,20 @@
-"""Reader accuracy on the synthetic corpus: wrong calls, ambiguous rates, confusion per mark kind.
+"""Reader accuracy on the widened synthetic corpus: wrong calls, review rates, confusion per
+mark kind, per pen and per pen width, and the score distributions the thresholds are chosen
+from (docs/ballot-reading.md, "Thresholds").
 
-Usage: python3 bench/bench_ballot_accuracy.py [targets] (default 50000; 600 for a quick run).
-       python3 bench/bench_ballot_accuracy.py feeds [ballots] (per feed and dpi; default 10):
-       sheets fed off-centre, skewed, a corner mark beyond the image (synth_feed), read or not.
+Usage: python3 bench/bench_ballot_accuracy.py [targets] [first seed] (default 50000 targets;
+600 for a quick run). Every ballot uses one pen of `WIDE_PENS`; phone photos are 3-12 MP.
+The rows are written to bench/out/ballot_rows.json (for comparing two readers on one corpus:
+a smaller run's corpus is the first targets of a larger one's);
+`python3 bench/bench_ballot_accuracy.py --rows FILE [first N rows] [histogram.png]` prints the
+report of saved rows again.
+`python3 bench/bench_ballot_accuracy.py feeds [ballots]` (per feed and dpi; default 10):
+sheets fed off-centre, skewed, a corner mark beyond the image (synth_feed), read or not.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -49,11 +57,14 @@ def _context(form: str) -> tuple[SynthElection, ReadingContext]:
     return _CONTEXTS[form]
 
 
-def _run(job: tuple[str, str, int, int]) -> list[tuple[str, str, str, str, float]]:
+Row = tuple[str, str, str, str, float, str, float]  # group, kind, expected, state, score, pen, mm
+
+
+def _run(job: tuple[str, str, int, int]) -> list[Row]:
     form, mode, ballots, seed = job
     election, ctx = _context(form)
-    rows = []
-    for page in generate(election, ballots, seed=seed, mode=mode, phone_size=(4000, 3000)):  # type: ignore[arg-type]
+    rows: list[Row] = []
+    for page in generate(election, ballots, seed=seed, mode=mode, phone_size=None):  # type: ignore[arg-type]
         reading = read_ballot([page.image], ctx)
         scores = {s.target.id: s for s in reading.scores}
         for truth in page.truth:
@@ -66,6 +77,8 @@ def _run(job: tuple[str, str, int, int]) -> list[tuple[str, str, str, str, float
                     truth.expected,
                     state,
                     score.score if score else -1.0,
+                    truth.pen,
+                    truth.width_mm,
                 )
             )
     return rows
@@ -75,7 +88,15 @@ def main() -> None:
     if sys.argv[1:2] == ["feeds"]:
         _feeds(int(sys.argv[2]) if len(sys.argv) > 2 else 10)
         return
+    if len(sys.argv) > 2 and sys.argv[1] == "--rows":  # the report again, from a saved run
+        saved: list[Row] = [tuple(r) for r in json.loads(Path(sys.argv[2]).read_text())]
+        limit = int(sys.argv[3]) if len(sys.argv) > 3 else len(saved)
+        report(saved[:limit])
+        if len(sys.argv) > 4:
+            _histogram(saved[:limit], Path(sys.argv[4]))
+        return
     targets = int(sys.argv[1]) if len(sys.argv) > 1 else 50000
+    first_seed = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
     jobs = []
     planned = index = 0
     # 3 in 4 ballots come from scanners, the rest are phone photos; both forms (a strike ballot
@@ -83,10 +104,10 @@ def main() -> None:
     while planned < targets:
         form = FORMS[(index // 5) % 2]
         mode = "phone" if (index // 10) % 4 == 3 else "scanner"
-        jobs.append((form, mode, 5, 1000 + index))
+        jobs.append((form, mode, 5, first_seed + index))
         planned += 5 * CANDIDATES * (1 if form == "strike" else 2)
         index += 5
-    rows: list[tuple[str, str, str, str, float]] = []
+    rows: list[Row] = []
     with ProcessPoolExecutor(2) as pool:
         for done, part in enumerate(pool.map(_run, jobs), 1):
             rows.extend(part)
@@ -103,66 +124,111 @@ def main() -> None:
                     file=sys.stderr,
                     flush=True,
                 )
-    wrong = [r for r in rows if {r[2], r[3]} == {"marked", "unmarked"}]
-    print(f"targets read: {len(rows)}  wrong calls (marked <-> unmarked): {len(wrong)}")
-    for mode in ("scanner", "phone"):
-        clear = [r for r in rows if r[0].endswith(mode) and r[2] != "ambiguous"]
-        amb = sum(1 for r in clear if r[3] == "ambiguous")
-        doubtful = [r for r in rows if r[0].endswith(mode) and r[2] == "ambiguous"]
-        reviewed = sum(1 for r in doubtful if r[3] == "ambiguous")
-        print(
-            f"{mode}: clear marks sent to review {amb}/{len(clear)} = {amb / max(1, len(clear)):.2%}; "
-            f"doubtful marks sent to review {reviewed}/{len(doubtful)} = {reviewed / max(1, len(doubtful)):.2%}"
-        )
-    table: dict[tuple[str, str, str], Counter] = defaultdict(Counter)
-    for group, kind, expected, state, _ in rows:
-        table[(group, kind, expected)][state] += 1
-    print(
-        f"{'group':16s} {'kind':16s} {'expected':10s} {'marked':>7s} {'ambig':>7s} {'unmarked':>8s}"
-    )
-    for (group, kind, expected), counts in sorted(table.items()):
-        print(
-            f"{group:16s} {kind:16s} {expected:10s} {counts['marked']:7d} {counts['ambiguous']:7d} {counts['unmarked']:8d}"
-        )
     out = Path(__file__).parent / "out"
     out.mkdir(exist_ok=True)
+    (out / "ballot_rows.json").write_text(json.dumps(rows))
+    report(rows)
     _histogram(rows, out / "ballot_scores.png")
     print(f"histogram: {out / 'ballot_scores.png'}")
 
 
-def _histogram(rows: list, path: Path) -> None:
-    """Log-count histograms of scores per expected class, strike and box, thresholds drawn."""
+def _rates(rows: list[Row]) -> str:
+    """wrong calls, clear marks in review, doubtful marks in review, as one line."""
+    wrong = sum(1 for r in rows if {r[2], r[3]} == {"marked", "unmarked"})
+    clear = [r for r in rows if r[2] != "ambiguous"]
+    amb = sum(1 for r in clear if r[3] == "ambiguous")
+    doubtful = [r for r in rows if r[2] == "ambiguous"]
+    reviewed = sum(1 for r in doubtful if r[3] == "ambiguous")
+    return (
+        f"wrong {wrong:4d}  clear->review {amb:5d}/{len(clear):6d} = {amb / max(1, len(clear)):6.2%}"
+        f"  doubtful in review {reviewed:5d}/{len(doubtful):5d} = "
+        f"{reviewed / max(1, len(doubtful)):7.2%}"
+    )
+
+
+def report(rows: list[Row]) -> None:
+    """Every table of the benchmark: totals, per form and mode, per kind, per pen, per width,
+    and the score distribution per kind (the thresholds' evidence)."""
+    wrong = [r for r in rows if {r[2], r[3]} == {"marked", "unmarked"}]
+    print(f"targets read: {len(rows)}  wrong calls (marked <-> unmarked): {len(wrong)}")
+    for mode in ("scanner", "phone"):
+        print(f"{mode:8s} {_rates([r for r in rows if r[0].endswith(mode)])}")
+    groups = sorted({r[0] for r in rows})
+    print("\nper form and mode:")
+    for group in groups:
+        print(f"  {group:16s} {_rates([r for r in rows if r[0] == group])}")
+    table: dict[tuple[str, str, str], Counter] = defaultdict(Counter)
+    for group, kind, expected, state, *_ in rows:
+        table[(group, kind, expected)][state] += 1
+    print(
+        f"\n{'group':16s} {'kind':20s} {'expected':10s} {'marked':>7s} {'ambig':>7s} {'unmarked':>8s}"
+    )
+    for (group, kind, expected), counts in sorted(table.items()):
+        print(
+            f"{group:16s} {kind:20s} {expected:10s} {counts['marked']:7d} {counts['ambiguous']:7d} {counts['unmarked']:8d}"
+        )
+    print("\nper form, mode and pen:")
+    for group in groups:
+        for pen in sorted({r[5] for r in rows if r[0] == group}):
+            part = [r for r in rows if r[0] == group and r[5] == pen]
+            print(f"  {group:16s} {pen:20s} {_rates(part)}")
+    print("\nper form, mode and pen width (mm):")
+    for group in groups:
+        for width in sorted({r[6] for r in rows if r[0] == group}):
+            part = [r for r in rows if r[0] == group and r[6] == width]
+            print(f"  {group:16s} {width:5.2f} mm {_rates(part)}")
+    print("\nscore distribution per form and kind (all modes): n, min, 1%, median, 99%, max")
+    for form in sorted({r[0].split("/")[0] for r in rows}):
+        for kind in sorted({r[1] for r in rows if r[0].startswith(form + "/")}):
+            values = np.array([r[4] for r in rows if r[0].startswith(form + "/") and r[1] == kind])
+            expected = next(r[2] for r in rows if r[0].startswith(form + "/") and r[1] == kind)
+            q = np.percentile(values, [0, 1, 50, 99, 100])
+            zero = int(np.count_nonzero(values == 0))
+            print(
+                f"  {form:7s} {kind:20s} {expected:10s} n={values.size:6d} "
+                + " ".join(f"{v:5.3f}" for v in q)
+                + f"  exactly 0: {zero}"
+            )
+
+
+def _histogram(rows: list[Row], path: Path) -> None:
+    """Log-count histograms of the final scores per expected class, one panel per form and
+    mode, with the thresholds drawn: marginal and marked (black), and the fine steps' marked
+    thresholds (grey: fine_strike_marked, box_fine_marked)."""
     settings = ReadingSettings()
     panels = []
-    for kind, thresholds in (("strike", (settings.strike_marginal, settings.strike_marked)),
-                             ("agree", (settings.box_marginal, settings.box_marked))):  # fmt: skip
-        width, height, bins = 600, 260, 60
+    colours = {"marked": (40, 40, 220), "unmarked": (40, 160, 40), "ambiguous": (0, 140, 255)}
+    for group in ("strike/scanner", "strike/phone", "agree/scanner", "agree/phone"):
+        strike = group.startswith("strike")
+        lines = (
+            (settings.strike_marginal, settings.strike_marked)
+            if strike
+            else (settings.box_marginal, settings.box_marked)
+        )
+        fine = settings.fine_strike_marked if strike else settings.box_fine_marked
+        width, height, bins = 600, 200, 50
         img = np.full((height, width, 3), 255, np.uint8)
-        colours = {"marked": (40, 40, 220), "unmarked": (40, 160, 40), "ambiguous": (0, 140, 255)}
+        part = [r for r in rows if r[0] == group]
         for expected, colour in colours.items():
-            values = np.array([r[4] for r in rows if r[0].startswith(kind) and r[2] == expected])
+            values = np.array([r[4] for r in part if r[2] == expected], np.float64)
             if values.size == 0:
                 continue
             hist, _ = np.histogram(np.clip(values, 0, 1), bins=bins, range=(0, 1))
+            top = np.log1p(max(1, len(part)))
             pts = [
                 (
-                    int(i * width / bins),
-                    int(height - 20 - np.log1p(h) * (height - 40) / np.log1p(len(rows))),
+                    int((i + 0.5) * width / bins),
+                    int(height - 15 - np.log1p(h) * (height - 40) / top),
                 )
                 for i, h in enumerate(hist)
             ]
             cv2.polylines(img, [np.array(pts, np.int32)], False, colour, 2)
-        for t in thresholds:
-            cv2.line(img, (int(t * width), 0), (int(t * width), height), (0, 0, 0), 1)
-        cv2.putText(
-            img,
-            f"{kind}: red marked, green unmarked, orange doubtful",
-            (5, 15),
-            cv2.FONT_HERSHEY_SIMPLEX,
-            0.45,
-            (0, 0, 0),
-            1,
-        )
+        for t in lines:
+            cv2.line(img, (int(t * width), 20), (int(t * width), height), (0, 0, 0), 1)
+        cv2.line(img, (int(fine * width), 20), (int(fine * width), height), (150, 150, 150), 1)
+        cv2.putText(img, f"{group} ({len(part)} targets): red marked, green unmarked, "
+                    "orange doubtful", (5, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (0, 0, 0), 1)  # fmt: skip
+        cv2.line(img, (0, height - 1), (width, height - 1), (200, 200, 200), 1)
         panels.append(img)
     cv2.imwrite(str(path), np.vstack(panels))
 

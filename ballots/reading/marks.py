@@ -195,6 +195,121 @@ def touch_area(
     return least_pt2
 
 
+def _pieces(ink: np.ndarray, settings: ReadingSettings, specks: int = 0) -> np.ndarray:
+    """The pieces of ink (uint8 0/1) of `box_fine_min_px` pixels or more that reach
+    `box_fine_min_extent_px` across or down: a stroke, not a speck of toner or dust. With
+    `specks`, short pieces count too once there are more than `specks` pixels of them (a
+    pencil line between a name's letters shows only in short pieces)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if count <= 1:
+        return ink
+    extent = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+    big = stats[:, cv2.CC_STAT_AREA] >= settings.box_fine_min_px
+    keep = big & (extent >= settings.box_fine_min_extent_px)
+    keep[0] = big[0] = False
+    if (
+        specks
+        and not keep.any()
+        and int(stats[big, cv2.CC_STAT_AREA].sum()) > specks
+        or specks
+        and keep.any()
+    ):
+        keep = big
+    return keep[labels].astype(np.uint8)
+
+
+class FineBox(NamedTuple):
+    """A box read again at touch_dpi (fine_box)."""
+
+    score: float  # as score_box: sqrt(share of ink columns x share of ink rows) inside the box
+    ink_px: int  # ink pixels inside the box (0: no ink there at all)
+    around: bool  # ink rings the box on three sides or more, outside it
+
+
+def fine_box(
+    gray: np.ndarray,
+    homography: np.ndarray,
+    target: Target,
+    fine_dark: Sequence[np.ndarray],
+    settings: ReadingSettings,
+) -> FineBox | None:
+    """A box and `box_ring_pt` round it re-warped from the full-resolution scan at touch_dpi
+    and compared with each fine blank at its best alignment (the blank that leaves the least
+    ink is the measure: a soft photo spreads the outline further than a sharp scan).
+
+    Ink is what the blank does not explain by `box_fine_dark`, in pieces of at least
+    `box_fine_min_px` pixels, not within `box_fine_print_px` of the blank's print (the
+    outline, which a soft or resampled scan draws wider). No opening, no core rule: a 0.15 mm
+    line (a hard pencil, a fine gel pen) is one or two pixels wide here, and the inside of a
+    box is blank paper, so a stroke there need not be told from a letter's edge. Inside the box (minus `box_inset_pt`)
+    it is scored as score_box scores; outside it, `around` tells whether it rings the box
+    (ink, not touching print, in `box_ring_share` of `box_ring_sectors` angular sectors
+    round the box's centre, beyond the outline). None when the box lies off the page."""
+    scale = settings.touch_dpi / 72
+    reach = settings.touch_align_px
+    room = settings.box_ring_pt
+    x0, y0, x1, y1 = target.box
+    window = _fine_window(
+        gray, homography, (x0 - room, y0 - room, x1 + room, y1 + room), fine_dark[0].shape,
+        settings,
+    )  # fmt: skip
+    if window is None:
+        return None
+    scan, (wx0, wy0, wx1, wy1) = window
+    rows, cols = scan.shape
+    # The box (inset) and the box's own edges, in the window's pixels.
+    inset = settings.box_inset_pt
+    ix0, iy0 = int(round((x0 + inset) * scale)) - wx0, int(round((y0 + inset) * scale)) - wy0
+    ix1, iy1 = int(round((x1 - inset) * scale)) - wx0, int(round((y1 - inset) * scale)) - wy0
+    ox0, oy0 = int(round(x0 * scale)) - wx0, int(round(y0 * scale)) - wy0
+    ox1, oy1 = int(round(x1 * scale)) - wx0, int(round(y1 * scale)) - wy0
+    if ix1 <= max(0, ix0) or iy1 <= max(0, iy0):
+        return None
+    ix0, iy0, ix1, iy1 = max(0, ix0), max(0, iy0), min(cols, ix1), min(rows, iy1)
+    best: tuple[int, np.ndarray, np.ndarray] | None = None
+    for candidate in fine_dark:
+        around_blank = candidate[wy0 - reach : wy1 + reach, wx0 - reach : wx1 + reach]
+        _, by, bx = _best_fit(around_blank, scan)
+        blank = around_blank[by : by + rows, bx : bx + cols]
+        # Print edges (the outline, the table's lines) a soft or resampled scan draws wider
+        # than the blank: nothing within box_fine_print_px of print is ink inside the box,
+        # nothing within a pixel of it outside (a ring drawn round the box runs close to it).
+        printed = (blank > settings.box_fine_dark).astype(np.uint8)
+        size = 2 * settings.box_fine_print_px + 1
+        near = cv2.dilate(printed, np.ones((size, size), np.uint8)) > 0
+        touching = cv2.dilate(printed, np.ones((3, 3), np.uint8)) > 0
+        raw = scan - blank > settings.box_fine_dark
+        ink = (raw & ~near).astype(np.uint8)
+        ring = (raw & ~touching).astype(np.uint8)
+        for layer in (ink, ring):
+            layer[:] = _pieces(layer, settings)
+        amount = int(np.count_nonzero(ink[iy0:iy1, ix0:ix1]))
+        if best is None or amount < best[0]:
+            best = (amount, ink > 0, ring > 0)
+        if amount == 0 and not ring.any():
+            break
+    assert best is not None
+    _, ink, ring = best
+    inside = ink[iy0:iy1, ix0:ix1]
+    inside_px = int(np.count_nonzero(inside))
+    score = (
+        math.sqrt(float(inside.any(axis=0).mean()) * float(inside.any(axis=1).mean()))
+        if inside_px
+        else 0.0
+    )
+    # A ring round the box: ink outside the box's edges (and its outline, box_ring_gap_pt)
+    # in most of `box_ring_sectors` angular sectors round the box's centre.
+    gap = settings.box_ring_gap_pt * scale
+    ys, xs = np.nonzero(ring)
+    cx, cy = (ox0 + ox1) / 2, (oy0 + oy1) / 2
+    half_x, half_y = (ox1 - ox0) / 2 + gap, (oy1 - oy0) / 2 + gap
+    outside = (np.abs(xs - cx) > half_x) | (np.abs(ys - cy) > half_y)
+    sectors = settings.box_ring_sectors
+    angles = np.arctan2(ys[outside] - cy, xs[outside] - cx)
+    hit = np.unique(((angles + math.pi) / (2 * math.pi) * sectors).astype(int) % sectors)
+    return FineBox(score, inside_px, hit.size >= settings.box_ring_share * sectors)
+
+
 def _fine_strike_scores(
     gray: np.ndarray,
     homography: np.ndarray,
@@ -263,6 +378,82 @@ def fine_strike(
         if stop_below is not None and least < stop_below:
             break
     return 0.0 if least is None else least
+
+
+class FineInk(NamedTuple):
+    """A name read again at touch_dpi for thin or faint ink on paper (visible_strike)."""
+
+    score: float  # the share of the name the strike through its visible ink crosses
+    ink_px: int  # ink pixels on the name's visible paper (0: none there at all)
+    doubtful: bool  # the strike bridges visible paper or a long unseen stretch (see score_strike)
+    bridged: int = 0  # visible paper of the name bridged with no ink (pixels at touch_dpi)
+    unseen: float = 0.0  # the longest stretch of the name with no ink, a share of the name
+
+
+def visible_strike(
+    gray: np.ndarray,
+    homography: np.ndarray,
+    target: Target,
+    fine_dark: Sequence[np.ndarray],
+    settings: ReadingSettings,
+) -> FineInk | None:
+    """Thin or faint ink on a name's visible paper, and the strike it makes, at touch_dpi.
+
+    The working resolution's ink (`ink_darkness`) and the fine checks' (`touch_dark`, then a
+    2x2 core) miss a 0.15 mm line of a hard pencil: 0.2-0.4 darker than the paper, one or
+    two pixels wide at 200 dpi. Here ink is darker than the blank by `thin_dark` on the
+    paper only: not within `thin_print_px` of the blank's print (a letter's edge, which a
+    soft scan draws wider, is never ink), in pieces of `box_fine_min_px` pixels or more, over
+    the name's columns and `strike_touch_reach_pt` beyond. The blank is the one of the fine
+    blanks that leaves the least such ink. The strike is followed through that ink as
+    score_strike follows it, print hiding it wherever the blank (grown as above) has print;
+    it is `doubtful` when it bridges `thin_doubtful_paper_px` of visible paper or crosses
+    `thin_doubtful_unseen` of the name with no ink (the grown print hides about a third of a
+    whole strike; a name struck on its two ends only shows no ink over 0.59 or more of it).
+    None when the name lies off the page."""
+    scale = settings.touch_dpi / 72
+    reach = settings.touch_align_px
+    x0, y0, x1, y1 = strike_band(target, settings)
+    top, bottom = settings.thin_band
+    h = target.box[3] - target.box[1]
+    band = (x0, target.box[1] + top * h, x1, target.box[1] + bottom * h)
+    window = _fine_window(gray, homography, band, fine_dark[0].shape, settings)
+    if window is None:
+        return None
+    scan, (bx0, by0, bx1, by1) = window
+    rows, cols = scan.shape
+    name0, name1 = target.box[0] * scale - bx0, target.box[2] * scale - bx0
+    pad = settings.strike_touch_reach_pt * scale
+    c0, c1 = max(0, int(round(name0 - pad))), min(cols, int(round(name1 + pad)))
+    size = 2 * settings.thin_print_px + 1
+    square = np.ones((size, size), np.uint8)
+    best: tuple[int, np.ndarray, np.ndarray] | None = None
+    for candidate in fine_dark:
+        around = candidate[by0 - reach : by1 + reach, bx0 - reach : bx1 + reach]
+        _, by, bx = _best_fit(around, scan)
+        blank = around[by : by + rows, bx : bx + cols]
+        printed = cv2.dilate((blank > settings.thin_dark).astype(np.uint8), square) > 0
+        ink = ((scan - blank > settings.thin_dark) & ~printed).astype(np.uint8)
+        ink[:, :c0] = 0
+        ink[:, c1:] = 0
+        ink = _pieces(ink, settings, settings.thin_speck_px)
+        amount = int(np.count_nonzero(ink))
+        if best is None or amount < best[0]:
+            best = (amount, ink > 0, printed)
+        if amount == 0:
+            break
+    assert best is not None
+    amount, ink, printed = best
+    if amount == 0:
+        return FineInk(0.0, 0, False)
+    gap = max(1, int(round(settings.strike_gap_pt * scale)))
+    run = strike_run(ink, printed, gap, (name0, name1))
+    score = _name_share(run.first, run.last, name0, name1)
+    doubtful = (
+        run.bridged >= settings.thin_doubtful_paper_px
+        or run.unseen >= settings.thin_doubtful_unseen * (name1 - name0)
+    )
+    return FineInk(score, amount, doubtful, run.bridged, run.unseen / max(1e-6, name1 - name0))
 
 
 def confirm_strike(

@@ -31,12 +31,15 @@ from ballots.reading.geometry import (
 )
 from ballots.reading.imageio import ScannedFile, is_colour, to_gray
 from ballots.reading.marks import (
+    FineInk,
     FlaggedInk,
     TargetScore,
     allowed_ink_mask,
+    classify,
     confirm_strike,
     darkness,
     fine_blank_darkness,
+    fine_box,
     fine_strike,
     flag_ink,
     printed_mask,
@@ -45,6 +48,7 @@ from ballots.reading.marks import (
     seal_present,
     touch_area,
     touch_region,
+    visible_strike,
     voter_ink,
 )
 from ballots.reading.settings import ReadingSettings
@@ -79,7 +83,12 @@ __all__ = [
 # and its print (it was page_unreadable); of the best three when four marks disagree; voter ink
 # is never found beyond the image's edge, and a target not wholly in the image is ambiguous
 # (note "unseen").
-READER_VERSION = 4
+# Version 5: thin and faint ink (a 0.15-mm line) read at touch_dpi without
+# the 2x2 core rule: every box not marked is scored again there (fine_box: a thin slash is a
+# vote, any ink inside at least ambiguous, a ring round the box ambiguous "around", a box with
+# no ink scores 0), a name not struck is followed again on its paper (visible_strike), and
+# box_marked is 0.5.
+READER_VERSION = 5
 
 # Choices that elect on box forms; "disagree"/"no"/"low" never do.
 _ELECTING = {"agree", "yes"}
@@ -440,19 +449,77 @@ def _recheck(
         if seen >= settings.fine_strike_marked:
             return score
         return replace(score, score=seen, state="ambiguous", note="hidden", doubtful=False)
-    if score.state == "ambiguous" and score.note is None and form == "strike":
+    if form != "strike":
+        return _recheck_box(score, gray, homography, fine_dark, settings)
+    if score.state == "ambiguous" and score.note is None:
         fine = fine_strike(
             gray, homography, score.target, fine_dark, settings, settings.fine_strike_marked
         )
         if fine >= settings.fine_strike_marked:
             return replace(score, score=fine, state="marked", note="fine")
+        thin = visible_strike(gray, homography, score.target, fine_dark, settings)
+        if thin is not None and _whole(thin, settings):
+            return replace(score, score=thin.score, state="marked", note="fine")
+        return score
+    if score.state == "ambiguous" and score.note == "touch":
+        # Ink on the name that made no strike at the working resolution: a thin or grainy
+        # pencil line there is pieces too narrow to count; at touch_dpi it may be whole.
+        thin = visible_strike(gray, homography, score.target, fine_dark, settings)
+        if thin is not None and _whole(thin, settings):
+            return replace(score, score=thin.score, state="marked", note="fine")
         return score
     if score.state != "unmarked":
         return score
+    # A thin or faint line on the name's paper: struck through the whole name, or at least
+    # seen (a score of 0 means no ink there).
+    thin = visible_strike(gray, homography, score.target, fine_dark, settings)
+    if thin is not None and thin.ink_px:
+        if _whole(thin, settings):
+            return replace(score, score=thin.score, state="marked", note="fine")
+        value = max(score.score, thin.score, settings.strike_marginal)
+        return replace(score, score=value, state="ambiguous", note="touch")
     region = touch_region(score.target, form, settings)
-    if touch_area(gray, homography, region, fine_dark, settings) < settings.touch_area_pt2:
+    area = touch_area(gray, homography, region, fine_dark, settings)
+    if area < settings.touch_area_pt2:
         return score
-    return replace(score, state="ambiguous", note="touch")
+    # Seen, so never a score of 0: the share of the region the ink covers.
+    share = area / max(1e-6, (region[2] - region[0]) * (region[3] - region[1]))
+    return replace(score, score=max(score.score, share), state="ambiguous", note="touch")
+
+
+def _whole(thin: FineInk, settings: ReadingSettings) -> bool:
+    """A thin strike seen through the whole name on its paper, with no doubt about it."""
+    return thin.score >= settings.fine_strike_marked and not thin.doubtful
+
+
+def _recheck_box(
+    score: TargetScore,
+    gray: np.ndarray,
+    homography: np.ndarray,
+    fine_dark: tuple[np.ndarray, ...],
+    settings: ReadingSettings,
+) -> TargetScore:
+    """A box not marked at the working resolution, read again at touch_dpi (fine_box): the
+    higher of the two scores classifies it; any ink inside it makes it at least ambiguous
+    (note "touch"), a ring round it ambiguous (note "around"); with no ink inside at all its
+    score is 0. A thin line (0.15 mm) is too faint and too narrow for the working resolution."""
+    if score.state == "marked":
+        return score
+    fine = fine_box(gray, homography, score.target, fine_dark, settings)
+    if fine is None:
+        return score
+    if fine.ink_px == 0 and score.state == "unmarked" and not fine.around:
+        return replace(score, score=0.0)
+    value = max(score.score, fine.score)
+    state = classify(value, settings.box_marked, settings.box_marginal)
+    if state == "marked" and fine.score < settings.box_fine_marked:
+        state = "ambiguous"  # only the fine step sees it, and not clearly enough
+    note = score.note
+    if state == "unmarked" and fine.ink_px:
+        state, note = "ambiguous", "touch"
+    if state != "marked" and fine.around:
+        state, note = "ambiguous", "around"
+    return replace(score, score=value, state=state, note=note)
 
 
 def _elected_bounds(layout: BallotLayout, scores: Sequence[TargetScore]) -> tuple[int, int]:

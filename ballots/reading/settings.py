@@ -64,12 +64,39 @@ class ReadingSettings:
     # measured 0.92-1.0 there, partial ones up to about 0.7 (a thick marker, a blurred scan)
     touch_area_pt2: float = 0.2  # that much such ink's core (pixels whose 2x2 block is all
     # such ink: print-edge slivers are one pixel wide) on an unmarked target sends it to review
+    # thin or faint ink on an unmarked name's paper (visible_strike; box_fine_* for ink)
+    thin_dark: float = 0.1  # scan darkness above the aligned fine blank's = ink, on paper
+    thin_speck_px: int = 12  # short pieces alone (none 0.6 mm long) are ink only when more
+    # than this many pixels of them lie on the name's paper (toner specks measured 6-10)
+    thin_print_px: int = 2  # ...not within this many pixels (at touch_dpi) of the blank's print
+    thin_band: tuple[float, float] = (0.08, 0.9)  # rows of the name box searched (a zigzag
+    # or a wavy line leaves the strike band at its turns)
+    thin_doubtful_paper_px: int = 4  # a thin strike bridging this much visible paper (pixels
+    # at touch_dpi; whole 2H-pencil strikes bridged at most 3, skips included)...
+    thin_doubtful_unseen: float = 0.55  # ...or crossing this share of the name with no ink
+    # (whole strikes at most 0.49, names struck on their two ends 0.59 or more) is doubtful
     around_zone: float = 0.6  # above/below zones, in name-box heights, where circles show
     around_coverage: float = 0.4  # ink across this share of the name above AND below = circle
     # box forms
     box_inset_pt: float = 0.8  # keeps the printed outline out of the measure
-    box_marked: float = 0.45  # sqrt(ink columns share x ink rows share): at or above = marked
+    box_marked: float = 0.5  # sqrt(ink columns share x ink rows share): at or above = marked
     box_marginal: float = 0.12
+    # every box not marked at the working resolution is read again at touch_dpi (fine_box)
+    box_fine_dark: float = 0.1  # scan darkness above the aligned fine blank's = ink (a clean
+    # box's inside measured at most 0.03 on scans; a 0.15-mm 2H pencil line 0.19-0.38)
+    box_fine_min_px: int = 3  # ink pieces smaller than this (pixels at touch_dpi) are specks
+    box_fine_min_extent_px: int = 5  # ...and so are pieces not this long either way (0.6 mm:
+    # a photocopier's toner speck, dust; a 0.15-mm line 0.6 mm long is seen)
+    box_fine_marked: float = 0.55  # a box not marked at the working resolution is marked
+    # only at this fine score or more (a thin slash 0.6-1.0; a felt tip's short dab, a light
+    # touch, up to 0.49; a small check 0.5-0.7 goes to review when only this step sees it)
+    box_ring_pt: float = 5.0  # the ring round a box searched for a circle drawn round it
+    box_ring_gap_pt: float = 1.2  # ...beyond the box's edge and its printed outline
+    box_ring_sectors: int = 16  # ...in this many angular sectors round the box's centre:
+    box_ring_share: float = 0.6  # ink in this share of them is a ring (an X larger than the
+    # box reaches 4 corners, a check that leaves the box one or two)
+    box_fine_print_px: int = 3  # ...and no ink within this many pixels (at touch_dpi) of the
+    # blank's print: a soft scan draws the outline wider than the blank (1 pt in)
     # ink outside targets
     page_margin_pt: float = 22.0  # scanner edge shadows and the paper edge are not private marks
     strike_pad_pt: tuple[float, float] = (20.0, 6.0)  # x, y room around a name for its strike

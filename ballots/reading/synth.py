@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import cv2
@@ -36,15 +36,31 @@ STRIKE_KINDS: dict[str, Expected] = {
     "tick": "ambiguous",
     "circle": "ambiguous",
     "light_touch": "ambiguous",
+    # the widened corpus (issue 17): strokes the first generator never drew
+    "strike_uneven": "marked",  # one line, the pressure fading and rising along it
+    "strike_inside": "marked",  # starts and ends a little inside the name's first/last letter
+    "strike_outside": "marked",  # starts and ends well outside the name
+    "strike_two": "marked",  # two strokes that meet near the middle
+    "strike_zigzag_few": "marked",  # a zigzag of two to four turns
+    "strike_zigzag_many": "marked",  # a zigzag of ten or more turns
+    "strike_ruler": "marked",  # dead straight, even pressure
 }
 BOX_KINDS: dict[str, Expected] = {
     "none": "unmarked",
     "x": "marked",
     "check": "marked",
     "fill": "marked",
-    "slash": "marked",
+    "slash": "marked",  # "/"
     "dot": "ambiguous",
     "light_touch": "ambiguous",
+    # the widened corpus (issue 17)
+    "backslash": "marked",  # the other diagonal
+    "tick_short": "marked",  # a small check inside the box, half to two thirds of it
+    "check_out": "marked",  # a check whose long arm leaves the box
+    "x_big": "marked",  # an X larger than the box
+    "scribble": "marked",  # a loose scribble over the box
+    "light_x": "marked",  # an X in light but clear ink
+    "circle_around": "ambiguous",  # a ring drawn round the box, nothing in it
 }
 # How often a voter makes each kind: mostly clear marks, with every doubtful kind represented.
 STRIKE_WEIGHTS = {
@@ -53,6 +69,15 @@ STRIKE_WEIGHTS = {
     "tick": 2, "circle": 2, "light_touch": 2,
 }  # fmt: skip
 BOX_WEIGHTS = {"none": 45, "x": 25, "check": 10, "fill": 5, "slash": 8, "dot": 4, "light_touch": 3}
+# The widened corpus draws every kind, the new ones as often as the common old ones' tail.
+WIDE_STRIKE_WEIGHTS = STRIKE_WEIGHTS | {
+    "strike": 8, "strike_uneven": 4, "strike_inside": 4, "strike_outside": 3, "strike_two": 4,
+    "strike_zigzag_few": 3, "strike_zigzag_many": 3, "strike_ruler": 3,
+}  # fmt: skip
+WIDE_BOX_WEIGHTS = BOX_WEIGHTS | {
+    "x": 12, "slash": 5, "backslash": 5, "tick_short": 4, "check_out": 4, "x_big": 4,
+    "scribble": 4, "light_x": 4, "circle_around": 3,
+}  # fmt: skip
 
 PENS: dict[str, tuple[tuple[int, int, int], float]] = {
     # BGR colour, stroke width in mm
@@ -60,6 +85,40 @@ PENS: dict[str, tuple[tuple[int, int, int], float]] = {
     "ballpoint_blue": ((150, 70, 25), 0.45),
     "pencil": ((105, 105, 105), 0.55),
 }
+
+
+@dataclass(frozen=True)
+class Pen:
+    """A writing tool of the widened corpus: its trace's colour (BGR, at full pressure) and
+    width, how much its pressure fades along a stroke, how often it skips (gaps a mm of
+    stroke) and the paper's tooth showing through (pencil)."""
+
+    name: str
+    colour: tuple[int, int, int]
+    width_mm: float
+    fade: float = 0.3  # the pressure falls to (1 - fade) of full somewhere along a stroke
+    skips: float = 0.0  # expected gaps per mm of stroke (0.2-0.6 mm each)
+    grain: float = 0.0  # share of the trace that paper tooth lightens (pencil)
+
+
+# From 0.15 mm (hard pencil, fine gel) to 1.5 mm (felt tip); black, blue, dark blue, red, green.
+WIDE_PENS: tuple[Pen, ...] = (
+    Pen("pencil_2H", (150, 150, 150), 0.15, 0.35, 0.02, 0.45),
+    Pen("pencil_HB", (115, 115, 115), 0.3, 0.35, 0.02, 0.35),
+    Pen("pencil_2B", (80, 80, 80), 0.5, 0.3, 0.0, 0.3),
+    Pen("gel_fine_black", (30, 30, 30), 0.15, 0.2, 0.03),
+    Pen("gel_blue", (165, 60, 20), 0.3, 0.2, 0.02),
+    Pen("ballpoint_black", (40, 40, 40), 0.45, 0.35, 0.05),
+    Pen("ballpoint_blue", (150, 70, 25), 0.45, 0.35, 0.05),
+    Pen("ballpoint_dark_blue", (110, 40, 25), 0.4, 0.35, 0.05),
+    Pen("ballpoint_red", (45, 40, 195), 0.45, 0.35, 0.05),
+    Pen("ballpoint_green", (60, 135, 30), 0.45, 0.35, 0.05),
+    Pen("felt_black", (25, 25, 25), 1.0, 0.15),
+    Pen("felt_blue", (170, 65, 20), 1.5, 0.15),
+    Pen("felt_red", (40, 30, 205), 1.2, 0.15),
+    Pen("felt_green", (60, 145, 40), 1.0, 0.15),
+)
+
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi"]
 MIDDLE = ["Thị", "Văn", "Minh", "Ngọc", "Thanh", "Đức", "Quốc", "Thu", "Hữu", "Kim"]
 GIVEN = [
@@ -90,6 +149,8 @@ class TruthMark:
     target: str  # layout target id
     kind: str
     expected: Expected
+    pen: str = ""  # the pen's name (PENS or WIDE_PENS)
+    width_mm: float = 0.0  # its nominal trace width
 
 
 @dataclass
@@ -162,8 +223,15 @@ def _stroke(
     colour: tuple[int, int, int],
     width_px: float,
     rng: np.random.Generator,
+    pen: Pen | None = None,
+    dpi: float = 300.0,
+    ruler: bool = False,
 ) -> None:
-    """Darken `canvas` along a jittered polyline, as ink multiplies the paper beneath it."""
+    """Darken `canvas` along a jittered polyline, as ink multiplies the paper beneath it.
+
+    With a `pen` (the widened corpus), the pressure fades and rises along the stroke, the pen
+    skips (gaps of 0.2-0.6 mm), a pencil's trace shows the paper's tooth, and a trace thinner
+    than a pixel is drawn one pixel wide and lighter; `ruler` draws it dead straight."""
     pts = np.asarray(points, np.float64)
     # Resample and wobble so no two strokes are the same straight line.
     lengths = np.linalg.norm(np.diff(pts, axis=0), axis=1)
@@ -173,13 +241,56 @@ def _stroke(
     u = np.linspace(0, 1, n)
     xs = np.interp(u, t, pts[:, 0])
     ys = np.interp(u, t, pts[:, 1])
-    wobble = np.cumsum(rng.normal(0, 0.25, n))
-    wobble -= np.linspace(wobble[0], wobble[-1], n)
-    ys = ys + wobble * 0.5
-    layer = np.zeros(canvas.shape[:2], np.uint8)
-    poly = np.round(np.stack([xs, ys], axis=1) * 4).astype(np.int32)
-    cv2.polylines(layer, [poly], False, 255, max(1, int(round(width_px))), cv2.LINE_AA, shift=2)
-    _apply_ink(canvas, layer, colour)
+    if pen is None or not ruler:
+        wobble = np.cumsum(rng.normal(0, 0.25, n))
+        wobble -= np.linspace(wobble[0], wobble[-1], n)
+        ys = ys + wobble * 0.5
+    if pen is None:
+        layer = np.zeros(canvas.shape[:2], np.uint8)
+        poly = np.round(np.stack([xs, ys], axis=1) * 4).astype(np.int32)
+        cv2.polylines(layer, [poly], False, 255, max(1, int(round(width_px))), cv2.LINE_AA, shift=2)
+        _apply_ink(canvas, layer, colour)
+        return
+    thick = max(1, int(round(width_px)))
+    strength = min(1.0, width_px / thick)  # a trace under a pixel wide covers it partly
+    # Pressure along the stroke: a smooth random curve between (1 - fade) and 1.
+    knots = rng.uniform(1 - pen.fade, 1.0, 4) if not ruler else np.ones(4)
+    pressure = np.interp(u, np.linspace(0, 1, 4), knots) * strength
+    mm = dpi / 25.4
+    gaps = rng.poisson(pen.skips * total / mm) if not ruler else 0
+    for _ in range(int(gaps)):
+        at, span = rng.uniform(0.1, 0.9), rng.uniform(0.2, 0.6) * mm / max(total, 1e-9)
+        pressure[(u >= at) & (u < at + span)] = 0.0
+    margin = thick + 3
+    x0, y0 = int(max(0, math.floor(xs.min()) - margin)), int(max(0, math.floor(ys.min()) - margin))
+    x1 = int(min(canvas.shape[1], math.ceil(xs.max()) + margin))
+    y1 = int(min(canvas.shape[0], math.ceil(ys.max()) + margin))
+    if x1 <= x0 or y1 <= y0:
+        return
+    layer = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    fixed = np.round(np.stack([xs - x0, ys - y0], axis=1) * 4).astype(np.int32)
+    for i in range(n - 1):
+        value = int(round(255 * min(pressure[i], pressure[i + 1])))
+        if value > 0:  # each segment in its own small window, the darker of overlaps kept
+            ax, ay, bx, by = (int(v) for v in (*fixed[i], *fixed[i + 1]))
+            sx0 = max(0, min(ax, bx) // 4 - margin)
+            sy0 = max(0, min(ay, by) // 4 - margin)
+            sx1 = min(x1 - x0, max(ax, bx) // 4 + margin + 1)
+            sy1 = min(y1 - y0, max(ay, by) // 4 + margin + 1)
+            if sx1 <= sx0 or sy1 <= sy0:
+                continue
+            segment = np.zeros((sy1 - sy0, sx1 - sx0), np.uint8)
+            start_pt = (ax - sx0 * 4, ay - sy0 * 4)
+            end_pt = (bx - sx0 * 4, by - sy0 * 4)
+            cv2.line(segment, start_pt, end_pt, value, thick, cv2.LINE_AA, shift=2)
+            window = layer[sy0:sy1, sx0:sx1]
+            np.maximum(window, segment, out=window)
+    if pen.grain > 0:
+        speckle = rng.uniform(0, 1, layer.shape).astype(np.float32)
+        tooth = cv2.GaussianBlur(speckle, (0, 0), 0.6)
+        keep = np.clip(1.0 - pen.grain * 2.2 * np.maximum(tooth - 0.35, 0), 0, 1)
+        layer = (layer * keep).astype(np.uint8)
+    _apply_ink(canvas[y0:y1, x0:x1], layer, colour)
 
 
 def _apply_ink(canvas: np.ndarray, layer: np.ndarray, colour: tuple[int, int, int]) -> None:
@@ -216,8 +327,30 @@ def _strike_paths(
     end = x1 + rng.uniform(0, 9)
     slope = rng.uniform(-0.12, 0.12) * h
     line = np.array([[start, cy - slope], [end, cy + slope]])
-    if kind == "strike":
+    if kind in ("strike", "strike_uneven", "strike_ruler"):
         return [line], [], False
+    if kind == "strike_inside":  # each end a little inside the name (up to 4% of it, 3 pt)
+        a = x0 + min(3.0, rng.uniform(0.0, 0.04) * w)
+        b = x1 - min(3.0, rng.uniform(0.0, 0.04) * w)
+        return [np.array([[a, cy - slope], [b, cy + slope]])], [], False
+    if kind == "strike_outside":  # well beyond both ends
+        a, b = x0 - rng.uniform(8, 20), x1 + rng.uniform(8, 20)
+        return [np.array([[a, cy - slope], [b, cy + slope]])], [], False
+    if kind == "strike_two":  # two strokes meeting near the middle, overlapping a little
+        meet = x0 + rng.uniform(0.35, 0.65) * w
+        mid = cy + rng.uniform(-0.08, 0.08) * h
+        first = np.array([[start, cy - slope], [meet + rng.uniform(0, 2), mid]])
+        second = np.array([[meet - rng.uniform(0, 2), mid + rng.uniform(-0.5, 0.5)],
+                           [end, cy + rng.uniform(-0.12, 0.12) * h]])  # fmt: skip
+        return [first, second], [], False
+    if kind in ("strike_zigzag_few", "strike_zigzag_many"):
+        turns = (
+            int(rng.integers(2, 5)) if kind == "strike_zigzag_few" else int(rng.integers(10, 22))
+        )
+        xs = np.linspace(start, end, turns + 1)
+        amp = rng.uniform(0.15, 0.28) * h
+        ys = cy + amp * np.where(np.arange(xs.size) % 2 == 0, -1, 1)
+        return [np.stack([xs, ys], 1)], [], False
     if kind == "strike_wavy":
         xs = np.linspace(start, end, 60)
         period = rng.uniform(18, 40)
@@ -292,6 +425,37 @@ def _box_paths(
         return [np.array([p(a, a), p(b, b)]), np.array([p(b, a), p(a, b)])], [], False
     if kind == "slash":
         return [np.array([p(a, b), p(b, a)])], [], False
+    if kind == "backslash":
+        return [np.array([p(a, a), p(b, b)])], [], False
+    if kind == "tick_short":  # a small check, half to two thirds of the box
+        size, u0, v0 = rng.uniform(0.5, 0.68), rng.uniform(0.12, 0.3), rng.uniform(0.12, 0.3)
+        return [np.array([p(u0, v0 + 0.55 * size), p(u0 + 0.3 * size, v0 + size),
+                          p(u0 + size, v0)])], [], False  # fmt: skip
+    if kind == "check_out":  # the long arm leaves the box at its top right
+        return (
+            [
+                np.array(
+                    [p(0.1, 0.5), p(0.38, 0.9), p(rng.uniform(1.2, 1.6), rng.uniform(-0.6, -0.2))]
+                )
+            ],
+            [],
+            False,
+        )
+    if kind in ("x_big", "light_x"):
+        lo, hi = (rng.uniform(-0.45, -0.15), rng.uniform(1.15, 1.45)) if kind == "x_big" else (a, b)
+        return [np.array([p(lo, lo), p(hi, hi)]), np.array([p(hi, lo), p(lo, hi)])], [], False
+    if kind == "scribble":  # a loose tangle over most of the box
+        count = int(rng.integers(6, 12))
+        pts = [p(rng.uniform(0.0, 1.0), rng.uniform(0.0, 1.0)) for _ in range(count)]
+        return [np.array(pts)], [], False
+    if kind == "circle_around":  # a ring round the box, 1.5-4 pt off it, nothing inside
+        rx, ry = w / 2 + rng.uniform(1.5, 4), h / 2 + rng.uniform(1.5, 4)
+        begin = rng.uniform(0, 2 * math.pi)
+        angles = np.linspace(begin, begin + rng.uniform(1.9, 2.05) * math.pi, 60)
+        ring = np.stack(
+            [(x0 + x1) / 2 + rx * np.cos(angles), (y0 + y1) / 2 + ry * np.sin(angles)], 1
+        )
+        return [ring], [], False
     if kind == "check":
         return [np.array([p(0.1, 0.5), p(0.38, 0.88), p(0.95, 0.05)])], [], False
     if kind == "fill":
@@ -314,16 +478,29 @@ def draw_marks(
     dpi: float,
     rng: np.random.Generator,
     choose: dict[str, str] | None = None,
+    wide: bool = False,
+    pen: Pen | None = None,
 ) -> list[TruthMark]:
-    """Mark every target of a BGR page in place with a random (or chosen) kind; the truth."""
-    kinds, weights = (
-        (STRIKE_KINDS, STRIKE_WEIGHTS) if form == "strike" else (BOX_KINDS, BOX_WEIGHTS)
-    )
+    """Mark every target of a BGR page in place with a random (or chosen) kind; the truth.
+
+    One pen a ballot. `wide`: the widened corpus (every kind, WIDE_PENS with fading pressure
+    and skips; or the given `pen`); otherwise the first corpus's kinds and PENS, as the demo
+    and the older tests draw them."""
+    kinds = STRIKE_KINDS if form == "strike" else BOX_KINDS
+    if wide:
+        weights = WIDE_STRIKE_WEIGHTS if form == "strike" else WIDE_BOX_WEIGHTS
+    else:
+        weights = STRIKE_WEIGHTS if form == "strike" else BOX_WEIGHTS
     names = list(weights)
     probs = np.array([weights[n] for n in names], np.float64)
     probs /= probs.sum()
-    pen_name = str(rng.choice(list(PENS)))
-    colour, width_mm = PENS[pen_name]
+    if wide:
+        tool = pen if pen is not None else WIDE_PENS[int(rng.integers(0, len(WIDE_PENS)))]
+        pen_name, colour, width_mm = tool.name, tool.colour, tool.width_mm
+    else:
+        tool = None
+        pen_name = str(rng.choice(list(PENS)))
+        colour, width_mm = PENS[pen_name]
     scale = dpi / 72
     truth = []
     for target in layout_page.targets:
@@ -333,13 +510,23 @@ def draw_marks(
             if form == "strike"
             else _box_paths(kind, target.box, rng)
         )
-        ink = tuple(int(c + (255 - c) * 0.45) for c in colour) if faint else colour
+        lighten = 0.45 if faint else rng.uniform(0.2, 0.35) if kind == "light_x" else 0.0
+        ink = tuple(int(c + (255 - c) * lighten) for c in colour)
+        tool_here: Pen | None
+        if tool is not None and kind == "strike_uneven":
+            tool_here = replace(tool, fade=max(tool.fade, 0.6))  # pressing hard, then barely
+        else:
+            tool_here = tool
         width_px = width_mm * dpi / 25.4 * rng.uniform(0.85, 1.2)
         for path in paths:
-            _stroke(page, path * scale, ink, width_px, rng)  # type: ignore[arg-type]
+            if tool is None:
+                _stroke(page, path * scale, ink, width_px, rng)  # type: ignore[arg-type]
+            else:
+                _stroke(page, path * scale, ink, width_px, rng, tool_here, dpi,  # type: ignore[arg-type]
+                        ruler=kind == "strike_ruler")  # fmt: skip
         for centre, radius in dots:
             _dot(page, (centre[0] * scale, centre[1] * scale), radius * scale, ink)  # type: ignore[arg-type]
-        truth.append(TruthMark(target.id, kind, kinds[kind]))
+        truth.append(TruthMark(target.id, kind, kinds[kind], pen_name, width_mm))
     return truth
 
 
@@ -368,9 +555,15 @@ def scanner_degrade(
     allow_rotation: bool = True,
     grayscale_share: float = 0.3,
     resolutions: tuple[float, ...] = (150, 200, 300),
+    jpeg_quality: tuple[int, int] = (70, 95),
+    photocopy_share: float = 0.0,
 ) -> np.ndarray:
     """A sheet-fed scan: any 90-degree turn, skew up to 5 degrees, one of `resolutions` (dpi),
-    blur, noise, JPEG; a `grayscale_share` of the scans come from a scanner set to grayscale."""
+    blur, noise, JPEG (half the scans, quality within `jpeg_quality`); a `grayscale_share` of
+    the scans come from a scanner set to grayscale, a `photocopy_share` of the sheets are
+    photocopies of the marked ballot."""
+    if photocopy_share and rng.random() < photocopy_share:
+        page = photocopy(page, rng)
     out_dpi = float(rng.choice(list(resolutions)))
     scale = out_dpi / source_dpi * rng.uniform(0.99, 1.01)
     angle = rng.uniform(-5, 5)
@@ -395,12 +588,35 @@ def scanner_degrade(
     if rng.random() < grayscale_share:
         out = cv2.cvtColor(out, cv2.COLOR_BGR2GRAY)
     if rng.random() < 0.5:
-        ok, data = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(70, 95))])
+        quality = int(rng.integers(jpeg_quality[0], jpeg_quality[1] + 1))
+        ok, data = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, quality])
         assert ok
         decoded = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
         assert decoded is not None
         out = decoded
     return out
+
+
+def photocopy(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The marked ballot through an office copier: grey, contrast raised (dark darker, the
+    paper whiter), toner grain and specks, a little softness and a slight scale error."""
+    gray = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY).astype(np.float32) / 255.0
+    gamma = rng.uniform(1.0, 1.35)
+    gray = np.clip((gray**gamma - 0.04) / 0.92, 0, 1) * 255
+    gray = cv2.GaussianBlur(gray, (0, 0), rng.uniform(0.4, 0.9))
+    gray += rng.normal(0, rng.uniform(2, 5), gray.shape).astype(np.float32)
+    specks = rng.random(gray.shape) < rng.uniform(2e-6, 1e-5)
+    gray[cv2.dilate(specks.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0] = 60
+    scale = rng.uniform(0.985, 1.015)
+    h, w = gray.shape
+    matrix = np.array([[scale, 0, (1 - scale) * w / 2], [0, scale, (1 - scale) * h / 2]])
+    copied = cv2.warpAffine(gray, matrix, (w, h), borderValue=250)
+    out = np.clip(copied, 0, 255).astype(np.uint8)
+    return cv2.cvtColor(out, cv2.COLOR_GRAY2BGR)
+
+
+# Phone cameras of the widened corpus: 3, 5, 8 and 12 megapixels.
+PHONE_SIZES: tuple[tuple[int, int], ...] = ((2000, 1500), (2592, 1944), (3264, 2448), (4000, 3000))
 
 
 def phone_degrade(
@@ -472,12 +688,17 @@ def generate(
     seed: int,
     mode: Mode = "scanner",
     print_dpi: int = 300,
-    phone_size: tuple[int, int] = (4000, 3000),
+    phone_size: tuple[int, int] | None = (4000, 3000),
     seal: bool = True,
+    wide: bool = True,
 ) -> Iterator[SyntheticPage]:
     """`count` marked ballots (every page of each), deterministic for a seed. Printed at
     `print_dpi`, finer than any scan and than the reader's fine blank (200 dpi): paper is not
-    pixels, and a corpus printed at the blank's own resolution hides print-edge differences."""
+    pixels, and a corpus printed at the blank's own resolution hides print-edge differences.
+
+    `wide` (the default): the widened corpus of issue 17: every kind, every pen of WIDE_PENS,
+    JPEG quality 60-95, one scan in six a photocopy, and with `phone_size` None phone cameras
+    of 3 to 12 megapixels (PHONE_SIZES)."""
     rng = np.random.default_rng(seed)
     serials = serials_for(rng, count)
     printed = print_pages(election, serials, print_dpi)
@@ -486,11 +707,16 @@ def generate(
         serial = serials[index // pages]
         layout_page = election.layout.pages[index % pages]
         page = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
-        truth = draw_marks(page, layout_page, election.layout.form, print_dpi, rng)
+        truth = draw_marks(page, layout_page, election.layout.form, print_dpi, rng, wide=wide)
         if seal and layout_page.seal_box is not None:
             draw_seal(page, layout_page.seal_box, print_dpi, rng)
         if mode == "scanner":
-            image = scanner_degrade(page, rng, print_dpi)
+            image = (
+                scanner_degrade(page, rng, print_dpi, jpeg_quality=(60, 95), photocopy_share=1 / 6)
+                if wide
+                else scanner_degrade(page, rng, print_dpi)
+            )
         else:
-            image = phone_degrade(page, rng, phone_size)
+            size = phone_size or PHONE_SIZES[int(rng.integers(0, len(PHONE_SIZES)))]
+            image = phone_degrade(page, rng, size)
         yield SyntheticPage(image, serial, layout_page.number, truth, mode)

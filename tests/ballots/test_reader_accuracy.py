@@ -1,5 +1,7 @@
 """The accuracy targets on a corpus small enough for CI (bench/bench_ballot_accuracy.py runs the
-full one): no wrong call, every deliberately doubtful mark in review, few clear marks in review."""
+full one): no wrong call, every deliberately doubtful mark in review, few clear marks in review.
+Strike and box forms, scanner and phone, every kind and pen of the widened corpus (one pen a
+ballot, from 0.15-mm pencil to 1.5-mm felt tip; phone cameras of 3 to 12 MP)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from ballots.reading.reader import (
 )
 from ballots.reading.synth import (
     BOX_KINDS,
+    PHONE_SIZES,
     STRIKE_KINDS,
     draw_marks,
     draw_seal,
@@ -74,12 +77,12 @@ def _corpus(form: str, mode: str, ballots: int, seed: int, doubtful_heavy: bool)
             if doubtful_heavy
             else None
         )
-        truth = draw_marks(page, layout_page, form, DPI, rng, choose)
+        truth = draw_marks(page, layout_page, form, DPI, rng, choose, wide=True)
         draw_seal(page, layout_page.seal_box, DPI, rng)  # type: ignore[arg-type]
         if mode == "scanner":
             image = scanner_degrade(page, rng, DPI)
         else:
-            image = phone_degrade(page, rng, (4000, 3000))
+            image = phone_degrade(page, rng, PHONE_SIZES[int(rng.integers(0, len(PHONE_SIZES)))])
         reading = read_ballot([image], ctx)
         states = {s.target.id: s.state for s in reading.scores}
         assert len(states) == len(truth), reading.reasons
@@ -105,8 +108,8 @@ def _check(outcome: Counter, mode: str, clear_rate: bool) -> None:
     [
         ("strike", "scanner", 3, 31),
         ("agree", "scanner", 2, 32),
-        ("strike", "phone", 1, 33),
-        ("agree", "phone", 1, 34),
+        ("strike", "phone", 2, 33),
+        ("agree", "phone", 2, 34),
     ],
 )
 def test_every_doubtful_kind_goes_to_review(form, mode, ballots, seed):
