@@ -33,6 +33,7 @@ def _demo(story: DemoStory) -> None:
     with db.session() as session:
         congress = story.congress(session)
         delegates = select_delegates(session, congress, None, [])
+        bar = story.bar("badges", len(delegates))
         count = print_badges(
             db.settings,
             session,
@@ -42,6 +43,7 @@ def _demo(story: DemoStory) -> None:
             out,
             translator(db.settings.default_language),
         )
+        bar.done()
         echo(f"badges: {count} badges on A4 sheets in {out}")
         if delegates:
             token = issue_token(db.settings, session, delegates[0])

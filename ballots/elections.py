@@ -47,6 +47,7 @@ from congress.signing import public_key, signing_key
 from congress.vietnamese import fold, name_sort_string, nfc
 
 if TYPE_CHECKING:
+    from ballots.reading.context import ContextDescription
     from ballots.reading.reader import ReadingContext
 
 MAX_CANDIDATES = 250
@@ -531,6 +532,11 @@ def read_context(election: Election, round_number: int | None = None) -> Reading
     The layout is the one recorded with the round's print run, and it must equal the layout
     the candidates give now: a reading never uses a layout the ballots were not printed with.
     """
+    return read_description(election, round_number).build()
+
+
+def read_description(election: Election, round_number: int | None = None) -> ContextDescription:
+    """read_context's ingredients as plain, picklable data: what a pool of readers is given."""
     # The reader brings OpenCV: loaded when a context is built, not with the election pages.
     from ballots.reading.context import ContextDescription
     from ballots.reading.reader import ElectionRules
@@ -558,7 +564,7 @@ def read_context(election: Election, round_number: int | None = None) -> Reading
             "layout_changed", "The ballot layout differs from the printed one; nothing was read"
         )
     rules = ElectionRules(round_.seats, election.nobody_elected_invalid, election.seal_required)
-    return ContextDescription(spec, layout, public_key_bytes(key), rules).build()
+    return ContextDescription(spec, layout, public_key_bytes(key), rules)
 
 
 def object_session_of(instance: Any) -> Session:
