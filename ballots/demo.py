@@ -206,7 +206,6 @@ _FILLER: _Filler | None = None
 
 def _start_filler(pdf: bytes, layout: Any, seed: int) -> None:
     global _FILLER
-    cv2.setNumThreads(1)  # one process per core already
     _FILLER = _Filler(pdf, layout, seed)
 
 

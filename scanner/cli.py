@@ -5,8 +5,8 @@ from __future__ import annotations
 import signal
 import socket
 import sys
-from os import cpu_count
 from collections.abc import Callable
+from os import cpu_count
 from pathlib import Path
 from typing import Any, TypeVar
 

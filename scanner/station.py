@@ -346,11 +346,10 @@ _WORKER: tuple[ReadingContext, Limits, Translator] | None = None
 def _start_reader(described: ContextDescription, limits: Limits, lang: str, parent: int) -> None:
     """A reader process: the context built once; Ctrl-C is the station's to handle (it lets
     the files in hand finish); it ends when the station does, even by kill -9."""
-    import cv2
-
+    # No cv2.setNumThreads here: in a process forked from one that used OpenCV's threads, it
+    # waits for ever on a lock of the parent's thread pool.
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    cv2.setNumThreads(1)  # one process per core already
 
     def orphaned() -> None:
         while os.getppid() == parent:
