@@ -18,6 +18,7 @@ from ballots.models import CountedBallot
 from ballots.reading.recorded import RecordedReading
 from congress.db import Database
 from congress.settings import Settings
+from congress.storage import FileStore
 from tests.congress.test_cli import run
 from tests.scanner.station_helpers import (
     Proxy,
@@ -196,6 +197,10 @@ def test_local_station_counts_into_this_laptops_database(
     assert result.exit_code == 0, result.output
     assert sorted(stored(db, printed.election_id)) == sorted(digests(files))
     assert sorted(folder_digests(watch / "done")) == sorted(digests(files))
+    # The scans are kept once: each file in done/ is the file store's image (a hard link).
+    store = FileStore(settings.files_dir)
+    for name, data in files:
+        assert os.path.samefile(watch / "done" / name, store.path(hashlib.sha256(data).hexdigest()))
     reason = (watch / "failed" / "notes.png.txt").read_text(encoding="utf-8")
     assert "notes.png is not an image or PDF that can be read" in reason
     assert (watch / "failed" / "notes.png").exists()
