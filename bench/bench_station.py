@@ -207,16 +207,17 @@ def rate(args: argparse.Namespace) -> None:
                     raise SystemExit(f"the station stopped: exit {process.returncode}")
                 time.sleep(0.05)
             elapsed = time.perf_counter() - t0
+            per_second = len(files) / elapsed
+            print(
+                f"station rate {args.rate}: {len(files)} ballots of {candidates} names, "
+                f"{per_ballot} page(s) each at {dpi} dpi, {size / 1024:.0f} KB a file, "
+                f"{args.workers or os.cpu_count()} reader process(es): {elapsed:.1f} s from the "
+                f"files appearing to the last 201 = {per_second:.1f} ballots/s "
+                f"(target {target:.0f}/s: {'met' if per_second >= target else 'NOT met'})",
+                flush=True,
+            )
             process.send_signal(signal.SIGINT)
             process.wait()
-        per_second = len(files) / elapsed
-        print(
-            f"station rate {args.rate}: {len(files)} ballots of {candidates} names, "
-            f"{per_ballot} page(s) each at {dpi} dpi, {size / 1024:.0f} KB a file, "
-            f"{args.workers or os.cpu_count()} reader process(es): {elapsed:.1f} s from the files "
-            f"appearing to the last 201 = {per_second:.1f} ballots/s "
-            f"(target {target:.0f}/s: {'met' if per_second >= target else 'NOT met'})"
-        )
 
 
 def _has_config(journal: Path) -> bool:
