@@ -33,6 +33,7 @@ def _demo(story: DemoStory) -> None:
     with db.session() as session:
         congress = story.congress(session)
         delegates = select_delegates(session, congress, None, [])
+        bar = story.bar("badges", len(delegates))
         count = print_badges(
             db.settings,
             session,
@@ -43,6 +44,7 @@ def _demo(story: DemoStory) -> None:
             translator(db.settings.default_language),
             actor="demo",
         )
+        bar.done()
         echo(f"badges: {count} badges on A4 sheets in {out}")
         if delegates:
             token = issue_token(db.settings, session, delegates[0])

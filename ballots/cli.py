@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.progress import Progress
@@ -284,6 +285,12 @@ def layout_command(state: CliState, election_id: int, run_id: int) -> None:
     default=None,
     help="Write each scan with its targets outlined and scored here.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Processes that read at once (default: one per core); the output order is the files'.",
+)
 @with_state
 def read_command(
     state: CliState,
@@ -292,38 +299,45 @@ def read_command(
     files: tuple[Path, ...],
     as_json: bool,
     annotate_dir: Path | None,
+    workers: int | None,
 ) -> None:
     """Read scanned ballots (PNG, JPEG, TIFF, PDF); prints readings, writes nothing to the database.
 
     A file that cannot be read, or is beyond the limits, is reported on one line and the others
     are read; the command then exits 1."""
+    import os
+
     import cv2
 
-    from ballots.elections import get_election, read_context
-    from ballots.reading.imageio import ImageFileError, load_file
-    from ballots.reading.reader import annotate, read_files
+    from ballots.elections import get_election, read_description
+    from ballots.reading.imageio import load_file
+    from ballots.reading.pool import FileRefused, analysed_files
+    from ballots.reading.reader import PageReading, annotate, assemble_files
 
     with state.database().session() as session:
-        context = read_context(get_election(session, election_id), round_number)
+        described = read_description(get_election(session, election_id), round_number)
     limits = state.settings.limits
-    scanned = []
+    analysed: list[list[PageReading]] = []
     refused = 0
     with Progress(transient=True, disable=as_json) as progress:
         task = progress.add_task("reading", total=len(files))
-        for path in files:
-            try:
-                scanned.append(load_file(path, limits=limits))
-            except ImageFileError as exc:
+        pages = analysed_files(list(files), described, workers or os.cpu_count() or 1, limits)
+        for path, found in zip(files, pages, strict=True):
+            if isinstance(found, FileRefused):
                 refused += 1
-                message = exc.translated(state.gettext)
+                message = found.error().translated(state.gettext)
                 if as_json:
-                    error = {"code": exc.code, "message": message}
+                    error = {"code": found.code, "message": message}
                     click.echo(json.dumps({"file": path.name, "error": error}, ensure_ascii=False))
                 else:
                     click.echo(f"{path}: {message}", err=True)
+            else:
+                analysed.append(found)
             progress.advance(task)
-        readings = read_files(scanned, context)
-    by_name = {f.name: f for f in scanned}
+    context = described.build()
+    readings = assemble_files(analysed, context)
+    by_name = {p.name: p for p in files}
+    loaded: dict[str, Any] = {}
     if annotate_dir is not None:
         annotate_dir.mkdir(parents=True, exist_ok=True)
     for reading in readings:
@@ -335,7 +349,9 @@ def read_command(
         if annotate_dir is None:
             continue
         for page in reading.pages:
-            image = by_name[page.file].pages[page.index]
+            if page.file not in loaded:
+                loaded[page.file] = load_file(by_name[page.file], limits=limits)
+            image = loaded[page.file].pages[page.index]
             drawn = annotate(image, reading, context, page.index)
             stem = Path(page.file).stem
             cv2.imwrite(str(annotate_dir / f"{stem}-p{page.index + 1}.png"), drawn)

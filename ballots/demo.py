@@ -38,12 +38,12 @@ from ballots.counting.review import (
 )
 from ballots.elections import Rules, create_election, get_election, import_candidates, print_ballots
 from ballots.models import IssuedSerial
-from ballots.paper.raster import iter_pdf_pages
 from ballots.proof.minutes import minutes_pdf
 from ballots.proof.verify import verify_bundle
-from ballots.reading.synth import draw_marks, draw_seal, scanner_degrade
+from ballots.reading.synth import draw_marks, draw_seal
 from congress.capabilities import DemoStage, DemoStep, DemoStory
 from congress.demo_data import full_name
+from congress.files import export_file
 from congress.storage import FileStore
 
 DEMO_SEATS = 31
@@ -123,58 +123,150 @@ class Voter:
         return kinds, meant
 
 
-def filled_scans(
-    pdf: bytes, layout: Any, seed: int
-) -> Iterator[tuple[int, dict[str, str], dict[str, str], bytes, str]]:
-    """Every printed ballot filled, sealed and scanned in colour: (index, mark kind per target,
-    what the voter meant per target, file bytes, file suffix), one file per ballot: a JPEG, or a
-    PDF of JPEG pages when the ballot has several pages, as a scanner's "one PDF per ballot"
-    makes."""
-    rng = np.random.default_rng(seed)
-    voter = Voter([item.id for item in layout.items], layout.seats, rng)
-    pages = iter_pdf_pages(pdf, PRINT_DPI)  # one page at a time: a print run is hundreds
-    for index in range(printed_ballots(pdf, layout)):
-        kinds, meant = voter.ballot()
+class _Scanner:
+    """The committee's sheet-fed scanner, in colour at SCAN_DPI: the printed sheet skewed up to
+    5 degrees and turned any quarter, resampled, blurred, its contrast dulled, sensor noise.
+
+    ballots.reading.synth.scanner_degrade's model, with the noise cut from one field drawn once
+    per process at a random place and strength: drawing fresh Gaussian noise for every page was
+    most of the time the demo spent filling ballots.
+    """
+
+    def __init__(self, seed: int) -> None:
+        side = int(297 / 25.4 * SCAN_DPI * 1.2) + 40  # an A4 page at SCAN_DPI, turned and skewed
+        noise = np.random.default_rng([seed, 1 << 20]).standard_normal((side, side, 3), np.float32)
+        self.noise = noise
+
+    def scan(self, page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        scale = SCAN_DPI / PRINT_DPI * rng.uniform(0.99, 1.01)
+        h, w = page.shape[:2]
+        matrix = cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(-5, 5), scale)
+        cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+        nw, nh = int(h * sin + w * cos) + 20, int(h * cos + w * sin) + 20
+        matrix[0, 2] += nw / 2 - w / 2
+        matrix[1, 2] += nh / 2 - h / 2
+        out = cv2.warpAffine(
+            page, matrix, (nw, nh), flags=cv2.INTER_AREA, borderValue=(250, 250, 250)
+        )
+        turn = int(rng.integers(0, 4))
+        if turn:
+            out = cv2.rotate(
+                out,
+                [cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNTERCLOCKWISE][turn - 1],
+            )
+        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.3, 0.8))
+        oh, ow = out.shape[:2]
+        side = self.noise.shape[0]
+        y, x = int(rng.integers(0, side - oh + 1)), int(rng.integers(0, side - ow + 1))
+        return cv2.addWeighted(
+            out.astype(np.float32),
+            rng.uniform(0.92, 1.0),
+            self.noise[y : y + oh, x : x + ow],
+            rng.uniform(1.5, 4.0),
+            0.0,
+            dtype=cv2.CV_8U,
+        )
+
+
+class _Filler:
+    """Fills, seals and scans ballots of one print run, one ballot at a time, in any process."""
+
+    def __init__(self, pdf: bytes, layout: Any, seed: int) -> None:
+        self.document = pdfium.PdfDocument(pdf)
+        self.layout = layout
+        self.seed = seed
+        self.scanner = _Scanner(seed)
+
+    def ballot(self, index: int, kinds: dict[str, str]) -> tuple[bytes, str]:
+        # Each ballot its own random stream: the same scans whatever the number of processes.
+        rng = np.random.default_rng([self.seed, index])
         scans = []
-        for page_layout in layout.pages:
-            gray = next(pages)
+        for number, page_layout in enumerate(self.layout.pages):
+            bitmap = self.document[index * len(self.layout.pages) + number].render(
+                scale=PRINT_DPI / 72, grayscale=True
+            )
+            gray = np.asarray(bitmap.to_numpy())
+            gray = np.ascontiguousarray(gray.reshape(gray.shape[0], gray.shape[1], -1)[:, :, 0])
             page = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
             draw_marks(page, page_layout, "strike", PRINT_DPI, rng, choose=kinds)
             if page_layout.seal_box is not None:
                 draw_seal(page, page_layout.seal_box, PRINT_DPI, rng)
             # The committee's scanner is set to colour (the red seal is checked on every
             # ballot) and to one resolution.
-            scans.append(
-                scanner_degrade(
-                    page, rng, PRINT_DPI, grayscale_share=0.0, resolutions=(float(SCAN_DPI),)
-                )
-            )
+            scans.append(self.scanner.scan(page, rng))
         if len(scans) == 1:
             ok, encoded = cv2.imencode(".jpg", scans[0], [cv2.IMWRITE_JPEG_QUALITY, 85])
             assert ok
-            yield index, kinds, meant, encoded.tobytes(), ".jpg"
-        else:
-            images = [Image.fromarray(cv2.cvtColor(s, cv2.COLOR_BGR2RGB)) for s in scans]
-            buffer = io.BytesIO()
-            images[0].save(
-                buffer,
-                format="PDF",
-                save_all=True,
-                append_images=images[1:],
-                resolution=float(SCAN_DPI),
-                quality=85,
-            )
-            yield index, kinds, meant, buffer.getvalue(), ".pdf"
+            return encoded.tobytes(), ".jpg"
+        images = [Image.fromarray(cv2.cvtColor(s, cv2.COLOR_BGR2RGB)) for s in scans]
+        buffer = io.BytesIO()
+        images[0].save(
+            buffer,
+            format="PDF",
+            save_all=True,
+            append_images=images[1:],
+            resolution=float(SCAN_DPI),
+            quality=85,
+        )
+        return buffer.getvalue(), ".pdf"
 
 
-def fill_ballots(pdf: bytes, layout: Any, folder: Path, seed: int) -> dict[int, dict[str, str]]:
+_FILLER: _Filler | None = None
+
+
+def _start_filler(pdf: bytes, layout: Any, seed: int) -> None:
+    global _FILLER
+    _FILLER = _Filler(pdf, layout, seed)
+
+
+def _fill_one(job: tuple[int, dict[str, str]]) -> tuple[bytes, str]:
+    assert _FILLER is not None
+    return _FILLER.ballot(*job)
+
+
+def filled_scans(
+    pdf: bytes, layout: Any, seed: int, workers: int = 1
+) -> Iterator[tuple[int, dict[str, str], dict[str, str], bytes, str]]:
+    """Every printed ballot filled, sealed and scanned in colour: (index, mark kind per target,
+    what the voter meant per target, file bytes, file suffix), one file per ballot: a JPEG, or a
+    PDF of JPEG pages when the ballot has several pages, as a scanner's "one PDF per ballot"
+    makes. In the order of the print run, by `workers` processes."""
+    rng = np.random.default_rng(seed)
+    voter = Voter([item.id for item in layout.items], layout.seats, rng)
+    choices = [voter.ballot() for _ in range(printed_ballots(pdf, layout))]
+    jobs = [(index, kinds) for index, (kinds, _) in enumerate(choices)]
+    if workers <= 1 or len(jobs) < 2:
+        filler = _Filler(pdf, layout, seed)
+        try:
+            for (index, kinds), (_, meant) in zip(jobs, choices, strict=True):
+                yield (index, kinds, meant, *filler.ballot(index, kinds))
+        finally:
+            filler.document.close()
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(jobs)),
+        initializer=_start_filler,
+        initargs=(pdf, layout, seed),
+    ) as pool:
+        scans = pool.map(_fill_one, jobs, chunksize=2)
+        for (index, kinds), (_, meant), scanned in zip(jobs, choices, scans, strict=True):
+            yield (index, kinds, meant, *scanned)
+
+
+def fill_ballots(
+    pdf: bytes, layout: Any, folder: Path, seed: int, workers: int = 1, bar: Any = None
+) -> dict[int, dict[str, str]]:
     """Every printed ballot filled and scanned into `folder` (see filled_scans); returns what
     each voter meant, by ballot index."""
     folder.mkdir(parents=True, exist_ok=True)
     intents: dict[int, dict[str, str]] = {}
-    for index, _, meant, data, suffix in filled_scans(pdf, layout, seed):
+    for index, _, meant, data, suffix in filled_scans(pdf, layout, seed, workers):
         (folder / f"phieu-{index + 1:04d}{suffix}").write_bytes(data)
         intents[index] = meant
+        if bar is not None:
+            bar.advance()
     return intents
 
 
@@ -186,7 +278,9 @@ def printed_ballots(pdf: bytes, layout: Any) -> int:
         document.close()
 
 
-def review(db: Any, count_id: int, intents_by_serial: dict[str, dict[str, str]]) -> int:
+def review(
+    db: Any, count_id: int, intents_by_serial: dict[str, dict[str, str]], story: Any = None
+) -> int:
     """The committee reads the paper of every ballot sent to it: one member decides what the
     voter meant, another confirms. Returns the number of ballots decided."""
     decided = 0
@@ -194,6 +288,7 @@ def review(db: Any, count_id: int, intents_by_serial: dict[str, dict[str, str]])
         count = counts.get_count(session, count_id)
         evaluation = evaluate(session, count)
         waiting = [i for i, state in evaluation.ballots if state.state == "needs_decision"]
+    bar = story.bar("review", len(waiting)) if story is not None else None
     for ballot_id in waiting:
         with db.write_session() as session:
             count = counts.get_count(session, count_id)
@@ -244,6 +339,10 @@ def review(db: Any, count_id: int, intents_by_serial: dict[str, dict[str, str]])
             count = counts.get_count(session, count_id)
             confirm(session, count, ballot_id, CONFIRMER, "Đồng ý", MEMBERS[1])
         decided += 1
+        if bar is not None:
+            bar.advance()
+    if bar is not None:
+        bar.done()
     return decided
 
 
@@ -273,9 +372,11 @@ class DemoElection:
             )
             import_candidates(session, election, _candidates(random.Random(story.seed + 5)), "demo")
             _, present = attendance_figures(session, election)
+            bar = story.bar("ballots printed", max(1, present))
             printed = print_ballots(settings, session, election, max(1, present), DECIDER)
             election_id = election.id
         (home / "demo-ballots.pdf").write_bytes(printed.pdf)
+        bar.done()
         echo(
             f"ballots: election {election_id} ({DEMO_CANDIDATES} candidates, {DEMO_SEATS} seats), "
             f"{printed.run.count} ballots printed, one per full delegate present: {home / 'demo-ballots.pdf'}"
@@ -283,7 +384,9 @@ class DemoElection:
 
         folder = story.tray
         shutil.rmtree(folder, ignore_errors=True)
-        by_index = fill_ballots(printed.pdf, printed.layout, folder, story.seed)
+        bar = story.bar("ballots filled and scanned", printed.run.count)
+        by_index = fill_ballots(printed.pdf, printed.layout, folder, story.seed, story.workers, bar)
+        bar.done()
         with db.session() as session:
             serials = list(
                 session.scalars(
@@ -312,17 +415,21 @@ class DemoElection:
         settings = db.settings
         home = settings.home
         count_id = self.count_id
-        decided = review(db, count_id, self.intents)
+        decided = review(db, count_id, self.intents, story)
+        bar = story.bar("count closed, sealed, minutes", 3)
         with db.write_session() as session:
             count = counts.get_count(session, count_id)
             result = close_count(session, count, "", DECIDER)
+        bar.advance()
         root = seal_count(db, count_id)
+        bar.advance()
         with db.session() as session:
             count = counts.get_count(session, count_id)
             (home / "demo-minutes.pdf").write_bytes(minutes_pdf(count_report(session, count)))
             bundle = FileStore(settings.files_dir).path(count.bundle_sha256 or "")
             slug = story.congress(session).slug
-        shutil.copyfile(bundle, home / "demo-bundle.zip")
+        export_file(bundle, home / "demo-bundle.zip")
+        bar.done()
         ballots = result["ballots"]
         echo(
             f"count: {ballots['counted']} ballots counted, {ballots['valid']} valid, "
@@ -331,7 +438,13 @@ class DemoElection:
             + ("; a new round is needed" if result.get("new_round_needed") else "")
         )
         echo(f"count: minutes {home / 'demo-minutes.pdf'}, audit bundle {home / 'demo-bundle.zip'}")
-        report = verify_bundle(home / "demo-bundle.zip", workers=2)
+        bar = story.bar("verify: every image read again", int(result["ballots"]["counted"]))
+        report = verify_bundle(
+            home / "demo-bundle.zip",
+            workers=story.workers,
+            on_read=lambda done, total: bar.to(done),
+        )
+        bar.done()
         if not report.ok:
             raise RuntimeError(f"the demo's audit bundle does not verify: {report.differences}")
         echo(f"count: `congress ballots verify` recounted every image: it matches (root {root})")

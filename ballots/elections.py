@@ -54,6 +54,7 @@ from congress.vietnamese import fold, name_sort_string, nfc
 DEFAULT_LIMITS = Limits()
 
 if TYPE_CHECKING:
+    from ballots.reading.context import ContextDescription
     from ballots.reading.reader import ReadingContext
 
 MAX_CANDIDATES = 250
@@ -583,6 +584,11 @@ def read_context(election: Election, round_number: int | None = None) -> Reading
     The layout is the one recorded with the round's print run, and it must equal the layout
     the candidates give now: a reading never uses a layout the ballots were not printed with.
     """
+    return read_description(election, round_number).build()
+
+
+def read_description(election: Election, round_number: int | None = None) -> ContextDescription:
+    """read_context's ingredients as plain, picklable data: what a pool of readers is given."""
     # The reader brings OpenCV: loaded when a context is built, not with the election pages.
     from ballots.reading.context import ContextDescription
     from ballots.reading.reader import ElectionRules
@@ -613,7 +619,7 @@ def read_context(election: Election, round_number: int | None = None) -> Reading
     rules = ElectionRules(round_.seats, election.nobody_elected_invalid, election.seal_required)
     # A long list printed small is read at a finer working resolution (settings_for_layout).
     settings = settings_for_layout(layout)
-    return ContextDescription(spec, layout, public_key_bytes(key), rules, settings).build()
+    return ContextDescription(spec, layout, public_key_bytes(key), rules, settings)
 
 
 def object_session_of(instance: Any) -> Session:

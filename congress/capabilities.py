@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from congress.attendance import Presence
     from congress.db import Database
     from congress.models import Sitting
+    from congress.progress import Bar
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,21 @@ class DemoStage(IntEnum):
 
 @dataclass(frozen=True)
 class DemoStory:
-    """What every part of the demo works on: the database, the congress, one seed."""
+    """What every part of the demo works on: the database, the congress, one seed; the
+    processes a step may use at once, and a progress bar per step."""
 
     db: Database
     congress_id: int
     seed: int
     echo: Callable[[str], Any]
+    workers: int = 1
+    bars: Callable[[str, int], Bar] | None = None
+
+    def bar(self, label: str, total: int) -> Bar:
+        """The progress bar of one step of the story (plain lines through echo by default)."""
+        from congress.progress import Bar
+
+        return self.bars(label, total) if self.bars else Bar(label, total, self.echo)
 
     def congress(self, session: Session) -> Congress:
         congress = session.get(Congress, self.congress_id)

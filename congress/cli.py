@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,7 +16,8 @@ from congress.cli_congresses import congresses_group, delegates, sittings
 from congress.cli_frame import CliState, with_state
 from congress.cli_staff import tokens, users
 from congress.db import upgrade
-from congress.demo import build_demo
+from congress.demo import DEMO_DELEGATES, FULL_DELEGATES, build_demo
+from congress.progress import bars
 from congress.settings import Settings, ensure_home
 
 
@@ -62,15 +64,36 @@ def proxy_options(settings: Settings) -> dict[str, Any]:
 
 @click.command()
 @click.option("--slug", default="demo", show_default=True)
-@click.option("--delegates", "count", default=500, show_default=True, type=int)
+@click.option(
+    "--delegates",
+    "count",
+    default=None,
+    type=click.IntRange(1, 5000),
+    help=f"Delegates of the congress [default: {DEMO_DELEGATES}; {FULL_DELEGATES} with --full].",
+)
+@click.option(
+    "--full",
+    is_flag=True,
+    help=f"The city congress at its real size: {FULL_DELEGATES} delegates (a few minutes).",
+)
 @click.option("--seed", default=2026, show_default=True, type=int)
 @with_state
-def demo(state: CliState, slug: str, count: int, seed: int) -> None:
+def demo(state: CliState, slug: str, count: int | None, full: bool, seed: int) -> None:
     """Build the demo congress in the data directory (safe to run again: it starts afresh)."""
+    started = time.monotonic()
     settings = state.settings
     ensure_home(settings.home)
     upgrade(settings)
-    build_demo(state.database(), slug=slug, delegates=count, seed=seed, echo=click.echo)
+    build_demo(
+        state.database(),
+        slug=slug,
+        delegates=count or (FULL_DELEGATES if full else DEMO_DELEGATES),
+        seed=seed,
+        echo=click.echo,
+        workers=os.cpu_count() or 1,
+        bars=bars(click.echo),
+    )
+    click.echo(f"demo built in {time.monotonic() - started:.0f} s in {settings.home}")
 
 
 CORE_COMMANDS: tuple[click.Command, ...] = (

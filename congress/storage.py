@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from congress.files import write_once
+from congress.files import link_once, write_once
 from congress.models import StoredFile
 
 
@@ -20,11 +20,17 @@ class FileStore:
             raise ValueError("not a SHA-256 digest")
         return self.root / sha256[:2] / sha256
 
-    def put(self, data: bytes) -> str:
-        """Store `data` and return its SHA-256; an existing file with that digest is kept as is."""
+    def put(self, data: bytes, source: Path | None = None) -> str:
+        """Store `data` and return its SHA-256; an existing file with that digest is kept as is.
+
+        `source`, a file holding `data`, is linked into the store rather than copied where the
+        file system allows: the store and that file are then one file on disk, read-only.
+        """
         sha = hashlib.sha256(data).hexdigest()
         target = self.path(sha)
         if target.exists():
+            return sha
+        if source is not None and link_once(source, target, sha):
             return sha
         write_once(target, data)
         return sha
@@ -37,10 +43,16 @@ class FileStore:
 
 
 def store_file(
-    session: Session, store: FileStore, data: bytes, content_type: str, original_name: str = ""
+    session: Session,
+    store: FileStore,
+    data: bytes,
+    content_type: str,
+    original_name: str = "",
+    source: Path | None = None,
 ) -> StoredFile:
-    """Put the bytes in the store and record them; the same content twice is one record."""
-    sha = store.put(data)
+    """Put the bytes in the store and record them; the same content twice is one record.
+    `source`: a file holding the bytes, linked rather than copied (FileStore.put)."""
+    sha = store.put(data, source)
     record = session.get(StoredFile, sha)
     if record is None:
         record = StoredFile(

@@ -59,7 +59,7 @@ def demo_pdf(title: str, pages: int, rng: random.Random) -> bytes:
     return out.getvalue()
 
 
-def add_demo_documents(db: Any, *, congress_id: int, seed: int, echo: Any) -> None:
+def add_demo_documents(db: Any, *, congress_id: int, seed: int, echo: Any, bar: Any = None) -> None:
     from docs_portal.documents import DocumentFields, PreparedFile, create_document, read_pdf
 
     rng = random.Random(seed)
@@ -79,4 +79,8 @@ def add_demo_documents(db: Any, *, congress_id: int, seed: int, echo: Any) -> No
                 comments_open=comments,
             )
             create_document(session, store, congress, fields, prepared, "demo")
+            if bar is not None:
+                bar.advance()
+        if bar is not None:
+            bar.done()
         echo(f"documents: {len(DOCUMENTS)} documents at {db.settings.public_url}/p/{congress.slug}")

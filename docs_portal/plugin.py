@@ -38,9 +38,15 @@ def _shutdown(app: Any) -> None:
 
 
 def _demo(story: DemoStory) -> None:
-    from docs_portal.demo import add_demo_documents
+    from docs_portal.demo import DOCUMENTS, add_demo_documents
 
-    add_demo_documents(story.db, congress_id=story.congress_id, seed=story.seed, echo=story.echo)
+    add_demo_documents(
+        story.db,
+        congress_id=story.congress_id,
+        seed=story.seed,
+        echo=story.echo,
+        bar=story.bar("documents", len(DOCUMENTS)),
+    )
 
 
 def _setup(session: Any, congress: Any) -> list[SetupStep]:

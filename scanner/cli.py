@@ -6,6 +6,7 @@ import signal
 import socket
 import sys
 from collections.abc import Callable
+from os import cpu_count
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -299,6 +300,12 @@ def gate_command(
     show_default=True,
     help="Longest wait between attempts while the server does not answer.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Processes that read ballots at once (default: one per core).",
+)
 @lang_option
 @click.pass_context
 def station_command(
@@ -313,6 +320,7 @@ def station_command(
     settle: float,
     until_idle: bool,
     max_retry: float,
+    workers: int | None,
     lang: str | None,
 ) -> None:
     """Read the ballots a scanner saves into a folder and count each exactly once."""
@@ -344,7 +352,9 @@ def station_command(
     progress: LineProgress = (
         RichProgress(tr) if sys.stdout.isatty() else LineProgress(click.echo, tr, 5.0)
     )
-    station = Station(watch, counting, journal, name, tr, progress, settings, limits)
+    station = Station(
+        watch, counting, journal, name, tr, progress, settings, limits, workers or cpu_count() or 1
+    )
 
     def stop_after_this_file(signum: int, frame: Any) -> None:
         # The first Ctrl-C lets the file in hand be finished and reported; a second one stops

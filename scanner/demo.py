@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import random
+import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +16,9 @@ from congress.capabilities import DemoStory
 from congress.db import Database
 from congress.i18n import translator
 from congress.models import Delegate
+from congress.progress import Bar
 from scanner.checkin import ScanInput, record_scan, set_doors
-from scanner.station import Journal, LineProgress, LocalCounting, Station, StationSettings
+from scanner.station import EXTENSIONS, Journal, LocalCounting, Station, StationSettings
 
 DEMO_GATES = ("Cổng 1", "Cổng 2", "Cổng 3", "Cổng 4")
 
@@ -41,6 +42,7 @@ def admit_delegates(story: DemoStory) -> None:
         rng.shuffle(arriving)
         again = rng.sample(arriving, min(len(arriving), 12))
         results: dict[str, int] = {}
+        bar = story.bar("check-in", len(arriving) + len(again))
         for delegate in arriving + again:
             scan = ScanInput(
                 scan_id=uuid.UUID(int=rng.getrandbits(128)).hex,
@@ -51,6 +53,8 @@ def admit_delegates(story: DemoStory) -> None:
             )
             result = record_scan(session, congress, scan, "demo").result
             results[result] = results.get(result, 0) + 1
+            bar.advance()
+        bar.done()
         echo(
             f"check-in: sitting {first.number} open, {results.get('admitted', 0)} of "
             f"{len(delegates)} delegates admitted through {len(DEMO_GATES)} gates "
@@ -70,31 +74,46 @@ def scan_tray(story: DemoStory) -> None:
             )
         )
     for election_id in open_elections:
-        run_station(story.db, election_id, story.tray, story.echo)
+        files = sum(1 for p in story.tray.iterdir() if p.is_file() and p.suffix in EXTENSIONS)
+        bar = story.bar("scanner station", files)
+        started = time.monotonic()
+        figures = run_station(story.db, election_id, story.tray, _Bar(bar), story.workers)
+        bar.done()
+        seconds = max(time.monotonic() - started, 1e-6)
+        story.echo(
+            f"station: {figures['uploaded']} ballots read and counted, {figures['review']} to "
+            f"review, {figures['failed']} refused, {figures['uploaded'] / seconds:.1f} ballots/s "
+            f"with {story.workers} reader process(es)"
+        )
 
 
-class _Quiet:
-    """The station's progress in the demo: the running figures now and then, no line per file."""
+class _Bar:
+    """The station's progress in the demo: the files done move the step's bar."""
 
-    def __init__(self, echo: Callable[[str], Any], tr: Any) -> None:
-        self.lines = LineProgress(echo, tr, 15.0)
+    def __init__(self, bar: Bar) -> None:
+        self.bar = bar
+        self.figures: dict[str, Any] = {}
 
     def event(self, text: str) -> None:
         pass
 
     def update(self, figures: dict[str, Any]) -> None:
-        self.lines.update(figures)
-
-    def close(self) -> None:
-        self.lines.close()
+        self.figures = figures
+        self.bar.to(int(figures["uploaded"]) + int(figures["failed"]))
 
 
-def run_station(db: Database, election_id: int, folder: Path, echo: Callable[[str], Any]) -> None:
-    """The scanner station in its one-laptop mode over the folder, until every file is done."""
+def run_station(
+    db: Database,
+    election_id: int,
+    folder: Path,
+    progress: _Bar,
+    workers: int = 1,
+) -> dict[str, Any]:
+    """The scanner station in its one-laptop mode over the folder, until every file is done;
+    returns its last figures."""
     tr = translator(db.settings.default_language)
     name = "Bàn kiểm phiếu 1"
     journal = Journal(folder / ".congress-station.sqlite")
-    progress = _Quiet(echo, tr)
     try:
         station = Station(
             folder,
@@ -104,8 +123,9 @@ def run_station(db: Database, election_id: int, folder: Path, echo: Callable[[st
             tr,
             progress,
             StationSettings(settle_seconds=0.0, poll_seconds=0.05),
+            workers=workers,
         )
         station.run(until_idle=True)
+        return station.figures()
     finally:
-        progress.close()
         journal.close()

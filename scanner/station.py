@@ -19,18 +19,22 @@ import datetime as dt
 import hashlib
 import json
 import os
+import signal
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from congress.errors import CongressError, reply_message
-from congress.i18n import N_, Translator
+from congress.i18n import N_, Translator, translator
 from congress.limits import Limits
 
 if TYPE_CHECKING:
+    from ballots.reading.context import ContextDescription
     from ballots.reading.reader import ReadingContext
 
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf")
@@ -167,9 +171,11 @@ class Sent:
 
 
 class Counting(Protocol):
-    def reading_context(self) -> ReadingContext: ...
+    def description(self) -> ContextDescription: ...
 
-    def send(self, data: bytes, name: str, reading: str, station: str) -> Sent: ...
+    def send(
+        self, data: bytes, name: str, reading: str, station: str, source: Path | None = None
+    ) -> Sent: ...
 
     def close(self) -> None: ...
 
@@ -208,7 +214,7 @@ class ServerCounting:
             timeout=httpx.Timeout(settings.request_timeout, connect=settings.connect_timeout),
         )
 
-    def reading_context(self) -> ReadingContext:
+    def description(self) -> ContextDescription:
         import httpx
 
         key = f"station:{self.election}"
@@ -226,9 +232,11 @@ class ServerCounting:
         # The reader brings OpenCV: loaded when the station starts reading, not with the CLI.
         from ballots.reading.context import ContextDescription
 
-        return ContextDescription.from_dict(config).build()
+        return ContextDescription.from_dict(config)
 
-    def send(self, data: bytes, name: str, reading: str, station: str) -> Sent:
+    def send(
+        self, data: bytes, name: str, reading: str, station: str, source: Path | None = None
+    ) -> Sent:
         import httpx
 
         try:
@@ -273,27 +281,25 @@ class LocalCounting:
             counts.ensure_open(count)
             return int(count.id)
 
-    def reading_context(self) -> ReadingContext:
-        from ballots.counting import counts, intake
-        from ballots.elections import current_round, get_election
+    def description(self) -> ContextDescription:
+        from ballots.elections import current_round, get_election, read_description
 
         with self.db.session() as session:
             election = get_election(session, self.election)
-            round_ = current_round(election)
-            count = counts.count_of_round(session, round_)
-            if count is None:
-                from ballots.elections import read_context
+            return read_description(election, current_round(election).number)
 
-                return read_context(election, round_.number)
-            return intake.reading_context(session, count)
-
-    def send(self, data: bytes, name: str, reading: str, station: str) -> Sent:
+    def send(
+        self, data: bytes, name: str, reading: str, station: str, source: Path | None = None
+    ) -> Sent:
+        """Counted here; the file (`source`) is linked into the file store, not copied: the
+        scans in done/ and the store's images are one copy on disk."""
         from ballots.counting import intake
 
         try:
             received = intake.receive(
-                self.db, self._count_id(), data, name, self.actor, station, json.loads(reading)
-            )
+                self.db, self._count_id(), data, name, self.actor, station, json.loads(reading),
+                source=source,
+            )  # fmt: skip
         except CongressError as exc:
             if exc.status == 409 or exc.code in ("no_open_count", "count_closed"):
                 return Sent("wait", exc.translated(self.tr.gettext))
@@ -306,6 +312,107 @@ class LocalCounting:
         pass
 
 
+# --- reading: in this process, or in a pool of reader processes --------------------------------
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """What reading one file gave: its reading (JSON) and status, or why it cannot be read."""
+
+    reading: str | None = None
+    status: str | None = None
+    refusal: str | None = None  # the file is not an image the reader can open, in words
+
+
+def read_scan(
+    context: ReadingContext, data: bytes, name: str, sha: str, limits: Limits, tr: Translator
+) -> ReadResult:
+    """Read one file as one ballot (all its pages): the heavy work, in whichever process."""
+    from ballots.reading.imageio import ImageFileError, load_bytes
+    from ballots.reading.reader import read_ballot
+
+    try:
+        # Pages and pixels are checked before decoding: a hostile file is refused, not read.
+        scanned = load_bytes(data, name, limits=limits)
+    except ImageFileError as exc:
+        return ReadResult(refusal=exc.translated(tr.gettext))
+    reading = read_ballot(list(scanned.pages), context, file=name, sha256=sha)
+    return ReadResult(reading.to_json(), reading.status)
+
+
+_WORKER: tuple[ReadingContext, Limits, Translator] | None = None
+
+
+def _start_reader(described: ContextDescription, limits: Limits, lang: str, parent: int) -> None:
+    """A reader process: the context built once; Ctrl-C is the station's to handle (it lets
+    the files in hand finish); it ends when the station does, even by kill -9."""
+    # No cv2.setNumThreads here: in a process forked from one that used OpenCV's threads, it
+    # waits for ever on a lock of the parent's thread pool.
+    global _WORKER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def orphaned() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=orphaned, daemon=True).start()
+    _WORKER = (described.build(), limits, translator(lang))
+
+
+def _read_in_worker(data: bytes, name: str, sha: str) -> ReadResult:
+    assert _WORKER is not None
+    return read_scan(_WORKER[0], data, name, sha, *_WORKER[1:])
+
+
+class Readers:
+    """Where the station reads: in its own process (one worker), or a pool of `workers`
+    processes, each with the election's context built once, while the station sends."""
+
+    def __init__(self, workers: int, limits: Limits, tr: Translator) -> None:
+        self.workers = max(1, workers)
+        self.limits = limits
+        self.tr = tr
+        self._described: ContextDescription | None = None
+        self._context: ReadingContext | None = None
+        self._pool: ProcessPoolExecutor | None = None
+
+    def start(self, described: ContextDescription) -> None:
+        self._described = described
+        if self.workers == 1:
+            self._context = described.build()
+            return
+        import multiprocessing
+
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            # fork: a reader starts at once, with the reader's modules already loaded
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_reader,
+            initargs=(described, self.limits, self.tr.lang, os.getpid()),
+        )
+
+    @property
+    def started(self) -> bool:
+        return self._described is not None
+
+    def submit(self, data: bytes, name: str, sha: str) -> Future[ReadResult]:
+        if self._pool is not None:
+            return self._pool.submit(_read_in_worker, data, name, sha)
+        assert self._context is not None
+        future: Future[ReadResult] = Future()
+        try:
+            future.set_result(read_scan(self._context, data, name, sha, self.limits, self.tr))
+        except Exception as exc:  # raised again where the result is taken, as from a pool
+            future.set_exception(exc)
+        return future
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
 # --- the station -------------------------------------------------------------------------------
 
 
@@ -315,8 +422,22 @@ class Progress(Protocol):
     def update(self, figures: dict[str, Any]) -> None: ...
 
 
+@dataclass(frozen=True)
+class _InHand:
+    """A file being read: where it is, its bytes and their SHA-256."""
+
+    path: Path
+    data: bytes
+    sha: str
+
+
 class Station:
-    """One station on one watched folder; `step()` does one pass, `run()` loops."""
+    """One station on one watched folder; `step()` does one pass, `run()` loops.
+
+    With several workers, up to two files per worker are read at once in the pool while this
+    process journals, sends and moves the ones read: every file goes through the same journalled
+    steps, in the same order, as with one.
+    """
 
     def __init__(
         self,
@@ -328,6 +449,7 @@ class Station:
         progress: Progress,
         settings: StationSettings = StationSettings(),
         limits: Limits = Limits(),
+        workers: int = 1,
     ) -> None:
         self.watch = watch
         self.limits = limits
@@ -343,7 +465,8 @@ class Station:
         self.failed = watch / "failed"
         for folder in (self.work, self.done, self.failed):
             folder.mkdir(exist_ok=True)
-        self._context: ReadingContext | None = None
+        self.readers = Readers(workers, limits, tr)
+        self._reading: dict[Future[ReadResult], _InHand] = {}
         self._sizes: dict[str, tuple[int, int, float]] = {}
         self._retry_at = 0.0
         self._retry_wait = settings.retry_seconds
@@ -352,11 +475,15 @@ class Station:
         self.started = time.monotonic()
         self.read_now = 0  # files read by this run, for the rate
 
+    def start(self) -> None:
+        """Fetch the election (or its saved copy) and start the readers, before the first file."""
+        if not self.readers.started:
+            self.readers.start(self.counting.description())
+
     @property
-    def context(self) -> ReadingContext:
-        if self._context is None:
-            self._context = self.counting.reading_context()
-        return self._context
+    def capacity(self) -> int:
+        """Files read at once: two per worker keep each busy while the others are sent."""
+        return 1 if self.readers.workers == 1 else 2 * self.readers.workers
 
     # --- finding complete files -------------------------------------------------------------
 
@@ -406,51 +533,65 @@ class Station:
     # --- one file ---------------------------------------------------------------------------
 
     def handle(self, path: Path, now: float) -> None:
-        """Take a claimed file as far as it goes now: read, send, move."""
+        """Take a claimed file as far as it goes now: read it (or hand it to a reader), send
+        it, move it."""
         try:
             data = path.read_bytes()
         except FileNotFoundError:
             return
         sha = hashlib.sha256(data).hexdigest()
+        if any(hand.sha == sha for hand in self._reading.values()):
+            return  # the same bytes under another name are being read: its turn comes after
         # The same bytes under another name (a file copied twice) share the row: the server
         # stores the image once, and each copy ends in done/ once the image is stored.
         row = self.journal.get(sha)
         if row is None:
             row = self.journal.seen(sha, _original_name(path), path, self.name)
         if row["state"] == "seen":
-            self._read(path, data, sha, now)
-            row = self.journal.get(sha)
-            assert row is not None
+            if not self._stopping:
+                future = self.readers.submit(data, _original_name(path), sha)
+                self._reading[future] = _InHand(path, data, sha)
+                self.collect()  # at once when read in this process
+            return
+        self._onwards(path, data, row, now)
+
+    def _onwards(self, path: Path, data: bytes, row: dict[str, Any], now: float) -> None:
+        """Send a file read, move a file sent or refused."""
         if row["state"] == "read" and now >= self._retry_at:
             self._send(path, data, row)
-            row = self.journal.get(sha)
-            assert row is not None
+            got = self.journal.get(row["sha256"])
+            assert got is not None
+            row = got
         if row["state"] in ("uploaded", "failed"):
             self._finish(path, row)
 
-    def _read(self, path: Path, data: bytes, sha: str, now: float) -> None:
-        from ballots.reading.imageio import ImageFileError, load_bytes
-        from ballots.reading.reader import read_ballot
-
-        name = _original_name(path)
-        try:
-            # Pages and pixels are checked before decoding: a hostile file is refused, not read.
-            scanned = load_bytes(data, name, limits=self.limits)
-        except ImageFileError as exc:
-            try:
-                age = time.time() - path.stat().st_mtime
-            except FileNotFoundError:
-                return
-            if age < self.settings.unreadable_seconds:
-                return  # perhaps still being written after all: look again later
-            self.journal.update(sha, "failed", reason=exc.translated(self.tr.gettext))
-            return
-        reading = read_ballot(list(scanned.pages), self.context, file=name, sha256=sha)
-        self.journal.update(sha, "read", reading=reading.to_json(), status=reading.status)
-        self.read_now += 1
+    def collect(self, timeout: float = 0.0) -> bool:
+        """Journal the readings that are back (waiting up to `timeout` for the first), then send
+        and move their files; True when one came back."""
+        if not self._reading:
+            return False
+        finished, _ = wait(list(self._reading), timeout=timeout, return_when=FIRST_COMPLETED)
+        for future in sorted(finished, key=lambda f: str(self._reading[f].path)):
+            hand = self._reading.pop(future)
+            result = future.result()
+            if result.refusal is not None:
+                try:
+                    age = time.time() - hand.path.stat().st_mtime
+                except FileNotFoundError:
+                    continue
+                if age < self.settings.unreadable_seconds:
+                    continue  # perhaps still being written after all: look again later
+                self.journal.update(hand.sha, "failed", reason=result.refusal)
+            else:
+                self.journal.update(hand.sha, "read", reading=result.reading, status=result.status)
+                self.read_now += 1
+            row = self.journal.get(hand.sha)
+            assert row is not None
+            self._onwards(hand.path, hand.data, row, time.monotonic())
+        return bool(finished)
 
     def _send(self, path: Path, data: bytes, row: dict[str, Any]) -> None:
-        sent = self.counting.send(data, row["name"], row["reading"], self.name)
+        sent = self.counting.send(data, row["name"], row["reading"], self.name, path)
         if sent.kind == "wait":
             self._retry_at = time.monotonic() + self._retry_wait
             self._retry_wait = min(self._retry_wait * 2, self.settings.max_retry_seconds)
@@ -494,21 +635,25 @@ class Station:
     # --- the loop -----------------------------------------------------------------------------
 
     def step(self) -> bool:
-        """One pass; True when something was done (a file read, sent or moved)."""
+        """One pass; True when something was done (a file read, sent or moved) or is being read."""
         now = time.monotonic()
         before = self.journal.counts(self.name)
+        in_hand = {hand.path for hand in self._reading.values()}
         for path in sorted(self.work.iterdir()):
-            if path.is_file():
+            if path.is_file() and path not in in_hand:
                 self.handle(path, now)
+        self.collect()
         for path in self.complete_files(now):
-            if self._stopping:
+            if self._stopping or len(self._reading) >= self.capacity:
                 break
             claimed = self.claim(path)
             if claimed is not None:
                 self.handle(claimed, time.monotonic())
                 self.report()
+        # The pool is full, or the folder has no more: wait for a reader to give a file back.
+        self.collect(timeout=self.settings.poll_seconds)
         self.report()
-        return self.journal.counts(self.name) != before
+        return bool(self._reading) or self.journal.counts(self.name) != before
 
     def idle(self) -> bool:
         """Nothing left: no file in the folder or in hand."""
@@ -546,17 +691,22 @@ class Station:
         self.progress.update(self.figures())
 
     def stop(self) -> None:
-        """Stop once the file in hand is finished (moved and reported), not half-way."""
+        """Stop once the files in hand are finished (moved and reported), not half-way."""
         self._stopping = True
 
     def run(self, until_idle: bool = False) -> None:
-        self.context  # noqa: B018 - fetch the election (or its saved copy) before the first file
-        while not self._stopping:
-            busy = self.step()
-            if until_idle and self.idle():
-                return
-            if not busy:
-                time.sleep(self.settings.poll_seconds)
+        self.start()
+        try:
+            while not self._stopping:
+                busy = self.step()
+                if until_idle and not self._reading and self.idle():
+                    return
+                if not busy:
+                    time.sleep(self.settings.poll_seconds)
+            while self._reading:  # stopping: the files being read are sent and moved
+                self.collect(timeout=self.settings.poll_seconds)
+        finally:
+            self.readers.close()
 
 
 def _original_name(path: Path) -> str:

@@ -292,25 +292,28 @@ def seal_count(db: Database, count_id: int) -> str:
         data = bundle_input(session, election.id, round_.number, files_dir=settings.files_dir)
         key = signing_key(settings, session, congress)
         closed_at = count.closed_at
+    store = FileStore(settings.files_dir)
     with tempfile.TemporaryDirectory(dir=settings.home) as tmp:
         out = Path(tmp) / "bundle.zip"
         root = write_bundle(data, key, out)
         zipped = out.read_bytes()
-    store = FileStore(settings.files_dir)
-    with db.write_session() as session:
-        count = lock(session, count_id)
-        if count.state != "closed" or count.closed_at != closed_at:
-            raise Conflict("count_changed", "The count changed while its bundle was made")
-        stored = store_file(session, store, zipped, "application/zip", f"count-{count.id}.zip")
-        count.root_hash = root
-        count.bundle_sha256 = stored.sha256
-        audit.record(
-            session,
-            "system",
-            "count.sealed",
-            congress_id=election.congress_id,
-            subject=f"count {count.id}",
-            root_hash=root,
-            bundle=stored.sha256,
-        )
+        with db.write_session() as session:
+            count = lock(session, count_id)
+            if count.state != "closed" or count.closed_at != closed_at:
+                raise Conflict("count_changed", "The count changed while its bundle was made")
+            # The zip written is the one kept (linked into the store, not copied).
+            stored = store_file(
+                session, store, zipped, "application/zip", f"count-{count.id}.zip", out
+            )
+            count.root_hash = root
+            count.bundle_sha256 = stored.sha256
+            audit.record(
+                session,
+                "system",
+                "count.sealed",
+                congress_id=election.congress_id,
+                subject=f"count {count.id}",
+                root_hash=root,
+                bundle=stored.sha256,
+            )
     return root

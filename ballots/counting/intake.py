@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -144,12 +145,14 @@ def receive(
     station: str = "",
     reading: Any = None,
     contexts: ContextCache | None = None,
+    source: Path | None = None,
 ) -> Received:
     """Store and record one scanned ballot; the same image again is ignored and reported.
 
     The image is read here unless the station sent its reading (the reader's JSON, checked
     here). Nothing is written when the file cannot be read, the reading does not match, or the
-    count is closed.
+    count is closed. `source`, the file the bytes came from on this machine, is kept in the file
+    store as it is (a hard link) rather than copied, where the file system allows.
     """
     name = (name or "scan").replace("/", "_").replace("\\", "_")[-MAX_FILE_NAME:]
     station = station.strip()
@@ -207,7 +210,7 @@ def receive(
                 .order_by(CountedBallot.id)
                 .limit(1)
             )
-        store_file(session, store, data, media_type(data), name)
+        store_file(session, store, data, media_type(data), name, source)
         ballot = CountedBallot(
             count_id=count.id,
             image_sha256=sha,

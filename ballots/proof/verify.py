@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import binascii
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -273,11 +273,15 @@ def _check_manifest(
 
 
 def verify_bundle(
-    path: Path, public_key: Ed25519PublicKey | None = None, workers: int = 1
+    path: Path,
+    public_key: Ed25519PublicKey | None = None,
+    workers: int = 1,
+    on_read: Callable[[int, int], Any] | None = None,
 ) -> VerifyReport:
     """Check every hash and the signature, then recount from the images; no database needed.
 
-    `workers` > 1 re-reads the images in that many processes.
+    `workers` > 1 re-reads the images in that many processes; `on_read(done, total)` is told
+    after each image is read again.
     """
     report = VerifyReport()
     files = read_bundle(path)
@@ -302,6 +306,7 @@ def verify_bundle(
             recorded_tally,
             Path(path),
             workers,
+            on_read,
         )
     except (CongressError, KeyError, TypeError, ValueError) as exc:
         detail = exc.message % exc.params if isinstance(exc, CongressError) else repr(exc)
@@ -344,18 +349,32 @@ def _read_image(name: str) -> tuple[str, dict[str, Any] | None]:
 
 
 def _read_all(
-    names: list[str], described: ContextDescription, bundle: Path, workers: int
+    names: list[str],
+    described: ContextDescription,
+    bundle: Path,
+    workers: int,
+    on_read: Callable[[int, int], Any] | None = None,
 ) -> list[tuple[str, dict[str, Any] | None]]:
     """Re-read every image, in a pool of processes when there are several workers."""
+    read: list[tuple[str, dict[str, Any] | None]] = []
+
+    def told(found: Iterable[tuple[str, dict[str, Any] | None]]) -> None:
+        for one in found:
+            read.append(one)
+            if on_read is not None:
+                on_read(len(read), len(names))
+
     if workers <= 1 or len(names) < 2:
         _init_worker(described, bundle)
-        return [_read_image(name) for name in names]
+        told(_read_image(name) for name in names)
+        return read
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(
         max_workers=min(workers, len(names)), initializer=_init_worker, initargs=(described, bundle)
     ) as pool:
-        return list(pool.map(_read_image, names, chunksize=4))
+        told(pool.map(_read_image, names, chunksize=4))
+    return read
 
 
 def _compare_final(report: VerifyReport, short: str, recorded: Any, computed: Any) -> None:
@@ -483,6 +502,7 @@ def _recount(
     recorded_tally: dict[str, Any],
     bundle: Path,
     workers: int,
+    on_read: Callable[[int, int], Any] | None = None,
 ) -> None:
     # The reader brings OpenCV: loaded for a recount, not for the commands that never make one.
     from ballots.reading.context import ContextDescription
@@ -530,7 +550,7 @@ def _recount(
     described = ContextDescription(
         spec, layout, raw_key, rules, ReadingSettings.from_dict(settings_data)
     )
-    fresh = dict(zip(wanted, _read_all(wanted, described, bundle, workers), strict=True))
+    fresh = dict(zip(wanted, _read_all(wanted, described, bundle, workers, on_read), strict=True))
     for name, record in zip(records, parsed, strict=True):
         digest = str(record.get("image_sha256"))
         short = digest[:12]

@@ -633,12 +633,28 @@ def read_files(
     A serial already in `seen_serials`, or a page seen twice in this batch, is rejected as
     serial_seen (a photocopy or a double scan); the first copy read is the one that counts.
     """
+    analysed = (
+        [
+            analyse_page(image, context, index, scanned.name, scanned.sha256)
+            for index, image in enumerate(scanned.pages)
+        ]
+        for scanned in files
+    )
+    return assemble_files(analysed, context, seen_serials)
+
+
+def assemble_files(
+    analysed: Iterable[list[PageReading]],
+    context: ReadingContext,
+    seen_serials: frozenset[str] | set[str] = frozenset(),
+) -> list[BallotReading]:
+    """read_files' second half, for pages analysed elsewhere (a pool of processes): the pages
+    of each file, files in order, joined into ballots by serial."""
     groups: dict[str, list[PageReading]] = {}
     order: list[tuple[str, list[PageReading]]] = []
     duplicates: list[PageReading] = []
-    for scanned in files:
-        for index, image in enumerate(scanned.pages):
-            page = analyse_page(image, context, index, scanned.name, scanned.sha256)
+    for pages in analysed:
+        for page in pages:
             if page.token is None or page.error is not None:
                 order.append(("", [page]))
                 continue

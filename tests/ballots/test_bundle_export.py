@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from ballots.counting import closing, counts, intake, review
 from ballots.models import Count, Election
 from congress.db import Database
 from congress.settings import Settings
+from congress.storage import FileStore
 from tests.ballots.count_helpers import printed_election, scans
 from tests.congress.test_cli import run
 
@@ -94,6 +96,18 @@ def test_export_a_closed_count_and_verify_it(
     assert exported.exit_code == 0, exported.output
     # The same count always gives the same bundle: the root printed on the minutes.
     assert root in exported.stdout
+    with db.session() as session:
+        sealed = session.get(Count, count_id).bundle_sha256  # type: ignore[union-attr]
+    # The zip sealed when the count closed, not a second copy of every image: one file on disk.
+    assert os.path.samefile(out, FileStore(settings.files_dir).path(sealed or ""))
+    again = tmp_path / "again"
+    assert run(settings, "ballots", "export", "--election", eid, "--out", str(out)).exit_code == 1
+    written = run(settings, "ballots", "export", "--election", eid, "--out", str(again))
+    assert written.exit_code == 0 and root in written.stdout  # a directory is written afresh
+    with zipfile.ZipFile(out) as archive:
+        assert sorted(archive.namelist()) == sorted(
+            str(p.relative_to(again)) for p in again.rglob("*") if p.is_file()
+        )
     with zipfile.ZipFile(out) as archive:
         names = archive.namelist()
         tally_data = json.loads(archive.read("tally.json"))

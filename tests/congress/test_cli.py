@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import click
@@ -183,6 +184,18 @@ def test_demo_builds_the_demo_congress(blank_settings: Settings) -> None:
     audited = next(line for line in built.output.splitlines() if line.startswith("audit: seed"))
     assert "27182818284590452353" in audited
     assert audited.endswith(("within the risk limit", "it elects the same candidates")), audited
+    # A progress bar per step of the story, in plain lines here (no terminal): each step's
+    # last line is its full bar.
+    steps = ("register", "badges", "documents", "check-in", "ballots printed",
+             "ballots filled and scanned", "scanner station", "count closed, sealed, minutes",
+             "verify: every image read again")  # fmt: skip
+    for step in steps:
+        assert re.search(rf"^{re.escape(step)}  \[#{{24}}\]  (\d+)/\1  ", built.output, re.M), step
+    # The scans are written once: the tray's files are the file store's images (hard links),
+    # and the exported bundle is the sealed one.
+    scans = [p for p in (home / "demo-scans" / "done").iterdir() if p.suffix in (".pdf", ".jpg")]
+    assert scans and all(p.stat().st_nlink == 2 for p in scans)
+    assert (home / "demo-bundle.zip").stat().st_nlink == 2
     shown = json.loads(run(blank_settings, "docs", "list", "--congress", "demo", "--json").stdout)
     assert len(shown) == 6
     again = run(blank_settings, "demo", "--delegates", "12")

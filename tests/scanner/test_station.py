@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import signal
@@ -11,9 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from ballots.models import CountedBallot
+from ballots.reading.recorded import RecordedReading
 from congress.db import Database
 from congress.settings import Settings
+from congress.storage import FileStore
 from tests.congress.test_cli import run
 from tests.scanner.station_helpers import (
     Proxy,
@@ -35,6 +40,27 @@ KILLED_BALLOTS = 60
 
 def _done(watch: Path) -> int:
     return len(list((watch / "done").glob("*.png"))) if (watch / "done").exists() else 0
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def _wait(condition: Any, timeout: float, what: str) -> None:
@@ -59,8 +85,9 @@ def test_killed_again_and_again_no_ballot_lost_none_counted_twice(
     kills = 0
     # SIGKILL whenever the station is in the middle of things: right after it moved a file on,
     # a random moment later (reading, sending, journalling or moving the next ones).
+    # Two reader processes: several files are being read whenever the station is killed.
     while kills < 5 and _done(watch) < KILLED_BALLOTS - 5:
-        process = station(live_server.url, token, printed.election_id, watch)
+        process = station(live_server.url, token, printed.election_id, watch, "--workers", "2")
         before = _done(watch)
         try:
             _wait(
@@ -69,13 +96,19 @@ def test_killed_again_and_again_no_ballot_lost_none_counted_twice(
                 "progress",
             )
             time.sleep(rng.uniform(0.0, 0.6))
+            readers = _children(process.pid)
         finally:
             process.send_signal(signal.SIGKILL)
             process.wait()
         kills += 1
+        assert len(readers) == 2
+        # The readers of a station killed -9 end too: none is left reading for nobody.
+        _wait(lambda r=readers: not any(_alive(pid) for pid in r), 10, "the readers to end")  # type: ignore[misc]
     assert kills >= 3
     assert 0 < _done(watch) < KILLED_BALLOTS
-    last = station(live_server.url, token, printed.election_id, watch, "--until-idle")
+    last = station(
+        live_server.url, token, printed.election_id, watch, "--until-idle", "--workers", "2"
+    )
     out = wait_output(last, 300)
     assert last.returncode == 0, out
     recorded = stored(db, printed.election_id)
@@ -164,6 +197,10 @@ def test_local_station_counts_into_this_laptops_database(
     assert result.exit_code == 0, result.output
     assert sorted(stored(db, printed.election_id)) == sorted(digests(files))
     assert sorted(folder_digests(watch / "done")) == sorted(digests(files))
+    # The scans are kept once: each file in done/ is the file store's image (a hard link).
+    store = FileStore(settings.files_dir)
+    for name, data in files:
+        assert os.path.samefile(watch / "done" / name, store.path(hashlib.sha256(data).hexdigest()))
     reason = (watch / "failed" / "notes.png.txt").read_text(encoding="utf-8")
     assert "notes.png is not an image or PDF that can be read" in reason
     assert (watch / "failed" / "notes.png").exists()
@@ -197,9 +234,11 @@ CRASH_POINTS = ["claimed", "read", "sent", "journalled", "moved"]
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("point", CRASH_POINTS)
 def test_a_kill_at_each_step_then_a_restart_counts_each_ballot_once(
     point: str,
+    workers: int,
     db: Database,
     settings: Settings,
     register: dict[str, Any],
@@ -209,8 +248,9 @@ def test_a_kill_at_each_step_then_a_restart_counts_each_ballot_once(
     from congress.i18n import translator
     from scanner import station as st
 
-    printed = counted_election(db, settings, 2)
-    files = scan_files(printed, 2, seed=5)
+    ballots = 2 * workers + 1  # with a pool, the kill finds several files being read
+    printed = counted_election(db, settings, ballots)
+    files = scan_files(printed, ballots, seed=5)
     watch = tmp_path / "scans"
     watch.mkdir()
     drop(watch, files)
@@ -221,7 +261,7 @@ def test_a_kill_at_each_step_then_a_restart_counts_each_ballot_once(
     def make() -> st.Station:
         counting = st.LocalCounting(db, printed.election_id, tr, "test")
         journal = st.Journal(watch / st.JOURNAL_NAME)
-        return st.Station(watch, counting, journal, "Bàn 1", tr, quiet, settings_)
+        return st.Station(watch, counting, journal, "Bàn 1", tr, quiet, settings_, workers=workers)
 
     first = make()
     crashed = []
@@ -252,13 +292,55 @@ def test_a_kill_at_each_step_then_a_restart_counts_each_ballot_once(
         first.run(until_idle=True)
     monkeypatch.undo()
     first.journal.close()
+    assert not first.readers._pool  # the pool went down with the station
     if point in ("sent", "journalled", "moved"):
         assert len(stored(db, printed.election_id)) == 1  # the server has it; the rest must know
     again = make()
     again.run(until_idle=True)
     assert sorted(stored(db, printed.election_id)) == sorted(digests(files))
     assert sorted(folder_digests(watch / "done")) == sorted(digests(files))
-    assert journal_states(watch) == {"uploaded": 2}
+    assert journal_states(watch) == {"uploaded": ballots}
+
+
+def test_the_pool_of_readers_reads_as_one_process_does(
+    db: Database, settings: Settings, register: dict[str, Any], tmp_path: Path
+) -> None:
+    """Byte for byte: the readings journalled and counted by a station reading in two processes
+    are those of the reader in this one, file by file."""
+    import json
+
+    from congress.i18n import translator
+    from congress.limits import Limits
+    from scanner import station as st
+
+    printed = counted_election(db, settings, 6)
+    files = scan_files(printed, 6, seed=9)
+    watch = tmp_path / "scans"
+    watch.mkdir()
+    drop(watch, files)
+    tr = translator("en")
+    counting = st.LocalCounting(db, printed.election_id, tr, "test")
+    journal = st.Journal(watch / st.JOURNAL_NAME)
+    pooled = st.Station(
+        watch, counting, journal, "Bàn 1", tr, st.LineProgress(lambda s: None, tr, 60),
+        st.StationSettings(settle_seconds=0.0, poll_seconds=0.01), workers=2,
+    )  # fmt: skip
+    pooled.run(until_idle=True)
+    context = counting.description().build()
+    for name, data in files:
+        sha = hashlib.sha256(data).hexdigest()
+        alone = st.read_scan(context, data, name, sha, Limits(), tr)
+        row = journal.get(sha)
+        assert row is not None and row["state"] == "uploaded"
+        assert row["reading"] == alone.reading and row["status"] == alone.status
+    with db.session() as session:
+        counted = {b.image_sha256: b.reading for b in session.scalars(select(CountedBallot))}
+    for name, data in files:
+        sha = hashlib.sha256(data).hexdigest()
+        alone = st.read_scan(context, data, name, sha, Limits(), tr)
+        assert alone.reading is not None
+        assert counted[sha] == RecordedReading.from_dict(json.loads(alone.reading), sha).to_dict()
+    journal.close()
 
 
 def test_a_file_still_being_written_is_not_read(tmp_path: Path) -> None:
