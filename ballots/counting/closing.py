@@ -247,6 +247,7 @@ def count_report(session: Session, count: Count, states: StateCache | None = Non
         entries=entries,
         organisation=election.organisation or congress.organisation,
         place=congress.venue,
+        timezone=congress.time_zone,
     )
 
 

@@ -218,7 +218,7 @@ def test_delegate_for_portal_follows_the_badge(
         delegate = session.scalar(select(Delegate).where(Delegate.code == "DB0002"))
         assert service.delegate_for_portal(session, congress, delegate.id, 1) is delegate
         assert service.delegate_for_portal(session, congress, delegate.id, 2) is None
-        delegate.revoked_at = dt.datetime.now()
+        delegate.revoked_at = dt.datetime.now(dt.UTC)
         assert service.delegate_for_portal(session, congress, delegate.id, 1) is None
 
 
