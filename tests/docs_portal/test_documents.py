@@ -170,6 +170,30 @@ def test_visibility_and_publish_time(
             assert caught.value.status == 404
 
 
+def test_a_publish_time_is_the_congress_wall_time(
+    db: Database, settings: Settings, register: dict[str, Any]
+) -> None:
+    """Typed as 08:00 in Hà Nội, a document opens at 01:00 UTC: not seven hours late."""
+    cid = register["congress_id"]
+    doc = add_document(
+        db,
+        settings,
+        cid,
+        "Nghị quyết",
+        ["d"],
+        visibility="public",
+        publish_at=dt.datetime(2027, 6, 2, 8, 0),
+    )
+    with db.session() as session:
+        document = session.get(Document, doc)
+        assert document is not None
+        assert document.publish_at == dt.datetime(2027, 6, 2, 1, 0, tzinfo=dt.UTC)
+        before = dt.datetime(2027, 6, 2, 0, 59, tzinfo=dt.UTC)
+        after = dt.datetime(2027, 6, 2, 1, 0, tzinfo=dt.UTC)
+        assert not service.is_listed(document, service.Viewer(), now=before)
+        assert service.is_listed(document, service.Viewer(), now=after)
+
+
 def test_search_finds_text_with_or_without_diacritics(
     db: Database, settings: Settings, register: dict[str, Any]
 ) -> None:
