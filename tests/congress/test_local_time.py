@@ -102,7 +102,12 @@ def test_api_times_carry_the_congress_offset(
         assert stored.starts_at == dt.datetime(2027, 6, 2, 6, 0, tzinfo=dt.UTC)
     unknown = client.post(
         "/api/congresses",
-        json={"slug": "mars-2027", "name": "X", "starts_on": "2027-06-02", "time_zone": "Mars/Base"},
+        json={
+            "slug": "mars-2027",
+            "name": "X",
+            "starts_on": "2027-06-02",
+            "time_zone": "Mars/Base",
+        },
         headers=headers,
     )
     assert unknown.status_code == 400

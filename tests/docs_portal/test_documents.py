@@ -266,3 +266,26 @@ def test_a_docx_bomb_is_refused_before_libreoffice_opens_it(
     with pytest.raises(CongressError) as small:
         service.document_kind(_docx(), Limits(document_decompressed_bytes=10))
     assert small.value.code == "archive_entry_too_large"
+
+
+def test_the_portal_day_is_the_congress_day(
+    db: Database, settings: Settings, register: dict[str, Any]
+) -> None:
+    """A sitting at 06:00 in Hà Nội is 23:00 UTC the day before: it is today's in Hà Nội."""
+    from congress import congresses
+    from docs_portal.portal import _today_sittings
+
+    with db.session() as session:
+        congress = session.get(Congress, register["congress_id"])
+        assert congress is not None
+        congresses.add_sitting(
+            session, congress, title="Sáng sớm", starts_at=dt.datetime(2027, 6, 3, 6, 0), actor="t"
+        )
+    with db.session() as session:
+        congress = session.get(Congress, register["congress_id"])
+        assert congress is not None
+        morning = dt.datetime(2027, 6, 2, 23, 30, tzinfo=dt.UTC)  # 06:30 on 3 June in Hà Nội
+        assert [s.title for s in _today_sittings(congress, morning)] == ["Sáng sớm"]
+        # The day before in Hà Nội (2 June, 08:00 there): the register's first sitting.
+        earlier = dt.datetime(2027, 6, 2, 1, 0, tzinfo=dt.UTC)
+        assert [s.title for s in _today_sittings(congress, earlier)] == ["Phiên trù bị"]
