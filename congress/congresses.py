@@ -113,7 +113,10 @@ def add_sitting(
 ) -> Sitting:
     """A sitting starting at `starts_at`: a naive value is the wall time organizers typed, in the
     congress's zone; an aware one is the instant it names."""
-    starts_at = utc_from_local(starts_at, congress.time_zone)
+    try:
+        starts_at = utc_from_local(starts_at, congress.time_zone)
+    except ValueError as exc:
+        raise CongressError("bad_date", "%(field)s is not a date", field="starts_at") from exc
     title = nfc(title)
     if not title:
         raise CongressError("empty_title", "The sitting needs a title")

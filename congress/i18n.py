@@ -65,10 +65,17 @@ def iso_local(instant: dt.datetime | str | None, zone_name: str) -> str | None:
 
 def utc_from_local(wall: dt.datetime, zone_name: str) -> dt.datetime:
     """A wall time typed in the congress's zone (naive) as the aware UTC instant it names; an
-    aware value keeps its own offset."""
+    aware value keeps its own offset. ValueError for one at the edge of the calendar (years 1
+    and 9999): it may have no UTC instant, or no wall time in another zone to be shown in."""
     if wall.tzinfo is None:
         wall = wall.replace(tzinfo=zone(zone_name))
-    return wall.astimezone(dt.UTC)
+    try:
+        instant = wall.astimezone(dt.UTC)
+    except OverflowError as exc:
+        raise ValueError(f"{wall!r} has no UTC instant") from exc
+    if not dt.MINYEAR < instant.year < dt.MAXYEAR:
+        raise ValueError(f"{wall!r} is too far from today to be shown in every zone")
+    return instant
 
 
 def N_(message: str) -> str:
@@ -187,10 +194,10 @@ class Translator:
         def fmt_local_date(value: dt.datetime | str | None) -> str:
             return self.local_date(value, zone_name)
 
-        def fmt_iso(value: dt.datetime | None) -> str:
+        def fmt_iso(value: dt.datetime | str | None) -> str:
             return iso_local(value, zone_name) or ""
 
-        def fmt_input(value: dt.datetime | None) -> str:
+        def fmt_input(value: dt.datetime | str | None) -> str:
             # The value of an <input type="datetime-local">: the wall time, as organizers type it.
             if value is None:
                 return ""

@@ -328,9 +328,14 @@ def _apply(
     document.sitting_id = _sitting_id(session, congress, fields.sitting_number)
     document.visibility = fields.visibility
     # A publish time typed by an organizer is a wall time of the congress's zone.
-    document.publish_at = (
-        utc_from_local(fields.publish_at, congress.time_zone) if fields.publish_at else None
-    )
+    try:
+        document.publish_at = (
+            utc_from_local(fields.publish_at, congress.time_zone) if fields.publish_at else None
+        )
+    except ValueError as exc:
+        raise CongressError(
+            "bad_datetime", "%(value)s is not a date and time", value=str(fields.publish_at)
+        ) from exc
     document.comments_open = fields.comments_open
     document.comments_shared = fields.comments_shared
 

@@ -204,3 +204,17 @@ def test_the_command_line_creates_a_congress_in_its_zone(settings: Settings) -> 
     db.dispose()
     listed = run(settings, "congresses", "list")
     assert "Europe/Paris" in listed.output
+
+
+def test_a_wall_time_at_the_edge_of_the_calendar_is_refused(
+    client: TestClient, register: dict[str, Any], make_user: Any
+) -> None:
+    csrf = login(client, "bto", make_user("bto", "organizer"))
+    for starts_at in ("0001-01-01T00:00", "9999-12-31T23:59:00-12:00", "0001-01-01T03:00+00:00"):
+        refused = client.post(
+            f"/api/congresses/{REGISTER_SLUG}/sittings",
+            json={"title": "Xa", "starts_at": starts_at},
+            headers={"x-csrf-token": csrf},
+        )
+        assert refused.status_code == 400, (starts_at, refused.text)
+        assert refused.json()["error"]["code"] == "bad_date"
