@@ -42,10 +42,13 @@ from congress.delegate_import import (
 from congress.errors import CongressError, NotFound
 from congress.i18n import DEFAULT_TIME_ZONE, iso_local
 from congress.keys import public_key_bytes
+from congress.limits import Limits
 from congress.models import Congress, Sitting, utcnow
 from congress.settings import Settings
 from congress.signing import public_key, signing_key
 from congress.vietnamese import fold, name_sort_string, nfc
+
+DEFAULT_LIMITS = Limits()
 
 if TYPE_CHECKING:
     from ballots.reading.reader import ReadingContext
@@ -199,24 +202,27 @@ def ordered_candidates(election: Election, round_: BallotRound | None = None) ->
     return sorted(election.candidates, key=lambda c: (c.sort_key, c.id))
 
 
-def parse_candidates(data: bytes) -> tuple[list[dict[str, Any]], ImportReport]:
+def parse_candidates(
+    data: bytes, limits: Limits = DEFAULT_LIMITS
+) -> tuple[list[dict[str, Any]], ImportReport]:
     """Validate a candidate file (CSV or XLSX, Vietnamese or English headers), every row."""
     report = ImportReport()
-    found = read_columns(data, CANDIDATE_HEADERS, ("full_name",), report)
+    found = read_columns(data, CANDIDATE_HEADERS, ("full_name",), report, limits=limits)
     if found is None:
         return [], report
     table, columns, titles = found
     header_line = table[0][0]
     rows: list[dict[str, Any]] = []
     seen: dict[tuple[str, Any], int] = {}
-    if len(table) - 1 > MAX_CANDIDATES:
+    most = min(MAX_CANDIDATES, limits.table_rows)
+    if len(table) - 1 > most:
         report.problems.append(
             RowProblem(
                 header_line,
                 "",
                 str(len(table) - 1),
                 "Too many rows (at most %(max)s)",
-                {"max": MAX_CANDIDATES},
+                {"max": most},
             )
         )
         return [], report
@@ -289,10 +295,16 @@ def parse_candidates(data: bytes) -> tuple[list[dict[str, Any]], ImportReport]:
     return rows, report
 
 
-def import_candidates(session: Session, election: Election, data: bytes, actor: str) -> int:
+def import_candidates(
+    session: Session,
+    election: Election,
+    data: bytes,
+    actor: str,
+    limits: Limits = DEFAULT_LIMITS,
+) -> int:
     """Replace the candidate list with the file's: every row, or none with a report."""
     ensure_editable(election)
-    rows, report = parse_candidates(data)
+    rows, report = parse_candidates(data, limits)
     if report.problems:
         raise ImportRefused(
             report,

@@ -18,7 +18,18 @@ from congress import congresses
 from congress.delegate_import import ImportRefused
 from congress.errors import CongressError, NotFound
 from congress.i18n import N_
-from congress.web import actor, download, endpoint, render, session_scope, settings_of, t
+from congress.openapi import described
+from congress.web import (
+    actor,
+    download,
+    endpoint,
+    form_number,
+    query_number,
+    render,
+    session_scope,
+    settings_of,
+    t,
+)
 
 FORM_NAMES = {
     "strike": N_("Strike out names (gạch tên)"),
@@ -30,13 +41,6 @@ LABELS = {"forms": FORM_NAMES, "bases": BASE_NAMES}
 ORGANIZE = ("organizer",)
 COMMITTEE = ("organizer", "counting")
 WATCH = ("organizer", "counting", "observer")
-
-
-def _count(value: Any) -> int:
-    try:
-        return int(str(value).strip())
-    except ValueError as exc:
-        raise CongressError("bad_number", "Write a whole number") from exc
 
 
 @endpoint(*WATCH)
@@ -91,7 +95,6 @@ def create(request: Request, form: FormData) -> Response:
             nobody_elected_invalid=values.get("nobody_elected_invalid") == "1",
             candidate_order=values.get("candidate_order", "alphabetical"),
         )
-        sitting = values.get("sitting") or None
         with session_scope(request) as session:
             congress = congresses.get_congress(session, slug)
             election = svc.create_election(
@@ -99,13 +102,17 @@ def create(request: Request, form: FormData) -> Response:
                 congress,
                 title=values.get("title", ""),
                 form=values.get("form", ""),
-                seats=_count(values.get("seats", "")),
+                seats=query_number(values, "seats", 0, lowest=1, highest=svc.MAX_CANDIDATES),
                 actor=actor(request),
-                sitting_number=int(sitting) if sitting and sitting.isdigit() else None,
+                sitting_number=form_number(
+                    values, "sitting", lowest=1, highest=settings_of(request).limits.largest_id
+                ),
                 organisation=values.get("organisation", ""),
                 rules=rules,
             )
-            svc.import_candidates(session, election, data, actor(request))
+            svc.import_candidates(
+                session, election, data, actor(request), settings_of(request).limits
+            )
             election_id = election.id
     except ImportRefused as exc:
         problems = "; ".join(
@@ -160,7 +167,9 @@ def candidates(request: Request, form: FormData) -> Response:
         with session_scope(request) as session:
             congress = congresses.get_congress(session, request.path_params["slug"])
             election = svc.get_election(session, request.path_params["election_id"], congress)
-            count = svc.import_candidates(session, election, data, actor(request))
+            count = svc.import_candidates(
+                session, election, data, actor(request), settings_of(request).limits
+            )
     except ImportRefused as exc:
         return _render_detail(
             request, exc.translated(tr.gettext), problems=exc.report.problems, status=exc.status
@@ -177,7 +186,7 @@ def print_page(request: Request, form: FormData) -> Response:
         with session_scope(request) as session:
             congress = congresses.get_congress(session, request.path_params["slug"])
             election = svc.get_election(session, request.path_params["election_id"], congress)
-            count = _count(form.get("count", ""))
+            count = query_number(form, "count", 0, lowest=1, highest=svc.MAX_PRINT)
             printed = svc.print_ballots(
                 settings_of(request), session, election, count, actor(request)
             )
@@ -224,6 +233,7 @@ def layout_json(request: Request) -> Response:
 
 
 @endpoint(*WATCH)
+@described("The elections of a congress with their rounds and candidates")
 def api_elections(request: Request) -> Response:
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])

@@ -11,13 +11,49 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from congress import congresses
+from congress import __version__, congresses
 from congress.delegate_import import import_delegates
 from congress.errors import CongressError
 from congress.i18n import DEFAULT_TIME_ZONE, iso_local
 from congress.models import Congress, Delegate, Sitting
+from congress.openapi import described, document
 from congress.views import ORGANIZE, VIEW, delegate_query
 from congress.web import actor, endpoint, principal, session_scope, settings_of, t
+
+TEXT = {"type": "string", "maxLength": 500}
+DATE = {"type": "string", "format": "date"}
+FLAG = {"type": "string", "enum": ["0", "1"]}
+NEW_CONGRESS: dict[str, Any] = {
+    "type": "object",
+    "required": ["slug", "name", "starts_on"],
+    "properties": {
+        "slug": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,62}$"},
+        "name": TEXT,
+        "starts_on": DATE,
+        "ends_on": DATE,
+        "venue": TEXT,
+        "organisation": TEXT,
+        "time_zone": {"type": "string", "maxLength": 64, "default": DEFAULT_TIME_ZONE},
+    },
+}
+NEW_SITTING: dict[str, Any] = {
+    "type": "object",
+    "required": ["title", "starts_at"],
+    "properties": {"title": TEXT, "starts_at": {"type": "string", "format": "date-time"}},
+}
+DELEGATE_QUERY: dict[str, dict[str, Any]] = {
+    "q": {"type": "string", "maxLength": 100},
+    "page": {"type": "integer", "minimum": 1},
+    "per_page": {"type": "integer", "minimum": 1},
+    "delegation": {"type": "integer", "minimum": 1},
+    "kind": {"type": "string", "enum": ["full", "alternate"]},
+    "gender": {"type": "string"},
+}
+IMPORT_FILE: dict[str, Any] = {
+    "type": "object",
+    "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary"}},
+}
 
 
 def congress_json(c: Congress) -> dict[str, Any]:
@@ -79,6 +115,7 @@ async def _json_body(request: Request) -> dict[str, Any]:
 
 
 @endpoint()
+@described("Who is asking: the signed-in user or the token, and its roles")
 def me(request: Request) -> Response:
     who = principal(request)
     assert who is not None
@@ -86,12 +123,14 @@ def me(request: Request) -> Response:
 
 
 @endpoint(*VIEW)
+@described("Every congress")
 def list_congresses(request: Request) -> Response:
     with session_scope(request) as session:
         return JSONResponse([congress_json(c) for c in congresses.list_congresses(session)])
 
 
 @endpoint(*ORGANIZE)
+@described("Create a congress", json_body=NEW_CONGRESS, success=201)
 async def create_congress(request: Request) -> Response:
     return await run_in_threadpool(_create_congress, request, await _json_body(request))
 
@@ -120,6 +159,7 @@ def _create_congress(request: Request, body: dict[str, Any]) -> Response:
 
 
 @endpoint(*VIEW)
+@described("One congress with its sittings and delegations")
 def get_congress(request: Request) -> Response:
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
@@ -133,6 +173,7 @@ def get_congress(request: Request) -> Response:
 
 
 @endpoint(*ORGANIZE)
+@described("Add a sitting", json_body=NEW_SITTING, success=201)
 async def add_sitting(request: Request) -> Response:
     return await run_in_threadpool(_add_sitting, request, await _json_body(request))
 
@@ -155,6 +196,7 @@ def _add_sitting(request: Request, body: dict[str, Any]) -> Response:
 
 
 @endpoint(*VIEW)
+@described("Find delegates, a page at a time", query=DELEGATE_QUERY)
 def list_delegates(request: Request) -> Response:
     query = delegate_query(request.query_params, settings_of(request).limits.largest_id)
     fields = congresses.visible_fields(principal(request))
@@ -172,6 +214,11 @@ def list_delegates(request: Request) -> Response:
 
 
 @endpoint(*ORGANIZE, form=True)
+@described(
+    "Import the delegate list (CSV or XLSX): every row checked, nothing stored on a problem",
+    form_body=IMPORT_FILE,
+    query={"update": FLAG, "dry_run": FLAG},
+)
 def import_delegates_api(request: Request, form: FormData) -> Response:
     """multipart `file`; `?update=1` applies changed rows, `?dry_run=1` only checks."""
     upload = form.get("file")
@@ -194,8 +241,15 @@ def import_delegates_api(request: Request, form: FormData) -> Response:
     return JSONResponse(report.to_dict(t(request).gettext))
 
 
+@endpoint(public=True)
+@described("This document: the JSON API in OpenAPI 3.1")
+def openapi_document(request: Request) -> Response:
+    return JSONResponse(document(request.app.routes, __version__))
+
+
 def routes() -> list[Route]:
     return [
+        Route("/api/openapi.json", openapi_document),
         Route("/api/me", me),
         Route("/api/congresses", list_congresses),
         Route("/api/congresses", create_congress, methods=["POST"]),

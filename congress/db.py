@@ -23,7 +23,41 @@ class DatabaseNotReady(CongressError):
     status = 503
 
 
+class UnstorableText(CongressError):
+    """A text holds the NUL character, which PostgreSQL cannot store (and SQLite should not)."""
+
+    status = 400
+
+
+def _has_nul(parameters: Any) -> bool:
+    if isinstance(parameters, str):
+        return "\x00" in parameters
+    if isinstance(parameters, dict):
+        return any(_has_nul(v) for v in parameters.values())
+    if isinstance(parameters, (list, tuple)):
+        return any(_has_nul(v) for v in parameters)
+    return False
+
+
+def _refuse_nul(
+    _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, _many: bool
+) -> None:
+    # One rule for every text that reaches the database, from any page, form, API or file, on
+    # both backends alike: a NUL is a refusal (400) before the statement runs, not PostgreSQL's
+    # DataError (a 500) here and a silently stored control character there.
+    if _has_nul(parameters):
+        raise UnstorableText(
+            "unstorable_text", "The text holds a character that cannot be stored (NUL)"
+        )
+
+
 def make_engine(settings: Settings, **kwargs: Any) -> Engine:
+    engine = _make_engine(settings, **kwargs)
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
+    return engine
+
+
+def _make_engine(settings: Settings, **kwargs: Any) -> Engine:
     url = settings.database_url
     if url.startswith("sqlite"):
         engine = create_engine(

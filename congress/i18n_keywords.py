@@ -13,6 +13,7 @@ KEYWORDS = {
     "UploadRefused": (2,),
     "ArchiveRefused": (2,),
     "DatabaseNotReady": (2,),
+    "UnstorableText": (2,),
     "SettingsError": (2,),
     "RowProblem": (4,),
     "problem": (3,),

@@ -47,6 +47,9 @@ class Limits:
     # A session's last use is written at most this often: one write per 5 minutes of use, not
     # one per request, and the idle time is exact to within it.
     session_touch_seconds: int = 300
+    # A page left open on live events (a projector, the attendance screen) is let in again this
+    # often: a session ended on the server stops its stream within it.
+    stream_recheck_seconds: int = 30
 
     @property
     def longest_session_idle_seconds(self) -> int:

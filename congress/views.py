@@ -21,6 +21,7 @@ from congress.web import (
     LANG_COOKIE,
     actor,
     client_address,
+    end_cookie_sessions,
     endpoint,
     principal,
     query_number,
@@ -67,8 +68,8 @@ def login(request: Request, form: FormData) -> Response:
         else:
             limiter.succeeded(address, username)
             audit.record(session, user.username, "login", subject=address)
-            # Signing in again in this browser ends the session it had, as logging out would.
-            auth.end_session(session, request.session.get("sid"))
+            # Signing in again in this browser ends the sessions it had, as logging out would.
+            end_cookie_sessions(request, session)
             secret = auth.start_session(
                 session,
                 staff_user_id=user.id,
@@ -90,8 +91,7 @@ def login(request: Request, form: FormData) -> Response:
 def logout(request: Request) -> Response:
     # The server forgets the session, so a copy of the cookie is worth nothing either.
     with session_scope(request) as session:
-        auth.end_session(session, request.session.get("sid"))
-    request.session.clear()
+        end_cookie_sessions(request, session)
     return RedirectResponse("/login", status_code=303)
 
 

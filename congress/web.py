@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import inspect
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast, overload
 from urllib.parse import quote
@@ -18,7 +20,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 
 from congress import auth
 from congress.db import Database
@@ -59,7 +67,8 @@ class IdConvertor(Convertor[int]):
     router's 404, before any handler: no OverflowError in Python, no NumericValueOutOfRange
     from PostgreSQL's 32-bit integers."""
 
-    regex = digits_at_most(Limits().largest_id)
+    largest = Limits().largest_id
+    regex = digits_at_most(largest)
 
     def convert(self, value: str) -> int:
         return int(value)
@@ -72,15 +81,18 @@ def register_convertors(settings: Settings) -> None:
     """Make `{name:id}` known to the router; called by create_app before any route is built."""
     # Starlette reads a convertor's pattern from its class: one made for these settings' bound.
     pattern = digits_at_most(settings.limits.largest_id)
-    register_url_convertor("id", type("IdConvertor", (IdConvertor,), {"regex": pattern})())
+    bound = {"regex": pattern, "largest": settings.limits.largest_id}
+    register_url_convertor("id", type("IdConvertor", (IdConvertor,), bound)())
 
 
 def query_number(
-    params: Mapping[str, str], name: str, default: int, *, lowest: int, highest: int
+    params: Mapping[str, Any], name: str, default: int, *, lowest: int, highest: int
 ) -> int:
-    """A whole number from the query string, `default` when absent or empty; any other value
-    outside lowest..highest is the client's mistake, a 400, never a database overflow."""
-    text = (params.get(name) or "").strip()
+    """A whole number from the query string or a posted form, `default` when absent or empty;
+    any other value outside lowest..highest is the client's mistake, a 400, never a database
+    overflow. The one place a number a person typed becomes an int."""
+    raw = params.get(name)
+    text = (raw if isinstance(raw, str) else "" if raw is None else "\x00").strip()
     if not text:
         return default
     try:
@@ -96,6 +108,21 @@ def query_number(
             highest=highest,
         )
     return value
+
+
+def form_number(
+    params: Mapping[str, Any],
+    name: str,
+    *,
+    lowest: int,
+    highest: int,
+    default: int | None = None,
+) -> int | None:
+    """`query_number` for a form field that may be left empty (None)."""
+    raw = params.get(name)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return default
+    return query_number(params, name, 0, lowest=lowest, highest=highest)
 
 
 def settings_of(request: Request) -> Settings:
@@ -190,6 +217,38 @@ def session_alive(
     if row.last_seen_at < utcnow() - touch_every:
         request.scope.setdefault("congress.touch", set()).add(row.secret_sha256)
     return True
+
+
+# Every server-side session this cookie carries besides the staff one (a phone's sign-ins to
+# congress portals), so that signing in or out in this browser ends them all, not only the
+# part of the cookie it forgets.
+HELD_SESSIONS_KEY = "held"
+MOST_HELD_SESSIONS = 16
+
+
+def hold_session(request: Request, session: Session, secret: str) -> None:
+    """Record a server-side session started for this cookie; the oldest past the bound ends."""
+    held = [s for s in request.session.get(HELD_SESSIONS_KEY, []) if isinstance(s, str)]
+    held.append(secret)
+    for dropped in held[:-MOST_HELD_SESSIONS]:
+        auth.end_session(session, dropped)
+    request.session[HELD_SESSIONS_KEY] = held[-MOST_HELD_SESSIONS:]
+
+
+def release_session(request: Request, session: Session, secret: object) -> None:
+    """End one held session and forget it."""
+    auth.end_session(session, secret)
+    held = request.session.get(HELD_SESSIONS_KEY, [])
+    if isinstance(held, list) and secret in held:
+        request.session[HELD_SESSIONS_KEY] = [s for s in held if s != secret]
+
+
+def end_cookie_sessions(request: Request, session: Session) -> None:
+    """End every server-side session this cookie carries and empty the cookie."""
+    held = request.session.get(HELD_SESSIONS_KEY, [])
+    for secret in [request.session.get("sid"), *(held if isinstance(held, list) else [])]:
+        auth.end_session(session, secret)
+    request.session.clear()
 
 
 def touch_sessions(request: Request) -> None:
@@ -386,6 +445,7 @@ def endpoint(*roles: str, public: bool = False, form: bool = False, body: int | 
                 return cast(Response, await run_in_threadpool(fn, request))
 
         async def then_touch(request: Request) -> Response:
+            request.scope["congress.roles"] = None if public else roles
             try:
                 return await wrapped(request)
             finally:
@@ -498,3 +558,48 @@ __all__ = [
     "settings_of",
     "t",
 ]
+
+
+def still_admitted(request: Request) -> bool:
+    """Whether the reader of a long-lived response is still let in: the session may have been
+    ended (signed out, a password changed, idle too long) or the token revoked since it began.
+    The check is a use of the session, recorded as any request's is. Call from the thread pool.
+    """
+    request.scope.pop("congress.principal", None)
+    roles = request.scope.get("congress.roles")
+    try:
+        admitted = roles is None or _admission(request, roles) is None
+    except CongressError:
+        admitted = False
+    touch_sessions(request)
+    return admitted
+
+
+SIGNED_OUT_EVENT = "event: signed-out\ndata: {}\n\n"
+
+
+def event_stream(
+    request: Request, next_event: Callable[[], Awaitable[str | None]], interval: float
+) -> StreamingResponse:
+    """Server-sent events for a page left open (a projector, the presidium's attendance):
+    `next_event()` every `interval` seconds gives an event, or None for a keep-alive. The
+    reader is admitted again every `Limits.stream_recheck_seconds`; once not, the stream says
+    `signed-out` and ends, so a session ended on the server does not keep watching."""
+    every = settings_of(request).limits.stream_recheck_seconds
+
+    async def events() -> AsyncIterator[str]:
+        recheck_at = time.monotonic() + every
+        while not await request.is_disconnected():
+            if time.monotonic() >= recheck_at:
+                if not await run_in_threadpool(still_admitted, request):
+                    yield SIGNED_OUT_EVENT
+                    return
+                recheck_at = time.monotonic() + every
+            yield await next_event() or ": still here\n\n"
+            await asyncio.sleep(interval)
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+    )

@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from badges.service import check_badge
 from congress import congresses
-from congress.auth import LoginLimiter, end_session, start_session
+from congress.auth import LoginLimiter, start_session
 from congress.db import insert_ignore
 from congress.errors import CongressError, NotFound
 from congress.i18n import local_time
@@ -24,7 +24,9 @@ from congress.models import Congress, Delegate, utcnow
 from congress.web import (
     db_of,
     endpoint,
+    hold_session,
     principal,
+    release_session,
     render,
     service_worker_script,
     session_alive,
@@ -144,12 +146,13 @@ def sign_in(request: Request, session: Any, congress: Congress, token: str) -> D
     portal = dict(request.session.get(PORTAL_KEY, {}))
     before = portal.get(str(congress.id))
     if isinstance(before, list) and len(before) == 3:
-        end_session(session, before[2])
+        release_session(request, session, before[2])
     secret = start_session(
         session,
         delegate_id=delegate.id,
         forget_idle_seconds=settings_of(request).limits.longest_session_idle_seconds,
     )
+    hold_session(request, session, secret)
     portal[str(congress.id)] = [delegate.id, delegate.badge_version, secret]
     request.session[PORTAL_KEY] = portal
     return delegate
@@ -233,7 +236,7 @@ def sign_out(request: Request) -> Response:
         portal = dict(request.session.get(PORTAL_KEY, {}))
         signed = portal.pop(str(congress.id), None)
         if isinstance(signed, list) and len(signed) == 3:
-            end_session(session, signed[2])
+            release_session(request, session, signed[2])
         request.session[PORTAL_KEY] = portal
     return RedirectResponse(f"/p/{congress.slug}", status_code=303)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from pathlib import Path
@@ -12,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -22,11 +21,13 @@ from congress.errors import CongressError
 from congress.filetypes import media_type
 from congress.i18n import Translator, iso_local
 from congress.models import Congress, Delegate
+from congress.openapi import described
 from congress.storage import FileStore
 from congress.web import (
     actor,
     db_of,
     endpoint,
+    event_stream,
     query_number,
     render,
     session_scope,
@@ -35,6 +36,7 @@ from congress.web import (
 )
 from scanner import attendance as att
 from scanner.checkin import (
+    MAX_TEXT,
     CheckinAnswer,
     ScanInput,
     get_sitting,
@@ -49,6 +51,25 @@ GATE = ("checkin", "organizer")
 WATCH = ("organizer", "observer", "checkin", "counting")
 MAX_SCAN_BYTES = 4 * 1024
 MAX_BATCH = 500
+
+SCAN: dict[str, Any] = {
+    "type": "object",
+    "required": ["scan_id", "sitting", "gate", "method"],
+    "properties": {
+        "scan_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
+        "sitting": {"type": "integer", "minimum": 1, "maximum": 999},
+        "gate": {"type": "string", "minLength": 1, "maxLength": 60},
+        "method": {"type": "string", "enum": ["camera", "wedge", "manual"]},
+        "text": {"type": "string", "maxLength": MAX_TEXT},
+        "delegate_code": {"type": "string", "maxLength": 32},
+        "scanned_at": {"type": "string", "format": "date-time"},
+    },
+}
+SCAN_BATCH: dict[str, Any] = {
+    "type": "object",
+    "required": ["scans"],
+    "properties": {"scans": {"type": "array", "items": SCAN, "maxItems": MAX_BATCH}},
+}
 log = logging.getLogger("scanner.checkin")
 
 
@@ -98,6 +119,7 @@ def _scan_one(request: Request, slug: str, data: Any) -> dict[str, Any]:
 
 
 @endpoint(*GATE, body=MAX_SCAN_BYTES)
+@described("Check one badge in at a gate: the door's verdict", json_body=SCAN)
 def api_scan(request: Request, raw: bytes) -> Response:
     data: Any = None
     try:
@@ -110,6 +132,10 @@ def api_scan(request: Request, raw: bytes) -> Response:
 
 
 @endpoint(*GATE, body=MAX_SCAN_BYTES * MAX_BATCH)
+@described(
+    "Check in the scans a gate queued while offline, each answered on its own",
+    json_body=SCAN_BATCH,
+)
 def api_scan_batch(request: Request, raw: bytes) -> Response:
     """The offline queue of a gate, synced when the network is back; each scan stands alone."""
     try:
@@ -177,6 +203,7 @@ def _bootstrap(request: Request, slug: str) -> dict[str, Any]:
 
 
 @endpoint(*GATE)
+@described("What a gate needs to start: the congress, its open sittings, the key")
 def api_bootstrap(request: Request) -> Response:
     data = _bootstrap(request, request.path_params["slug"])
     return JSONResponse(data, headers={"cache-control": "no-store"})
@@ -261,6 +288,7 @@ def attendance_page(request: Request) -> Response:
 
 
 @endpoint(*WATCH)
+@described("The attendance of a sitting: present, absent, quorum, per delegation")
 def attendance_json(request: Request) -> Response:
     report = _report(request, _number(request))
     return JSONResponse(report.as_json())
@@ -272,22 +300,16 @@ async def attendance_stream(request: Request) -> Response:
     number = _number(request)
     await run_in_threadpool(_report, request, number)  # unknown congress or sitting: refuse now
 
-    async def events() -> Any:
-        last = None
-        while not await request.is_disconnected():
-            data = (await run_in_threadpool(_report, request, number)).as_json()
-            if data != last:
-                last = data
-                yield f"event: attendance\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-            else:
-                yield ": still here\n\n"
-            await asyncio.sleep(1.0)
+    last: list[Any] = [None]
 
-    return StreamingResponse(
-        events(),
-        media_type="text/event-stream",
-        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
-    )
+    async def next_event() -> str | None:
+        data = (await run_in_threadpool(_report, request, number)).as_json()
+        if data == last[0]:
+            return None
+        last[0] = data
+        return f"event: attendance\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+    return event_stream(request, next_event, 1.0)
 
 
 @endpoint(*WATCH)

@@ -31,7 +31,7 @@ def ballot_images(request: Request) -> tuple[bytes, dict[str, bytes]]:
     from ballots.reading.annotated import annotated_images
 
     data = FileStore(settings_of(request).files_dir).get(sha)
-    made = annotated_images(context, data, name)
+    made = annotated_images(context, data, name, settings_of(request).limits)
     caches.images.put(key, made)
     return made
 

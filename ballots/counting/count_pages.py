@@ -84,10 +84,10 @@ def _lines(text: Any) -> list[str]:
 def open_count(request: Request, form: FormData) -> Response:
     slug = request.path_params["slug"]
     tr = t(request)
-    with db_of(request).write_session() as session:
-        congress = congresses.get_congress(session, slug)
-        election = get_election(session, request.path_params["election_id"], congress)
-        try:
+    try:
+        with db_of(request).write_session() as session:
+            congress = congresses.get_congress(session, slug)
+            election = get_election(session, request.path_params["election_id"], congress)
             count = counts.open_count(
                 session,
                 election,
@@ -97,8 +97,13 @@ def open_count(request: Request, form: FormData) -> Response:
                 two_person_rule=form.get("two_person_rule") == "1",
                 actor=actor(request),
             )
-        except CongressError as exc:
-            session.rollback()
+            count_id = count.id
+    except CongressError as exc:
+        # Nothing of the refused count was written (its transaction rolled back whole); the
+        # page is shown again from a fresh read, with the reason.
+        with db_of(request).session() as session:
+            congress = congresses.get_congress(session, slug)
+            election = get_election(session, request.path_params["election_id"], congress)
             return _render_open(
                 request,
                 session,
@@ -108,7 +113,6 @@ def open_count(request: Request, form: FormData) -> Response:
                 exc.translated(tr.gettext),
                 exc.status,
             )
-        count_id = count.id
     return RedirectResponse(f"/c/{slug}/counts/{count_id}", status_code=303)
 
 

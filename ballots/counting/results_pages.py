@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 
 from ballots.counting import counts, results
 from ballots.counting.pages import (
@@ -23,7 +22,8 @@ from ballots.counting.pages import (
 )
 from ballots.models import BallotDecision, CountedBallot
 from congress.errors import NotFound
-from congress.web import db_of, endpoint, render
+from congress.openapi import described
+from congress.web import db_of, endpoint, event_stream, render
 
 
 @endpoint(*VIEW)
@@ -100,26 +100,21 @@ async def events(request: Request) -> Response:
     """Server-sent events: the count's status each time it changes."""
     await run_in_threadpool(_version, request)  # an unknown count is refused now
 
-    async def stream() -> Any:
-        last = None
-        while not await request.is_disconnected():
-            version = await run_in_threadpool(_version, request)
-            if version != last:
-                last = version
-                data = await run_in_threadpool(_status, request)
-                yield f"event: count\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-            else:
-                yield ": still here\n\n"
-            await asyncio.sleep(0.5)
+    last: list[Any] = [None]
 
-    return StreamingResponse(
-        stream(),
-        media_type="text/event-stream",
-        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
-    )
+    async def next_event() -> str | None:
+        version = await run_in_threadpool(_version, request)
+        if version == last[0]:
+            return None
+        last[0] = version
+        data = await run_in_threadpool(_status, request)
+        return f"event: count\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+    return event_stream(request, next_event, 0.5)
 
 
 @endpoint(*VIEW)
+@described("A count's status: reconciliation, running tally, ballots awaiting the committee")
 def api_count_by_id(request: Request) -> Response:
     with db_of(request).session() as session:
         count = counts.get_count(session, path_number(request.path_params["count_id"]))

@@ -15,7 +15,18 @@ from ballots.elections import current_round, get_election, spec_for
 from congress.errors import CongressError
 from congress.keys import b64decode_any
 from congress.models import Congress
+from congress.openapi import described
 from congress.web import actor, db_of, endpoint
+
+BALLOT_UPLOAD: dict[str, Any] = {
+    "type": "object",
+    "required": ["image"],
+    "properties": {
+        "image": {"type": "string", "format": "binary", "description": "PNG, JPEG, TIFF or PDF"},
+        "reading": {"type": "string", "description": "the station's reading, JSON"},
+        "station": {"type": "string", "maxLength": 60},
+    },
+}
 
 
 def _station(request: Request) -> dict[str, Any]:
@@ -50,11 +61,17 @@ def _station(request: Request) -> dict[str, Any]:
 
 
 @endpoint(*COUNT)
+@described("What a scanner station needs to read this election's ballots offline")
 def api_station(request: Request) -> Response:
     return JSONResponse(_station(request), headers={"cache-control": "no-store"})
 
 
 @endpoint(*COUNT, form=True)
+@described(
+    "One scanned ballot into the open count: idempotent by the image's SHA-256",
+    form_body=BALLOT_UPLOAD,
+    success=201,
+)
 def api_ballot(request: Request, form: FormData) -> Response:
     """One scanned ballot from a station (or a script): idempotent by the image's SHA-256."""
     image = form.get("image")

@@ -10,6 +10,7 @@ import numpy as np
 from ballots.reading.geometry import detection_image, scale_homography
 from ballots.reading.imageio import load_bytes
 from ballots.reading.reader import ReadingContext, annotate, read_ballot
+from congress.limits import Limits
 
 DISPLAY_WIDTH = 1100  # pixels of the annotated page on screen
 CROP_PAD_PT = (24.0, 10.0)  # points around a target in its crop (x, y)
@@ -17,14 +18,14 @@ CROP_HEIGHT = 140  # pixels of a crop on screen
 
 
 def annotated_images(
-    context: ReadingContext, data: bytes, name: str
+    context: ReadingContext, data: bytes, name: str, limits: Limits
 ) -> tuple[bytes, dict[str, bytes]]:
     """(JPEG of every page annotated, stacked; {target id: PNG crop}) of one stored scan.
 
     The scan is read again for its geometry (a stored reading keeps states, not the page's
     homography); the same image and settings give the same reading.
     """
-    scanned = load_bytes(data, name)
+    scanned = load_bytes(data, name, limits=limits)
     pages = list(scanned.pages)
     reading = read_ballot(pages, context, file=name, sha256=scanned.sha256)
     drawn: list[np.ndarray] = []

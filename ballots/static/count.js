@@ -4,6 +4,11 @@
   const root = document.getElementById("projector") || document.getElementById("reconciliation");
   if (!root || !window.EventSource) return;
   const source = new EventSource(root.dataset.events);
+  // The server ended this session (signed out elsewhere, idle too long): show the sign-in.
+  source.addEventListener("signed-out", () => {
+    source.close();
+    window.location.reload();
+  });
   const set = (field, value) => {
     for (const el of document.querySelectorAll('[data-field="' + field + '"]')) {
       el.textContent = String(value);

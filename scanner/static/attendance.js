@@ -4,6 +4,11 @@
   const root = document.getElementById("attendance");
   if (!root || !window.EventSource) return;
   const source = new EventSource(root.dataset.events);
+  // The server ended this session (signed out elsewhere, idle too long): show the sign-in.
+  source.addEventListener("signed-out", () => {
+    source.close();
+    window.location.reload();
+  });
   source.addEventListener("attendance", (event) => {
     const data = JSON.parse(event.data);
     for (const field of ["present", "summoned", "absent", "alternates_present"]) {

@@ -308,3 +308,44 @@ def test_create_refused_rows_exit_non_zero_as_its_help_says(
     assert json.loads(run(settings, "elections", "list", "--json").stdout) == []
     help_text = run(settings, "elections", "create", "--help").stdout
     assert "Exit codes" in help_text and "candidate row refused" in help_text
+
+
+def test_candidate_file_and_form_numbers_within_the_servers_limits(
+    settings: Settings, db: Database, make_user: Any, register: dict[str, Any]
+) -> None:
+    """The candidate list is read under the server's own limits (not the defaults), and a
+    number in the new-election form out of range is a 400, not a database overflow."""
+    import dataclasses
+
+    from congress.app import create_app
+    from congress.limits import Limits
+
+    narrow = dataclasses.replace(settings, limits=Limits(table_rows=3))
+    application = create_app(narrow)
+    try:
+        with TestClient(application, base_url="http://testserver") as client:
+            csrf = login(client, "btc", make_user("btc", "organizer"))
+            form = {
+                "csrf_token": csrf,
+                "title": "Bầu Ban Chấp hành",
+                "form": "agree",
+                "seats": "2",
+            }
+            files = {"candidates": ("uv.csv", CANDIDATES.encode(), "text/csv")}
+            too_many = client.post("/c/dai-hoi-the/elections/new", data=form, files=files)
+            assert too_many.status_code == 422, too_many.text
+            assert "3" in too_many.text  # the limit, named in the answer
+            for sitting in ("99999999999999999999", "2147483648", "-1"):
+                huge = client.post(
+                    "/c/dai-hoi-the/elections/new",
+                    data={**form, "sitting": sitting},
+                    files={"candidates": ("uv.csv", b"full_name\nA\nB\n", "text/csv")},
+                )
+                assert huge.status_code == 400, (sitting, huge.status_code)
+    finally:
+        application.state.db.dispose()
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(IssuedSerial)) == 0
+        from ballots.models import Election
+
+        assert session.scalar(select(func.count()).select_from(Election)) == 0

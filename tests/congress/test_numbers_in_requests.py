@@ -12,6 +12,7 @@ from starlette.convertors import IntegerConvertor
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
+from congress.db import Database
 from congress.limits import Limits
 from congress.web import IdConvertor, digits_at_most
 from tests.conftest import login
@@ -112,3 +113,30 @@ def test_query_numbers_out_of_range_are_a_400_in_the_users_language(
     attendance = client.get(f"/c/{slug}/attendance?sitting=99999999999999999999")
     assert attendance.status_code == 400
     assert client.get(f"/c/{slug}/delegates?page=2&per_page=5").status_code == 200
+
+
+def test_a_nul_character_anywhere_is_a_clear_refusal_on_every_backend(
+    client: Any, db: Database, make_user: Any, register: dict[str, Any]
+) -> None:
+    """PostgreSQL cannot store NUL in text (its DataError was a 500, found by the abuse suite's
+    fuzz); SQLite would store it silently. Both now refuse it before the statement runs."""
+    from sqlalchemy import func, select
+
+    from congress.models import Delegation
+
+    csrf = login(client, "org", make_user("org", "organizer"))
+    path = client.get("/api/c/%00/attendance/1")
+    assert path.status_code == 400
+    assert path.json()["error"]["code"] == "unstorable_text"
+    assert "NUL" in path.json()["error"]["message"]
+    with db.session() as session:
+        before = session.scalar(select(func.count()).select_from(Delegation))
+    page = client.post(
+        f"/c/{register['slug']}/delegations",
+        data={"csrf_token": csrf, "name": "Đoàn\x00 Khối"},
+        follow_redirects=False,
+    )
+    assert page.status_code == 400
+    assert "không thể lưu" in page.text
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Delegation)) == before

@@ -102,8 +102,7 @@ def test_a_session_idle_longer_than_the_limit_ends(
     with db.session() as session:
         session.execute(
             update(WebSession).values(
-                last_seen_at=dt.datetime.now(dt.UTC)
-                - dt.timedelta(seconds=idle - 60)
+                last_seen_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=idle - 60)
             )
         )
     # Used within the idle time: it stands, and its last use is written anew.

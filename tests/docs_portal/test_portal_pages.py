@@ -411,3 +411,43 @@ def test_signing_out_ends_the_phone_session_for_a_saved_cookie(
     with TestClient(app, base_url="http://testserver") as replay:
         replay.cookies.set("congress_session", saved)
         assert replay.get(protected).status_code == 403
+
+
+@pytest.mark.parametrize("how", ["staff signs in", "staff signs out"])
+def test_staff_sign_in_or_out_in_the_browser_ends_its_portal_sign_ins_on_the_server(
+    app: Any,
+    client: Any,
+    db: Database,
+    settings: Settings,
+    documents: dict[str, int],
+    make_user: Any,
+    how: str,
+) -> None:
+    """A shared laptop: a delegate signed in to the portal, then staff sign in (or out) in the
+    same browser. The delegate's sign-in ends on the server, not only in the cookie: a saved
+    copy of the cookie no longer reads delegates' documents."""
+    from starlette.testclient import TestClient
+
+    from congress.models import WebSession
+
+    _sign_in(client, db, settings)
+    delegate_cookie = client.cookies["congress_session"]
+    reserved = f"/p/{SLUG}/d/{documents['delegates']}"
+    assert client.get(reserved).status_code == 200
+    password = make_user("org", "organizer")
+    csrf = login(client, "org", password)
+    if how == "staff signs out":
+        # The delegate signs in again on top of the staff session, then staff sign out.
+        _sign_in(client, db, settings)
+        delegate_cookie = client.cookies["congress_session"]
+        out = client.post("/logout", headers={"x-csrf-token": csrf}, follow_redirects=False)
+        assert out.status_code == 303
+    with db.session() as session:
+        delegates_sessions = session.scalars(
+            select(WebSession).where(WebSession.delegate_id.is_not(None))
+        ).all()
+        assert delegates_sessions == []
+    replay = TestClient(app, base_url="http://testserver")
+    replay.cookies.set("congress_session", delegate_cookie)
+    assert replay.get(reserved).status_code in (302, 303, 403)
+    assert "Nghị quyết về công tác thanh niên" not in replay.get(reserved).text
