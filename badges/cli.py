@@ -24,7 +24,7 @@ from congress.cli_frame import (
     with_state,
 )
 from congress.errors import CongressError
-from congress.i18n import translator
+from congress.i18n import iso_local, translator
 from congress.models import Congress
 
 # Commands that print PDFs or read images import that code when they run, so that
@@ -38,12 +38,12 @@ def badges() -> None:
     """Delegate badges: verify, print, replace, revoke, soft-badge links."""
 
 
-def _verdict_json(answer: Any, gettext: Any, lang: str) -> dict[str, Any]:
+def _verdict_json(answer: Any, gettext: Any, lang: str, zone_name: str) -> dict[str, Any]:
     verdict = answer.verdict
     when = verdict.replaced_at
     message = gettext(verdict.message)
     if "%(date)s" in verdict.message:
-        message = message % {"date": translator(lang).date(when.date()) if when else "?"}
+        message = message % {"date": translator(lang).local_date(when, zone_name) if when else "?"}
     data: dict[str, Any] = {
         "verdict": verdict.code,
         "message": message,
@@ -57,7 +57,7 @@ def _verdict_json(answer: Any, gettext: Any, lang: str) -> dict[str, Any]:
             "version": verdict.token.version,
         }
     if when is not None:
-        data["replaced_at"] = when.isoformat(timespec="seconds")
+        data["replaced_at"] = iso_local(when, zone_name)
     if answer.delegate is not None:
         d = answer.delegate
         data["delegate"] = {
@@ -106,7 +106,9 @@ def verify_command(state: CliState, token: str, slug: str | None, as_json: bool)
                     )
                 found = only[0]
             congress = found
-        data = _verdict_json(check_badge(session, congress, token), state.gettext, lang)
+        data = _verdict_json(
+            check_badge(session, congress, token), state.gettext, lang, congress.time_zone
+        )
     if as_json:
         emit_json(data)
     else:

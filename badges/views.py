@@ -216,7 +216,7 @@ def _soft_badge_context(request: Request, token: str) -> tuple[dict[str, Any], i
         verdict = answer.verdict
         if not verdict.admitted or answer.delegate is None:
             status = 410 if verdict.code in ("replaced", "revoked") else 404
-            when = t(request).date(verdict.replaced_at.date()) if verdict.replaced_at else ""
+            when = t(request).local_date(verdict.replaced_at, congress.time_zone)
             return {
                 "verdict": verdict.code,
                 "message": verdict.message,

@@ -24,6 +24,8 @@ from congress.cli_frame import (
     with_state,
 )
 from congress.errors import NotFound
+from congress.i18n import DEFAULT_TIME_ZONE
+from congress.models import Congress
 
 # The elections module brings the ballot printer (PDF) and `read` the image reader: each command
 # imports them when it runs, so that `congress --help` and the other commands start fast.
@@ -163,7 +165,10 @@ def show_command(state: CliState, election_id: int, as_json: bool) -> None:
     from ballots.elections import election_json, get_election
 
     with state.database().session() as session:
-        data = election_json(get_election(session, election_id))
+        election = get_election(session, election_id)
+        data = election_json(election)
+        congress = session.get(Congress, election.congress_id)
+        zone_name = congress.time_zone if congress is not None else DEFAULT_TIME_ZONE
     if as_json:
         emit_json(data)
         return
@@ -172,8 +177,10 @@ def show_command(state: CliState, election_id: int, as_json: bool) -> None:
         click.echo(f"  {n:>3}. {c['full_name']}")
     for run in data["print_runs"]:
         state_text = f"voided: {run['void_reason']}" if run["voided"] else "live"
+        printed = state.translator().datetime(run["printed_at"], zone_name)
         click.echo(
-            f"  run {run['id']} (round {run['round']}): {run['count']} ballots, {state_text}"
+            f"  run {run['id']} (round {run['round']}): {run['count']} ballots, printed "
+            f"{printed}, {state_text}"
         )
 
 

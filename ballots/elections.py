@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ballots.models import (
     BASES,
@@ -43,7 +43,7 @@ from congress.delegate_import import (
 )
 from congress.errors import CongressError, NotFound
 from congress.exports import import_template
-from congress.i18n import N_
+from congress.i18n import DEFAULT_TIME_ZONE, N_, iso_local
 from congress.keys import public_key_bytes
 from congress.limits import Limits
 from congress.models import Congress, Sitting, utcnow
@@ -534,7 +534,11 @@ def new_round(
 
 
 def election_json(election: Election) -> dict[str, Any]:
+    """An election as JSON; its print runs' times with the offset of the congress's zone."""
     round_ = current_round(election)
+    session = object_session(election)
+    congress = session.get(Congress, election.congress_id) if session is not None else None
+    zone_name = congress.time_zone if congress is not None else DEFAULT_TIME_ZONE
     return {
         "id": election.id,
         "congress_id": election.congress_id,
@@ -568,7 +572,7 @@ def election_json(election: Election) -> dict[str, Any]:
                 "round": r.number,
                 "count": run.count,
                 "printed_by": run.printed_by,
-                "printed_at": run.printed_at.isoformat(timespec="seconds"),
+                "printed_at": iso_local(run.printed_at, zone_name),
                 "voided": run.voided_at is not None,
                 "void_reason": run.void_reason,
             }

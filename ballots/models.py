@@ -9,7 +9,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ballots.reading.recorded import RecordedReading
-from congress.models import Base, utcnow
+from congress.models import Base, UTCDateTime, utcnow
 
 FORMS = ("strike", "agree", "yesno", "confidence")
 # "net_summoned": delegates summoned less those absent for reasons the congress accepts
@@ -49,7 +48,7 @@ class Election(Base):
     seal_required: Mapped[bool] = mapped_column(Boolean, default=True)
     nobody_elected_invalid: Mapped[bool] = mapped_column(Boolean, default=True)
     candidate_order: Mapped[str] = mapped_column(String(12), default="alphabetical")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     candidates: Mapped[list[Candidate]] = relationship(
         back_populates="election",
@@ -97,7 +96,7 @@ class BallotRound(Base):
     seats: Mapped[int] = mapped_column(Integer)
     # Candidate ids in ballot order; None for round 1 until printed (it follows the list).
     candidate_ids: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     election: Mapped[Election] = relationship(back_populates="rounds")
     print_runs: Mapped[list[PrintRun]] = relationship(
@@ -120,8 +119,8 @@ class PrintRun(Base):
     count: Mapped[int] = mapped_column(Integer)
     layout: Mapped[dict[str, Any]] = mapped_column(JSON)
     printed_by: Mapped[str] = mapped_column(String(120))
-    printed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    voided_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    printed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     voided_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     void_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
@@ -171,9 +170,9 @@ class Count(Base):
     excused: Mapped[int | None] = mapped_column(Integer, nullable=True)
     state: Mapped[str] = mapped_column(String(8), default="open")
     opened_by: Mapped[str] = mapped_column(String(120))
-    opened_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
-    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Why issued, collected, scanned and counted disagree, when they do at closing.
     explanation: Mapped[str] = mapped_column(Text, default="")
     # Frozen at closing: the tally (TallyResult.to_dict()) and the figures it used.
@@ -211,7 +210,7 @@ class CountedBallot(Base):
     )
     station: Mapped[str] = mapped_column(String(80), default="")
     received_by: Mapped[str] = mapped_column(String(120), default="")
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
     def recorded(self) -> RecordedReading:
@@ -239,7 +238,7 @@ class BallotDecision(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     actor: Mapped[str] = mapped_column(String(120))  # the account
     member: Mapped[str] = mapped_column(String(120), default="")  # the committee member named
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 # The hand audit's tables live with it; imported here so the one metadata of ballots has them.

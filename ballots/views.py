@@ -17,7 +17,7 @@ from ballots.tally import BASE_NAMES
 from congress import congresses
 from congress.delegate_import import ImportRefused
 from congress.errors import CongressError, NotFound
-from congress.i18n import N_, local_time
+from congress.i18n import N_
 from congress.openapi import described
 from congress.web import (
     actor,
@@ -142,11 +142,6 @@ def _render_detail(
             {
                 "congress": congress,
                 "election": svc.election_json(election),
-                "printed_at": {
-                    run.id: local_time(run.printed_at)
-                    for r in election.rounds
-                    for run in r.print_runs
-                },
                 "error": error,
                 "message": message,
                 "problems": problems or [],
@@ -250,7 +245,7 @@ def _confirm_void(request: Request, reason: str) -> Response:
                 "congress": congress,
                 "election": election,
                 "run": run,
-                "printed_at": local_time(run.printed_at),
+                "printed_at": run.printed_at,
                 "round": run.round.number,
                 "last_run": run.round.number == 1 and len(svc.live_runs(run.round)) == 1,
                 "reason": reason,

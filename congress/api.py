@@ -14,6 +14,7 @@ from starlette.routing import Route
 from congress import __version__, congresses
 from congress.delegate_import import import_delegates
 from congress.errors import CongressError
+from congress.i18n import DEFAULT_TIME_ZONE, iso_local
 from congress.models import Congress, Delegate, Sitting
 from congress.openapi import described, document
 from congress.views import ORGANIZE, VIEW, delegate_query
@@ -32,6 +33,7 @@ NEW_CONGRESS: dict[str, Any] = {
         "ends_on": DATE,
         "venue": TEXT,
         "organisation": TEXT,
+        "time_zone": {"type": "string", "maxLength": 64, "default": DEFAULT_TIME_ZONE},
     },
 }
 NEW_SITTING: dict[str, Any] = {
@@ -63,6 +65,7 @@ def congress_json(c: Congress) -> dict[str, Any]:
         "starts_on": c.starts_on.isoformat(),
         "ends_on": c.ends_on.isoformat(),
         "venue": c.venue,
+        "time_zone": c.time_zone,
         "quorum": {
             "numerator": c.quorum_numerator,
             "denominator": c.quorum_denominator,
@@ -72,13 +75,14 @@ def congress_json(c: Congress) -> dict[str, Any]:
     }
 
 
-def sitting_json(s: Sitting) -> dict[str, Any]:
+def sitting_json(s: Sitting, zone_name: str) -> dict[str, Any]:
+    """A sitting; its times in ISO 8601 with the offset of the congress's zone."""
     return {
         "id": s.id,
         "number": s.number,
         "title": s.title,
-        "starts_at": s.starts_at.isoformat(),
-        "ends_at": s.ends_at.isoformat() if s.ends_at else None,
+        "starts_at": iso_local(s.starts_at, zone_name),
+        "ends_at": iso_local(s.ends_at, zone_name),
     }
 
 
@@ -148,6 +152,7 @@ def _create_congress(request: Request, body: dict[str, Any]) -> Response:
             ends_on=ends_on,
             venue=str(body.get("venue", "")),
             organisation=str(body.get("organisation", "")),
+            time_zone=str(body.get("time_zone") or DEFAULT_TIME_ZONE),
             actor=actor(request),
         )
         return JSONResponse(congress_json(congress), status_code=201)
@@ -159,7 +164,7 @@ def get_congress(request: Request) -> Response:
     with session_scope(request) as session:
         congress = congresses.get_congress(session, request.path_params["slug"])
         data = congress_json(congress)
-        data["sittings"] = [sitting_json(s) for s in congress.sittings]
+        data["sittings"] = [sitting_json(s, congress.time_zone) for s in congress.sittings]
         data["delegations"] = [
             {"id": d.id, "name": d.name, "full": full, "alternate": alt}
             for d, full, alt in congresses.delegation_counts(session, congress)
@@ -187,7 +192,7 @@ def _add_sitting(request: Request, body: dict[str, Any]) -> Response:
             starts_at=starts_at,
             actor=actor(request),
         )
-        return JSONResponse(sitting_json(sitting), status_code=201)
+        return JSONResponse(sitting_json(sitting, congress.time_zone), status_code=201)
 
 
 @endpoint(*VIEW)

@@ -26,6 +26,7 @@ from congress.cli_frame import (
 )
 from congress.delegate_import import import_delegates
 from congress.errors import CongressError
+from congress.i18n import DEFAULT_TIME_ZONE
 from congress.models import Delegation
 from congress.photos import PhotosRefused, files_of_zip, import_photos
 from congress.storage import FileStore
@@ -63,6 +64,12 @@ class DateParam(click.ParamType):
 @click.option("--ends", "ends_on", type=DateParam())
 @click.option("--venue", default="")
 @click.option("--organisation", default="")
+@click.option(
+    "--time-zone",
+    default=DEFAULT_TIME_ZONE,
+    show_default=True,
+    help="IANA zone of the place it meets: every time is shown in it.",
+)
 @json_option
 @with_state
 def congresses_create(
@@ -73,6 +80,7 @@ def congresses_create(
     ends_on: dt.date | None,
     venue: str,
     organisation: str,
+    time_zone: str,
     as_json: bool,
 ) -> None:
     """Create a congress."""
@@ -85,6 +93,7 @@ def congresses_create(
             ends_on=ends_on or starts_on,
             venue=venue,
             organisation=organisation,
+            time_zone=time_zone,
             actor=CLI_ACTOR,
         )
         data = congress_json(congress)
@@ -105,7 +114,9 @@ def congresses_list(state: CliState, as_json: bool) -> None:
         emit_json(rows)
     else:
         for row in rows:
-            click.echo(f"{row['slug']:<24} {row['starts_on']}  {row['name']}")
+            click.echo(
+                f"{row['slug']:<24} {row['starts_on']}  {row['time_zone']:<20} {row['name']}"
+            )
 
 
 @click.group()
@@ -121,6 +132,7 @@ def sittings() -> None:
     "starts_at",
     required=True,
     type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
+    help="The congress's local time.",
 )
 @with_state
 def sittings_add(state: CliState, slug: str, title: str, starts_at: dt.datetime) -> None:

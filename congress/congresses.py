@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 from congress import audit
 from congress.auth import Principal
 from congress.errors import Conflict, CongressError, NotFound
+from congress.i18n import DEFAULT_TIME_ZONE, known_time_zone, utc_from_local
 from congress.models import Congress, Delegate, Delegation, Sitting
 from congress.vietnamese import fold, nfc
 
@@ -68,9 +69,17 @@ def create_congress(
     ends_on: dt.date,
     venue: str = "",
     organisation: str = "",
+    time_zone: str = DEFAULT_TIME_ZONE,
     actor: str,
 ) -> Congress:
     slug = slug.strip().lower()
+    zone_name = known_time_zone(time_zone[:64])
+    if zone_name is None:
+        raise CongressError(
+            "unknown_time_zone",
+            "%(zone)s is not a time zone; name one such as Asia/Ho_Chi_Minh",
+            zone=time_zone[:64],
+        )
     name = nfc(name)
     if not SLUG_RE.match(slug):
         raise CongressError(
@@ -92,6 +101,7 @@ def create_congress(
         ends_on=ends_on,
         venue=nfc(venue),
         organisation=nfc(organisation),
+        time_zone=zone_name,
     )
     session.add(congress)
     session.flush()
@@ -102,6 +112,12 @@ def create_congress(
 def add_sitting(
     session: Session, congress: Congress, *, title: str, starts_at: dt.datetime, actor: str
 ) -> Sitting:
+    """A sitting starting at `starts_at`: a naive value is the wall time organizers typed, in the
+    congress's zone; an aware one is the instant it names."""
+    try:
+        starts_at = utc_from_local(starts_at, congress.time_zone)
+    except ValueError as exc:
+        raise CongressError("bad_date", "%(field)s is not a date", field="starts_at") from exc
     title = nfc(title).strip()
     if not title:
         raise CongressError("empty_title", "The sitting needs a title")

@@ -15,7 +15,7 @@ from congress import audit
 from congress.congresses import PERSONAL_FIELDS
 from congress.delegate_import import EMAIL_RE, PHONE_RE
 from congress.errors import CongressError, NotFound
-from congress.i18n import N_, local_time
+from congress.i18n import N_
 from congress.models import DELEGATE_KINDS, GENDERS, AuditEvent, Congress, Delegate, Delegation
 from congress.vietnamese import fold, name_sort_string, nfc
 
@@ -253,7 +253,7 @@ def history(session: Session, congress: Congress, delegate: Delegate) -> list[Hi
             changes.append(Change(FIELD_LABELS.get(name, name), None, None, False))
         lines.append(
             HistoryLine(
-                at=local_time(event.at),
+                at=event.at,
                 actor=event.actor,
                 action=ACTION_LABELS.get(event.action, event.action),
                 changes=changes,

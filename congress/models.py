@@ -10,16 +10,18 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Dialect,
     ForeignKey,
     Integer,
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from congress.i18n import N_
+from congress.i18n import DEFAULT_TIME_ZONE, N_
 
 ROLES = ("admin", "organizer", "checkin", "counting", "observer")
 # The roles as people call them (msgids), for every page and message that names one.
@@ -44,7 +46,43 @@ NAMING = {
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    """Now, as an aware UTC instant: what every `UTCDateTime` column stores."""
+    return dt.datetime.now(dt.UTC)
+
+
+class NaiveDateTime(ValueError):
+    """A datetime without a zone offered to the database: nobody can tell which instant it is."""
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """An instant: stored as UTC (a plain timestamp column), always read back as aware UTC.
+
+    A naive datetime is refused: a wall time means an instant only with its zone, which the
+    caller knows (`congress.i18n.utc_from_local` for a time an organizer typed). The column is a
+    plain `DateTime`, so the schema is the same on SQLite and PostgreSQL as before; rows written
+    by older code hold naive UTC and read back the same.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, dt.datetime):
+            raise TypeError(f"an instant must be a datetime, not {type(value).__name__}")
+        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+            raise NaiveDateTime(f"a naive datetime cannot be stored as an instant: {value!r}")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -70,7 +108,11 @@ class Congress(Base):
     # Ed25519 public key (base64) that signs this congress's badges and ballot serials; the
     # private half stays in the data directory of the machine that signs (congress.signing).
     public_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # The IANA zone of the place the congress meets: every instant is shown in it, to everyone.
+    time_zone: Mapped[str] = mapped_column(
+        String(64), default=DEFAULT_TIME_ZONE, server_default=DEFAULT_TIME_ZONE
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sittings: Mapped[list[Sitting]] = relationship(
         back_populates="congress",
@@ -94,8 +136,9 @@ class Sitting(Base):
     congress_id: Mapped[int] = mapped_column(ForeignKey("congresses.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(300))
-    starts_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    ends_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # Organizers type the congress's wall time; it is stored as the instant it names.
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     congress: Mapped[Congress] = relationship(back_populates="sittings")
 
@@ -138,10 +181,10 @@ class Delegate(Base):
     phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
     email: Mapped[str | None] = mapped_column(String(200), nullable=True)
     badge_version: Mapped[int] = mapped_column(Integer, default=1)
-    badge_replaced_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    badge_replaced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     delegation: Mapped[Delegation] = relationship(back_populates="delegates")
 
@@ -155,7 +198,7 @@ class StaffUser(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     roles: Mapped[str] = mapped_column(String(200))  # comma-separated, from ROLES
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
     def role_set(self) -> frozenset[str]:
@@ -179,8 +222,8 @@ class WebSession(Base):
     delegate_id: Mapped[int | None] = mapped_column(
         ForeignKey("delegates.id", ondelete="CASCADE"), nullable=True, index=True
     )
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ApiToken(Base):
@@ -193,8 +236,8 @@ class ApiToken(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     roles: Mapped[str] = mapped_column(String(200))
     created_by: Mapped[str] = mapped_column(String(80), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     @property
     def role_set(self) -> frozenset[str]:
@@ -207,7 +250,7 @@ class AuditEvent(Base):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(120))
     action: Mapped[str] = mapped_column(String(80), index=True)
     congress_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
@@ -224,4 +267,4 @@ class StoredFile(Base):
     size: Mapped[int] = mapped_column(Integer)
     content_type: Mapped[str] = mapped_column(String(100))
     original_name: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

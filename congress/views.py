@@ -13,7 +13,7 @@ from starlette.routing import Route
 from congress import audit, auth, congresses, delegate_edit, setup
 from congress.delegate_import import ImportRefused, import_delegates, template_xlsx
 from congress.errors import CongressError
-from congress.i18n import LANGUAGES
+from congress.i18n import DEFAULT_TIME_ZONE, LANGUAGES, time_zones
 from congress.models import GENDERS
 from congress.photos import PhotosRefused, files_of_zip, import_photos
 from congress.storage import FileStore
@@ -144,7 +144,11 @@ def _parse_date(value: Any, field: str) -> dt.date:
 @endpoint(*ORGANIZE, form=True)
 def congress_new(request: Request, form: FormData) -> Response:
     if request.method == "GET":
-        return render(request, "congress_new.html", {"values": {}})
+        return render(
+            request,
+            "congress_new.html",
+            {"values": {"time_zone": DEFAULT_TIME_ZONE}, "time_zones": sorted(time_zones())},
+        )
     values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
     tr = t(request)
     try:
@@ -157,6 +161,7 @@ def congress_new(request: Request, form: FormData) -> Response:
                 ends_on=_parse_date(values.get("ends_on"), tr.gettext("End date")),
                 venue=values.get("venue", ""),
                 organisation=values.get("organisation", ""),
+                time_zone=values.get("time_zone") or DEFAULT_TIME_ZONE,
                 actor=actor(request),
             )
             slug = congress.slug
@@ -164,7 +169,11 @@ def congress_new(request: Request, form: FormData) -> Response:
         return render(
             request,
             "congress_new.html",
-            {"values": values, "error": exc.translated(tr.gettext)},
+            {
+                "values": values,
+                "time_zones": sorted(time_zones()),
+                "error": exc.translated(tr.gettext),
+            },
             status=exc.status,
         )
     return RedirectResponse(f"/c/{slug}", status_code=303)

@@ -31,7 +31,7 @@ from starlette.responses import (
 from congress import auth
 from congress.db import Database
 from congress.errors import CongressError, Forbidden
-from congress.i18n import Translator, negotiate, translator
+from congress.i18n import DEFAULT_TIME_ZONE, Translator, negotiate, translator
 from congress.limits import Limits
 from congress.models import ROLE_NAMES, StaffUser, utcnow
 from congress.settings import Settings
@@ -477,10 +477,11 @@ def render(
         "csrf_token": csrf_token(request) if "session" in request.scope else "",
         "nav": request.app.state.nav,
         "error": None,  # every form page may show one error line
-        **tr.template_globals(),
     }
     if context:
         ctx.update(context)
+    # Every instant on a page is shown in its congress's zone (the default zone on pages of none).
+    ctx.update(tr.template_globals(getattr(ctx.get("congress"), "time_zone", DEFAULT_TIME_ZONE)))
     html = templates.get_template(template).render(ctx)
     return HTMLResponse(html, status_code=status)
 

@@ -168,7 +168,9 @@ def read_stats(session: Session, congress: Congress, document: Document) -> list
 # --- export ------------------------------------------------------------------------------
 
 
-def _export_rows(rows: list[CommentRow], tr: Translator) -> tuple[list[str], list[list[Any]]]:
+def _export_rows(
+    rows: list[CommentRow], tr: Translator, zone_name: str
+) -> tuple[list[str], list[list[Any]]]:
     header = [
         tr.gettext("No."),
         tr.gettext("Delegate code"),
@@ -189,8 +191,8 @@ def _export_rows(rows: list[CommentRow], tr: Translator) -> tuple[list[str], lis
             row.comment.version_number,
             row.comment.page or "",
             row.comment.body,
-            tr.datetime(row.comment.created_at),
-            tr.datetime(row.comment.handled_at) if row.comment.handled_at else "",
+            tr.datetime(row.comment.created_at, zone_name),
+            tr.datetime(row.comment.handled_at, zone_name),
         ]
         for index, row in enumerate(rows, start=1)
     ]
@@ -210,7 +212,7 @@ def comments_xlsx(
     append_row(sheet, [congress.name])
     append_row(sheet, [document.title])
     append_row(sheet, [])
-    header, body = _export_rows(rows, tr)
+    header, body = _export_rows(rows, tr, congress.time_zone)
     append_row(sheet, header)
     for cell in sheet[4]:
         cell.font = Font(bold=True)
@@ -246,7 +248,7 @@ def comments_pdf(
     def para(value: Any, style: ParagraphStyle = cell) -> Paragraph:
         return paragraph(value, style)
 
-    header, body = _export_rows(rows, tr)
+    header, body = _export_rows(rows, tr, congress.time_zone)
     data = [[para(h, head) for h in header]] + [[para(v) for v in values] for values in body]
     widths = [10 * mm, 20 * mm, 34 * mm, 34 * mm, 12 * mm, 10 * mm, 95 * mm, 26 * mm, 26 * mm]
     table = Table(data, colWidths=widths, repeatRows=1)

@@ -17,7 +17,7 @@ from congress import audit
 from congress.archives import ArchiveRefused, BoundedZip, ZipBounds
 from congress.errors import CongressError, NotFound
 from congress.filetypes import sniff
-from congress.i18n import N_
+from congress.i18n import N_, utc_from_local
 from congress.limits import Limits
 from congress.models import Congress, Delegate, Sitting, utcnow
 from congress.settings import Settings
@@ -276,7 +276,7 @@ class DocumentFields:
     position: int = 0
     sitting_number: int | None = None
     visibility: str = "delegates"
-    publish_at: dt.datetime | None = None
+    publish_at: dt.datetime | None = None  # naive: the congress's wall time
     comments_open: bool = False
     comments_shared: bool = False
 
@@ -327,7 +327,15 @@ def _apply(
     document.position = fields.position
     document.sitting_id = _sitting_id(session, congress, fields.sitting_number)
     document.visibility = fields.visibility
-    document.publish_at = fields.publish_at
+    # A publish time typed by an organizer is a wall time of the congress's zone.
+    try:
+        document.publish_at = (
+            utc_from_local(fields.publish_at, congress.time_zone) if fields.publish_at else None
+        )
+    except ValueError as exc:
+        raise CongressError(
+            "bad_datetime", "%(value)s is not a date and time", value=str(fields.publish_at)
+        ) from exc
     document.comments_open = fields.comments_open
     document.comments_shared = fields.comments_shared
 

@@ -6,7 +6,6 @@ import datetime as dt
 
 from sqlalchemy import (
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -16,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from congress.models import Base, utcnow
+from congress.models import Base, UTCDateTime, utcnow
 
 GROUPS = ("agenda", "programme", "reports", "resolutions", "regulations", "reference", "other")
 VISIBILITIES = ("public", "delegates", "hidden")
@@ -37,10 +36,10 @@ class Document(Base):
         ForeignKey("sittings.id", ondelete="SET NULL"), nullable=True
     )
     visibility: Mapped[str] = mapped_column(String(12), default="delegates")
-    publish_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    publish_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     comments_open: Mapped[bool] = mapped_column(Boolean, default=False)
     comments_shared: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(120), default="")
 
     versions: Mapped[list[DocumentVersion]] = relationship(
@@ -70,7 +69,7 @@ class DocumentVersion(Base):
     original_name: Mapped[str] = mapped_column(String(300), default="")
     pages: Mapped[int] = mapped_column(Integer)
     size: Mapped[int] = mapped_column(Integer)
-    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     uploaded_by: Mapped[str] = mapped_column(String(120), default="")
 
     document: Mapped[Document] = relationship(back_populates="versions")
@@ -100,7 +99,7 @@ class DocumentRead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
     delegate_id: Mapped[int] = mapped_column(ForeignKey("delegates.id", ondelete="CASCADE"))
-    first_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    first_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class DocumentComment(Base):
@@ -116,6 +115,6 @@ class DocumentComment(Base):
     page: Mapped[int | None] = mapped_column(Integer, nullable=True)
     delegate_id: Mapped[int] = mapped_column(ForeignKey("delegates.id", ondelete="CASCADE"))
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    handled_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     handled_by: Mapped[str | None] = mapped_column(String(120), nullable=True)

@@ -19,7 +19,8 @@ from congress import congresses
 from congress.auth import LoginLimiter, start_session
 from congress.db import insert_ignore
 from congress.errors import CongressError, NotFound
-from congress.models import Congress, Delegate
+from congress.i18n import local_time
+from congress.models import Congress, Delegate, utcnow
 from congress.web import (
     db_of,
     endpoint,
@@ -69,12 +70,17 @@ def _portal_congress(session: Any, request: Request) -> Congress:
     return congresses.get_congress(session, request.path_params["slug"])
 
 
-def _today_sittings(congress: Congress) -> list[Any]:
-    today = dt.date.today()
-    todays = [s for s in congress.sittings if s.starts_at.date() == today]
+def _today_sittings(congress: Congress, now: dt.datetime | None = None) -> list[Any]:
+    """The sittings of today, else the next two: days as the hall's calendar counts them."""
+    today = local_time(now or utcnow(), congress.time_zone).date()
+
+    def day(sitting: Any) -> dt.date:
+        return local_time(sitting.starts_at, congress.time_zone).date()
+
+    todays = [s for s in congress.sittings if day(s) == today]
     if todays:
         return todays
-    upcoming = [s for s in congress.sittings if s.starts_at.date() > today]
+    upcoming = [s for s in congress.sittings if day(s) > today]
     return upcoming[:2]
 
 

@@ -21,7 +21,7 @@ def _person_rows(report: Attendance, tr: Translator) -> list[list[str]]:
                 d.delegation.name,
                 kind,
                 tr.gettext("Present") if admission else tr.gettext("Absent"),
-                tr.datetime(admission.admitted_at) if admission else "",
+                tr.datetime(admission.admitted_at, report.congress.time_zone) if admission else "",
                 admission.gate if admission else "",
             ]
         )

@@ -29,7 +29,7 @@ import numpy as np
 from badges.token import SETTINGS as TOKEN_SETTINGS
 from badges.token import DelegateBadgeState, VerdictCode, decide, verify_badge
 from congress.errors import CongressError, reply_message
-from congress.i18n import Translator
+from congress.i18n import DEFAULT_TIME_ZONE, Translator, local_time
 from congress.keys import public_key_from_bytes
 from scanner.verdicts import OFFLINE_NOTE, ResultCode, colour_of, refusal_of, shown_message
 
@@ -60,13 +60,19 @@ class GateResult:
     offline: bool = False
     scan_id: str = ""
     at: float = field(default_factory=time.time)
+    time_zone: str = DEFAULT_TIME_ZONE  # the congress's: the laptop's own zone may be any
+
+    def clock(self) -> str:
+        """When the verdict was given, on the congress's clock."""
+        when = dt.datetime.fromtimestamp(self.at, dt.UTC)
+        return local_time(when, self.time_zone).strftime("%H:%M:%S")
 
     def line(self) -> str:
         """The headless display: one line per verdict, the code first so scripts can read it."""
         who = ""
         if self.delegate:
             who = f"{self.delegate.get('full_name', '')} ({self.delegate.get('code', '')})"
-        parts = [time.strftime("%H:%M:%S", time.localtime(self.at)), self.result, self.message]
+        parts = [self.clock(), self.result, self.message]
         if who:
             parts.append(who)
         return "  ".join(parts)
@@ -191,7 +197,7 @@ class GateStore:
 
 
 def _now_iso() -> str:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 class OfflineRegister:
@@ -199,6 +205,8 @@ class OfflineRegister:
 
     def __init__(self, bootstrap: dict[str, Any]) -> None:
         self.congress_id = int(bootstrap["congress"]["id"])
+        # A server older than the zone sent none: its times were the default zone's.
+        self.time_zone = str(bootstrap["congress"].get("time_zone") or DEFAULT_TIME_ZONE)
         self.delegates: dict[str, dict[str, Any]] = bootstrap.get("delegates", {})
         raw = bootstrap.get("public_key")
         self.key = public_key_from_bytes(base64.b64decode(raw)) if raw else None
@@ -263,6 +271,11 @@ class CameraGate:
         self._offline_until = 0.0
         self._register: OfflineRegister | None = None
         self.counts: dict[str, int] = {}
+
+    @property
+    def time_zone(self) -> str:
+        """The congress's zone, from the register (the default before it is loaded)."""
+        return self._register.time_zone if self._register is not None else DEFAULT_TIME_ZONE
 
     # --- the register -------------------------------------------------------------------------
 
@@ -343,7 +356,9 @@ class CameraGate:
         except ValueError:
             data = {}
         if reply.status_code != 200 or "result" not in data:
-            return GateResult("error", "red", reply_message(reply), scan_id=scan_id)
+            return GateResult(
+                "error", "red", reply_message(reply), scan_id=scan_id, time_zone=self.time_zone
+            )
         delegate = data.get("delegate")
         if data["result"] == "admitted" and delegate:
             self.store.remember_admission(self.slug, self.sitting, int(delegate["id"]), self.gate)
@@ -353,6 +368,7 @@ class CameraGate:
             data.get("message", ""),
             delegate,
             scan_id=scan_id,
+            time_zone=self.time_zone,
         )
 
     def _offline(self, text: str, scan_id: str) -> GateResult:
@@ -371,13 +387,22 @@ class CameraGate:
                 self.store.remember_admission(self.slug, self.sitting, int(person["id"]), self.gate)
         message = shown_message(
             self.tr,
+            self.time_zone,
             code,
             admitted_at=admitted_at,
             admitted_gate=admitted_gate,
             replaced_at=replaced_at,
         )
         message = f"{message} · {self.tr.gettext(OFFLINE_NOTE)}"
-        return GateResult(code, colour_of(code), message, person, offline=True, scan_id=scan_id)
+        return GateResult(
+            code,
+            colour_of(code),
+            message,
+            person,
+            offline=True,
+            scan_id=scan_id,
+            time_zone=self.time_zone,
+        )
 
     # --- the queue ----------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from badges.token import VerdictCode
 from congress import audit
 from congress.db import insert_ignore
 from congress.errors import CongressError
+from congress.i18n import iso_local
 from congress.models import Congress, Delegate, Sitting, utcnow
 from scanner.models import Admission, CheckinWindow, Scan
 from scanner.verdicts import ResultCode, refusal_of
@@ -80,8 +81,10 @@ class ScanInput:
                 )
             except ValueError as exc:
                 raise CongressError("bad_time", "The scan time is not a date and time") from exc
-            if scanned_at.tzinfo is not None:
-                scanned_at = scanned_at.astimezone(dt.UTC).replace(tzinfo=None)
+            # A gate sends its clock as ISO 8601 with an offset; one without is taken as UTC.
+            if scanned_at.tzinfo is None:
+                scanned_at = scanned_at.replace(tzinfo=dt.UTC)
+            scanned_at = scanned_at.astimezone(dt.UTC)
         return cls(scan_id, sitting, gate.strip(), method, text.strip(), code.strip(), scanned_at)
 
     def fingerprint(self) -> str:
@@ -100,7 +103,9 @@ class CheckinAnswer:
     sitting: int  # the sitting's number in the congress
     result: ResultCode
     delegate: dict[str, Any] | None = None  # who the badge or code names, when one of ours
-    replaced_at: str | None = None  # ISO times: the JSON API carries them as text
+    # ISO 8601 with the offset of the congress's zone (answers stored by older versions: naive
+    # UTC), as the JSON API carries them.
+    replaced_at: str | None = None
     admitted_at: str | None = None
     admitted_gate: str | None = None
     replayed: bool = False  # the same scan id again: the first answer, given back
@@ -269,7 +274,7 @@ def _decide(session: Session, congress: Congress, scan: ScanInput) -> tuple[Sitt
         delegate = checked.delegate
         badge = checked.verdict.code
         if checked.verdict.replaced_at is not None:
-            replaced_at = checked.verdict.replaced_at.isoformat(timespec="seconds")
+            replaced_at = iso_local(checked.verdict.replaced_at, congress.time_zone)
     person = _delegate_json(delegate) if delegate is not None else None
 
     def answer(result: ResultCode, at: str | None = None, gate: str | None = None) -> CheckinAnswer:
@@ -305,6 +310,6 @@ def _decide(session: Session, congress: Congress, scan: ScanInput) -> tuple[Sitt
             )
         )
         assert first is not None
-        at = first.admitted_at.isoformat(timespec="seconds")
+        at = iso_local(first.admitted_at, congress.time_zone)
         return sitting, answer("already_admitted", at, first.gate)
-    return sitting, answer("admitted", admitted_at.isoformat(timespec="seconds"), scan.gate)
+    return sitting, answer("admitted", iso_local(admitted_at, congress.time_zone), scan.gate)

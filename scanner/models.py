@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from congress.models import Base, utcnow
+from congress.models import Base, UTCDateTime, utcnow
 
 
 class CheckinWindow(Base):
@@ -18,8 +18,8 @@ class CheckinWindow(Base):
     sitting_id: Mapped[int] = mapped_column(
         ForeignKey("sittings.id", ondelete="CASCADE"), primary_key=True
     )
-    opened_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
-    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     changed_by: Mapped[str] = mapped_column(String(120), default="")
 
 
@@ -45,8 +45,8 @@ class Scan(Base):
     )
     raw: Mapped[str] = mapped_column(String(200), default="")  # what was scanned, truncated
     fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of the request's content
-    scanned_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)  # gate clock
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    scanned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)  # gate clock
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     answer: Mapped[str] = mapped_column(Text)  # the JSON answered, so a retry gets the same
 
 
@@ -69,4 +69,4 @@ class Admission(Base):
     scan_id: Mapped[str] = mapped_column(String(64))
     gate: Mapped[str] = mapped_column(String(60))
     method: Mapped[str] = mapped_column(String(10))
-    admitted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    admitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

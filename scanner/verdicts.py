@@ -9,7 +9,6 @@ door's own checks (doors open, admitted before) and ends `admitted` or `already_
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
@@ -89,23 +88,24 @@ def colour_of(code: str) -> Colour:
 
 def shown_message(
     tr: Translator,
+    zone_name: str,
     code: ResultCode,
     *,
     admitted_at: str | None = None,
     admitted_gate: str | None = None,
     replaced_at: str | None = None,
 ) -> str:
-    """The verdict's message in the gate's language, its times and dates filled in.
+    """The verdict's message in the gate's language, its times and dates filled in as the wall
+    time of the congress's zone (`zone_name`), whatever the gate's own clock says.
 
-    The times are ISO strings as the check-in answer carries them.
+    The times are ISO strings as the check-in answer carries them (naive ones, stored by older
+    versions, are UTC).
     """
     params: dict[str, str] = {}
     if code == "already_admitted":
-        when = dt.datetime.fromisoformat(admitted_at) if admitted_at else None
-        params = {"time": tr.time(when), "gate": admitted_gate or ""}
+        params = {"time": tr.time(admitted_at, zone_name), "gate": admitted_gate or ""}
     elif code == "replaced":
-        replaced = dt.datetime.fromisoformat(replaced_at).date() if replaced_at else None
-        params = {"date": tr.date(replaced) if replaced else "?"}
+        params = {"date": tr.local_date(replaced_at, zone_name) if replaced_at else "?"}
     return tr.gettext(VERDICTS[code].message, **params)
 
 

@@ -19,7 +19,7 @@ from congress import congresses
 from congress.attendance import Attendance, attendance
 from congress.errors import CongressError
 from congress.filetypes import media_type
-from congress.i18n import Translator
+from congress.i18n import Translator, iso_local
 from congress.models import Congress, Delegate
 from congress.openapi import described
 from congress.storage import FileStore
@@ -86,10 +86,12 @@ def _log_refusal(request: Request, exc: CongressError, scan_id: Any = None) -> N
     )
 
 
-def _with_message(answer: CheckinAnswer, tr: Translator) -> dict[str, Any]:
-    """The stored, language-neutral answer plus what the gate shows, in the gate's language."""
+def _with_message(answer: CheckinAnswer, tr: Translator, zone_name: str) -> dict[str, Any]:
+    """The stored, language-neutral answer plus what the gate shows, in the gate's language and
+    the congress's local time."""
     message = shown_message(
         tr,
+        zone_name,
         answer.result,
         admitted_at=answer.admitted_at,
         admitted_gate=answer.admitted_gate,
@@ -113,7 +115,8 @@ def _scan_one(request: Request, slug: str, data: Any) -> dict[str, Any]:
     with db_of(request).write_session() as session:
         congress = congresses.get_congress(session, slug)
         answer = record_scan(session, congress, scan, actor(request))
-    return _with_message(answer, tr)
+        zone_name = congress.time_zone
+    return _with_message(answer, tr, zone_name)
 
 
 @endpoint(*GATE, body=MAX_SCAN_BYTES)
@@ -173,7 +176,12 @@ def _bootstrap(request: Request, slug: str) -> dict[str, Any]:
             .options(selectinload(Delegate.delegation))
         )
         return {
-            "congress": {"id": congress.id, "slug": congress.slug, "name": congress.name},
+            "congress": {
+                "id": congress.id,
+                "slug": congress.slug,
+                "name": congress.name,
+                "time_zone": congress.time_zone,
+            },
             "public_key": congress.public_key,
             "sittings": [
                 {"number": s.number, "title": s.title, "open": is_open(session, s)}
@@ -189,9 +197,7 @@ def _bootstrap(request: Request, slug: str) -> dict[str, Any]:
                     "has_photo": bool(d.photo_sha256),
                     "version": d.badge_version,
                     "revoked": d.revoked_at is not None,
-                    "replaced_at": d.badge_replaced_at.isoformat(timespec="seconds")
-                    if d.badge_replaced_at
-                    else None,
+                    "replaced_at": iso_local(d.badge_replaced_at, congress.time_zone),
                 }
                 for d in delegates
             },

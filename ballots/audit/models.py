@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from congress.models import Base, utcnow
+from congress.models import Base, UTCDateTime, utcnow
 
 
 class HandAudit(Base):
@@ -28,7 +28,7 @@ class HandAudit(Base):
     risk_limit: Mapped[str] = mapped_column(String(16))
     gamma: Mapped[str] = mapped_column(String(16))
     started_by: Mapped[str] = mapped_column(String(120))
-    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditReading(Base):
@@ -46,7 +46,7 @@ class AuditReading(Base):
     marked: Mapped[list[Any]] = mapped_column(JSON, default=list)
     invalid: Mapped[str | None] = mapped_column(String(40), nullable=True)
     actor: Mapped[str] = mapped_column(String(120))
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class HandEntry(Base):
@@ -65,4 +65,4 @@ class HandEntry(Base):
     member: Mapped[str] = mapped_column(String(120))
     marked: Mapped[list[Any]] = mapped_column(JSON, default=list)
     actor: Mapped[str] = mapped_column(String(120))
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

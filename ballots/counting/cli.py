@@ -175,12 +175,15 @@ def status_command(
     with state.database().session() as session:
         found = counts.find_count(session, get_election(session, election_id), round_number)
         data = results.status_json(session, found)
+        zone_name = counts.time_zone_of(session, found)
     if as_json:
         emit_json(data)
         return
     rec = data["reconciliation"]
+    closed = data["count"]["closed_at"]
+    when = f" at {state.translator().datetime(closed, zone_name)}" if closed else ""
     click.echo(
-        f"count {data['count']['id']} {data['count']['state']}: issued {rec['issued']}, "
+        f"count {data['count']['id']} {data['count']['state']}{when}: issued {rec['issued']}, "
         f"collected {rec['collected']}, scanned {rec['scanned']}, counted {rec['counted']}, "
         f"awaiting decision {rec['awaiting_decision']}, confirmation "
         f"{rec['awaiting_confirmation']}, duplicates {rec['duplicates']}"
@@ -204,6 +207,7 @@ def close_command(state: CliState, election_id: int, explanation: str) -> None:
         found = counts.find_count(session, get_election(session, election_id))
         locked = counts.lock(session, found.id)
         closing.close_count(session, locked, explanation, CLI_ACTOR)
-        count_id = locked.id
+        count_id, closed_at = locked.id, locked.closed_at
+        when = state.translator().datetime(closed_at, counts.time_zone_of(session, locked))
     root = closing.seal_count(db, count_id)
-    click.echo(f"count {count_id} closed; audit bundle root {root}")
+    click.echo(f"count {count_id} closed at {when}; audit bundle root {root}")

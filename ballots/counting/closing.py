@@ -258,6 +258,7 @@ def count_report(session: Session, count: Count, states: StateCache | None = Non
         layout=printed_layout(round_)[1],
         bundle_name=bundle_file_name(count),
         audit=_audit_report(session, count, states),
+        timezone=congress.time_zone,
     )
 
 

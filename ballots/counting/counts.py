@@ -217,6 +217,13 @@ def congress_id_of(session: Session, count: Count) -> int:
     return election.congress_id
 
 
+def time_zone_of(session: Session, count: Count) -> str:
+    """The zone of the count's congress: its times are shown and sent in it."""
+    congress = session.get(Congress, congress_id_of(session, count))
+    assert congress is not None
+    return congress.time_zone
+
+
 def printed_layout(round_: BallotRound) -> tuple[PrintRun, BallotLayout]:
     runs = live_runs(round_) or list(round_.print_runs)
     if not runs:

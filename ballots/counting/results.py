@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ballots import tally as rules
-from ballots.counting.counts import printed_layout
+from ballots.counting.counts import printed_layout, time_zone_of
 from ballots.counting.review import Evaluation, StateCache, evaluate
 from ballots.elections import ordered_candidates
 from ballots.models import BallotRound, Count, CountedBallot, Election
 from congress.attendance import attendance
+from congress.i18n import iso_local
 from congress.models import Congress, Delegate, Sitting
 
 
@@ -175,7 +176,7 @@ def status_json(session: Session, count: Count, states: StateCache | None = None
             "two_person_rule": count.two_person_rule,
             "members": list(count.members),
             "explanation": count.explanation,
-            "closed_at": iso_seconds(count.closed_at),
+            "closed_at": iso_local(count.closed_at, time_zone_of(session, count)),
             "root_hash": count.root_hash,
         },
         "reconciliation": reconciliation(count, evaluation).to_dict(),
@@ -185,4 +186,5 @@ def status_json(session: Session, count: Count, states: StateCache | None = None
 
 
 def iso_seconds(value: dt.datetime | None) -> str | None:
+    """An instant in UTC, with its offset (the audit bundle's times: no zone to know)."""
     return value.isoformat(timespec="seconds") if value else None

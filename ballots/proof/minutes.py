@@ -20,7 +20,7 @@ from ballots.reasons import DECISION_NAMES_IN_MINUTES, REASON_NAMES, STATUS_NAME
 from ballots.tally import BASE_NAMES, COUNTED_CHOICES, CountFigures
 from ballots.wording import CHOICE_NAMES, Wording
 from congress.exports import append_row, csv_document, paragraph, paragraph_text
-from congress.i18n import N_, Translator, translator
+from congress.i18n import DEFAULT_TIME_ZONE, N_, Translator, translator
 
 __all__ = [
     "CountReport",
@@ -51,25 +51,14 @@ class CountReport:
     organisation: str = ""  # header lines separated by "\n"
     place: str = ""  # e.g. "Hà Nội"
     presidium: list[str] = field(default_factory=list)
-    # The database keeps naive UTC times; the minutes state the time where the count took place.
-    timezone: str = "Asia/Ho_Chi_Minh"
+    # The congress's zone: the minutes and the log state the time where the count took place.
+    timezone: str = DEFAULT_TIME_ZONE
     # The round's layout: the entry log names candidates, not target ids.
     layout: BallotLayout | None = None
     # The file name the sealed bundle is downloaded as (the command in the minutes names it).
     bundle_name: str = ""
     # The hand audit's report (ballots.audit.comparison.run_audit), once its seed is entered.
     audit: dict[str, Any] | None = None
-
-
-def local_time(value: dt.datetime, zone: str) -> dt.datetime:
-    """A stored time (naive = UTC) in the given zone; Vietnam's UTC+7 when the zone is unknown."""
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-    try:
-        from zoneinfo import ZoneInfo
-
-        return aware.astimezone(ZoneInfo(zone))
-    except (ImportError, KeyError, ValueError, OSError):
-        return aware.astimezone(dt.timezone(dt.timedelta(hours=7)))
 
 
 def _label(tr: Translator, names: dict[str, str], key: Any) -> str:
@@ -383,14 +372,13 @@ def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
             )
 
     heading(tr.gettext("6. End of the count"))
-    ended = local_time(report.ended_at, report.timezone) if report.ended_at else None
-    if ended is not None:
+    if report.ended_at is not None:
         line(
             esc(
                 tr.gettext(
                     "The count ended at %(time)s on %(date)s.",
-                    time=ended.strftime("%H:%M"),
-                    date=tr.date(ended.date()),
+                    time=tr.time(report.ended_at, report.timezone),
+                    date=tr.local_date(report.ended_at, report.timezone),
                 )
             )
         )
@@ -417,11 +405,13 @@ def minutes_pdf(report: CountReport, lang: str = "vi") -> bytes:
         heading(tr.gettext("7. Hand audit by random sample"))
         _audit_lines(tr, report.audit, {c["item"]: c["name"] for c in candidates}, line)
     story.append(Spacer(1, 6 * mm))
-    when = ended or local_time(dt.datetime.now(dt.UTC), report.timezone)
+    when = report.ended_at or dt.datetime.now(dt.UTC)
     place = f"{report.place}, " if report.place else ""
     story.append(
         Paragraph(
-            "<i>" + esc(place + tr.gettext("date %(date)s", date=tr.date(when.date()))) + "</i>",
+            "<i>"
+            + esc(place + tr.gettext("date %(date)s", date=tr.local_date(when, report.timezone)))
+            + "</i>",
             s["signname"],
         )
     )
@@ -576,6 +566,13 @@ def _marks_text(tr: Translator, report: CountReport, entry: dict[str, Any]) -> s
     return "; ".join(parts)
 
 
+def _closed_line(tr: Translator, report: CountReport) -> str:
+    """When the count closed, in the congress's local time: the same words as the count's pages."""
+    return tr.gettext(
+        "Count closed at %(when)s", when=tr.datetime(report.ended_at, report.timezone)
+    )
+
+
 def entry_log_headers(tr: Translator) -> list[str]:
     return [
         tr.gettext("No."),
@@ -641,6 +638,8 @@ def entry_log_xlsx(report: CountReport, lang: str = "vi") -> bytes:
     sheet.title = tr.gettext("Ballot-entry log")[:31]
     append_row(sheet, [report.congress_name])
     append_row(sheet, [report.election_title])
+    if report.ended_at is not None:
+        append_row(sheet, [_closed_line(tr, report)])
     if report.root_hash:
         append_row(sheet, [tr.gettext("Audit bundle root"), report.root_hash])
     append_row(sheet, [])
@@ -666,6 +665,7 @@ def entry_log_pdf(report: CountReport, lang: str = "vi") -> bytes:
         paragraph(tr.gettext("BALLOT-ENTRY LOG"), s["title"]),
         paragraph(report.election_title, s["subtitle"]),
         paragraph(report.congress_name, s["subtitle"]),
+        *([paragraph(_closed_line(tr, report), s["subtitle"])] if report.ended_at else []),
         Spacer(1, 3 * mm),
         Paragraph(
             paragraph_text(

@@ -11,6 +11,21 @@
   const TABLE = JSON.parse(root.dataset.verdicts);
   const VERDICTS = TABLE.verdicts;
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  // Times are the congress's wall clock in the page's language, whatever this device's zone.
+  const ZONE = root.dataset.timeZone || "Asia/Ho_Chi_Minh";
+  const LANG = document.documentElement.lang || "vi";
+  const TIME = new Intl.DateTimeFormat(LANG, { timeZone: ZONE, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  const DATE = LANG === "vi"
+    ? new Intl.DateTimeFormat("vi", { timeZone: ZONE, day: "2-digit", month: "2-digit", year: "numeric" })
+    : new Intl.DateTimeFormat(LANG, { timeZone: ZONE, day: "numeric", month: "short", year: "numeric" });
+  function instant(iso) {
+    // An ISO time without an offset (kept by an older version) is UTC, as the server meant it.
+    if (!iso) return null;
+    const when = new Date(/(Z|[+-]\d\d:?\d\d)$/.test(iso) ? iso : iso + "Z");
+    return isNaN(when.getTime()) ? null : when;
+  }
+  const wallTime = (iso) => { const when = instant(iso); return when ? TIME.format(when) : ""; };
+  const wallDate = (iso) => { const when = instant(iso); return when ? DATE.format(when) : "?"; };
   const QUEUE_KEY = "congress-gate-queue-" + slug;
   const BOOT_KEY = "congress-gate-bootstrap-" + slug;
   const LOCAL_KEY = "congress-gate-admitted-" + slug;
@@ -268,7 +283,7 @@
     box.className = "result " + colour;
     let message = answer.message || verdict.message;
     if (answer.offline && !answer.message) {
-      message = message.replace("%(gate)s", answer.admitted_gate || "").replace("%(time)s", (answer.admitted_at || "").slice(11, 16)).replace("%(date)s", (answer.replaced_at || "").slice(0, 10));
+      message = message.replace("%(gate)s", answer.admitted_gate || "").replace("%(time)s", wallTime(answer.admitted_at)).replace("%(date)s", wallDate(answer.replaced_at));
     }
     document.getElementById("result-message").textContent = message;
     const offlineTag = document.getElementById("result-offline");

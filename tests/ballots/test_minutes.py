@@ -77,7 +77,7 @@ def _report(tally_data: dict, **extra) -> CountReport:
         "members": MEMBERS,
         "figures": FIGURES,
         "tally": tally_data,
-        "ended_at": dt.datetime(2026, 11, 23, 9, 45),  # stored as naive UTC: 16:45 in Hà Nội
+        "ended_at": dt.datetime(2026, 11, 23, 9, 45, tzinfo=dt.UTC),  # 16:45 in Hà Nội
         "root_hash": ROOT,
         "entries": entries,
         "organisation": "ĐOÀN TNCS HỒ CHÍ MINH\nTHÀNH ĐOÀN HÀ NỘI",
@@ -196,9 +196,10 @@ def test_entry_log_csv_xlsx_pdf() -> None:
     assert len(rows) == 4
     sheet = load_workbook(io.BytesIO(entry_log_xlsx(report))).active
     values = [[v for v in row if v is not None] for row in sheet.iter_rows(values_only=True)]
-    assert values[:3] == [
+    assert values[:4] == [
         ["Đại hội đại biểu Đoàn TNCS Hồ Chí Minh thành phố Hà Nội lần thứ XVII"],
         ["Bầu Ban Chấp hành Thành Đoàn khóa XVII"],
+        ["Kết thúc kiểm phiếu lúc 23/11/2026 16:45"],  # the congress's local time
         ["Gốc của gói kiểm chứng", ROOT],
     ]
     header = values.index(rows[0])

@@ -58,7 +58,7 @@ def _report() -> CountReport:
         members=[MARKUP[0], "Bùi Thị Hương"],
         figures=FIGURES,
         tally=tally(rules, candidates, FIGURES, outcomes).to_dict(),
-        ended_at=dt.datetime(2026, 11, 23, 9, 45),
+        ended_at=dt.datetime(2026, 11, 23, 9, 45, tzinfo=dt.UTC),
         root_hash="3f7a0c9e1b2d4f6a8c0e2b4d6f8a1c3e5b7d9f0a2c4e6b8d0f1a3c5e7b9d1f2a",
         entries=[entry],
         organisation="ĐOÀN TNCS HỒ CHÍ MINH\n" + MARKUP[1],

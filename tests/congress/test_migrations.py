@@ -221,6 +221,13 @@ def test_upgrade_of_a_database_made_by_older_code(blank_settings: Settings) -> N
             (1, "Phiên trù bị"),
             (2, "Phiên chính thức"),
         ]
+        # Congresses then met in the default zone; the sittings' wall times typed then (08:00
+        # and 07:30 in Huế) are now the UTC instants they named.
+        assert congress.time_zone == "Asia/Ho_Chi_Minh"
+        assert [s.starts_at for s in congress.sittings] == [
+            dt.datetime(2027, 10, 14, 1, 0, tzinfo=dt.UTC),
+            dt.datetime(2027, 10, 15, 0, 30, tzinfo=dt.UTC),
+        ]
         assert sorted(
             (d.name, full, alternates)
             for d, full, alternates in congresses.delegation_counts(session, congress)

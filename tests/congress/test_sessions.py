@@ -102,8 +102,7 @@ def test_a_session_idle_longer_than_the_limit_ends(
     with db.session() as session:
         session.execute(
             update(WebSession).values(
-                last_seen_at=dt.datetime.now(dt.UTC).replace(tzinfo=None)
-                - dt.timedelta(seconds=idle - 60)
+                last_seen_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=idle - 60)
             )
         )
     # Used within the idle time: it stands, and its last use is written anew.
@@ -111,7 +110,7 @@ def test_a_session_idle_longer_than_the_limit_ends(
     with db.session() as session:
         seen = session.scalar(select(WebSession.last_seen_at))
     assert seen is not None
-    assert seen > dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=1)
+    assert seen > dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     with db.session() as session:
         session.execute(
             update(WebSession).values(last_seen_at=seen - dt.timedelta(seconds=idle + 1))
@@ -123,7 +122,7 @@ def test_signing_in_again_ends_the_old_session_and_forgets_long_idle_ones(
     app: Any, client: TestClient, make_user: Any, settings: Settings, db: Database
 ) -> None:
     _, _, first = _signed_in(client, make_user)
-    long_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(
         seconds=settings.limits.longest_session_idle_seconds + 60
     )
     with db.session() as session:

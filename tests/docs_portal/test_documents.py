@@ -170,6 +170,30 @@ def test_visibility_and_publish_time(
             assert caught.value.status == 404
 
 
+def test_a_publish_time_is_the_congress_wall_time(
+    db: Database, settings: Settings, register: dict[str, Any]
+) -> None:
+    """Typed as 08:00 in Hà Nội, a document opens at 01:00 UTC: not seven hours late."""
+    cid = register["congress_id"]
+    doc = add_document(
+        db,
+        settings,
+        cid,
+        "Nghị quyết",
+        ["d"],
+        visibility="public",
+        publish_at=dt.datetime(2027, 6, 2, 8, 0),
+    )
+    with db.session() as session:
+        document = session.get(Document, doc)
+        assert document is not None
+        assert document.publish_at == dt.datetime(2027, 6, 2, 1, 0, tzinfo=dt.UTC)
+        before = dt.datetime(2027, 6, 2, 0, 59, tzinfo=dt.UTC)
+        after = dt.datetime(2027, 6, 2, 1, 0, tzinfo=dt.UTC)
+        assert not service.is_listed(document, service.Viewer(), now=before)
+        assert service.is_listed(document, service.Viewer(), now=after)
+
+
 def test_search_finds_text_with_or_without_diacritics(
     db: Database, settings: Settings, register: dict[str, Any]
 ) -> None:
@@ -218,7 +242,7 @@ def test_delegate_for_portal_follows_the_badge(
         delegate = session.scalar(select(Delegate).where(Delegate.code == "DB0002"))
         assert service.delegate_for_portal(session, congress, delegate.id, 1) is delegate
         assert service.delegate_for_portal(session, congress, delegate.id, 2) is None
-        delegate.revoked_at = dt.datetime.now()
+        delegate.revoked_at = dt.datetime.now(dt.UTC)
         assert service.delegate_for_portal(session, congress, delegate.id, 1) is None
 
 
@@ -258,3 +282,26 @@ def test_the_snippet_shows_every_word_found_marked() -> None:
     odd = "İstanbul Đoàn thanh niên"
     assert [t for t, f in service.highlight(odd, ["doan"]) if f] == ["Đoàn"]
     assert "".join(t for t, _ in service.highlight(odd, ["doan"])) == odd
+
+
+def test_the_portal_day_is_the_congress_day(
+    db: Database, settings: Settings, register: dict[str, Any]
+) -> None:
+    """A sitting at 06:00 in Hà Nội is 23:00 UTC the day before: it is today's in Hà Nội."""
+    from congress import congresses
+    from docs_portal.portal import _today_sittings
+
+    with db.session() as session:
+        congress = session.get(Congress, register["congress_id"])
+        assert congress is not None
+        congresses.add_sitting(
+            session, congress, title="Sáng sớm", starts_at=dt.datetime(2027, 6, 3, 6, 0), actor="t"
+        )
+    with db.session() as session:
+        congress = session.get(Congress, register["congress_id"])
+        assert congress is not None
+        morning = dt.datetime(2027, 6, 2, 23, 30, tzinfo=dt.UTC)  # 06:30 on 3 June in Hà Nội
+        assert [s.title for s in _today_sittings(congress, morning)] == ["Sáng sớm"]
+        # The day before in Hà Nội (2 June, 08:00 there): the register's first sitting.
+        earlier = dt.datetime(2027, 6, 2, 1, 0, tzinfo=dt.UTC)
+        assert [s.title for s in _today_sittings(congress, earlier)] == ["Phiên trù bị"]

@@ -35,17 +35,39 @@ def test_every_door_result_has_its_words_and_colour() -> None:
     assert colour_of("a code from a newer server") == "red"
 
 
-def test_messages_are_filled_in_the_gate_language() -> None:
+def test_messages_are_filled_in_the_gate_language_and_the_congress_time() -> None:
+    """The gate's language, the congress's wall clock: an answer stored by older code (naive
+    UTC) and one sent now (with the congress's offset) read the same."""
     tr = Translator("en")
-    text = shown_message(
-        tr, "already_admitted", admitted_at="2026-11-20T07:05:00", admitted_gate="Gate B"
+    for admitted_at in ("2026-11-20T07:05:00", "2026-11-20T14:05:00+07:00"):
+        text = shown_message(
+            tr,
+            "Asia/Ho_Chi_Minh",
+            "already_admitted",
+            admitted_at=admitted_at,
+            admitted_gate="Gate B",
+        )
+        assert text == "Already admitted at 14:05, gate Gate B"
+    vi = shown_message(
+        Translator("vi"),
+        "Asia/Ho_Chi_Minh",
+        "already_admitted",
+        admitted_at="2026-11-20T14:05:00+07:00",
+        admitted_gate="Cổng B",
     )
-    assert text.startswith("Already admitted at ") and text.endswith(", gate Gate B")
-    assert "7:05" in text
-    assert shown_message(tr, "replaced", replaced_at="2026-11-20T09:30:00") == (
-        "Badge replaced on Nov 20, 2026: this is an old badge"
+    assert vi == "Đã vào lúc 14:05, cổng Cổng B"
+    paris = shown_message(
+        tr, "Europe/Paris", "already_admitted", admitted_at="2026-11-20T07:05:00+00:00"
     )
-    assert shown_message(tr, "replaced") == "Badge replaced on ?: this is an old badge"
+    assert "at 08:05," in paris
+    # Replaced late in the evening in Hà Nội: the Hà Nội date, not the UTC one.
+    assert shown_message(
+        tr, "Asia/Ho_Chi_Minh", "replaced", replaced_at="2026-11-20T18:30:00+00:00"
+    ) == ("Badge replaced on Nov 21, 2026: this is an old badge")
+    assert (
+        shown_message(tr, "Asia/Ho_Chi_Minh", "replaced")
+        == "Badge replaced on ?: this is an old badge"
+    )
     table = page_table(Translator("vi"))
     assert set(table["verdicts"]) == set(VERDICTS)
     assert table["verdicts"]["admitted"]["colour"] == "green"
