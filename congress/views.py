@@ -13,8 +13,8 @@ from starlette.routing import Route
 from congress import audit, auth, congresses, delegate_edit, setup
 from congress.delegate_import import ImportRefused, import_delegates, template_xlsx
 from congress.errors import CongressError
-from congress.i18n import DEFAULT_TIME_ZONE, LANGUAGES, time_zones
-from congress.models import GENDERS
+from congress.i18n import DEFAULT_TIME_ZONE, LANGUAGES, local_time, time_zones
+from congress.models import GENDERS, utcnow
 from congress.photos import PhotosRefused, files_of_zip, import_photos
 from congress.storage import FileStore
 from congress.web import (
@@ -106,10 +106,15 @@ async def switch_language(request: Request) -> Response:
     return response
 
 
-def _current(items: list[Any], today: dt.date) -> Any:
-    """The congress a door keeper means: the one under way, else the next, else the latest."""
-    under_way = [c for c in items if c.starts_on <= today <= c.ends_on]
-    coming = sorted((c for c in items if c.starts_on > today), key=lambda c: c.starts_on)
+def _current(items: list[Any], now: dt.datetime) -> Any:
+    """The congress a door keeper means: the one under way, else the next, else the latest;
+    each judged by the date where it takes place (its own zone), not the server's."""
+
+    def today(c: Any) -> dt.date:
+        return local_time(now, c.time_zone).date()
+
+    under_way = [c for c in items if c.starts_on <= today(c) <= c.ends_on]
+    coming = sorted((c for c in items if c.starts_on > today(c)), key=lambda c: c.starts_on)
     return (under_way or coming or items)[0]
 
 
@@ -120,7 +125,7 @@ def _landing(request: Request, items: list[Any]) -> str | None:
         return None
     for item in request.app.state.nav:
         if item.lands and who.roles <= set(item.lands):
-            return str(item.path).format(slug=_current(items, dt.date.today()).slug)
+            return str(item.path).format(slug=_current(items, utcnow()).slug)
     return None
 
 

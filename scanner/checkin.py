@@ -21,7 +21,7 @@ from badges.token import VerdictCode
 from congress import audit
 from congress.db import insert_ignore
 from congress.errors import CongressError
-from congress.i18n import iso_local
+from congress.i18n import iso_local, utc_from_local
 from congress.models import Congress, Delegate, Sitting, utcnow
 from scanner.models import Admission, CheckinWindow, Scan
 from scanner.verdicts import ResultCode, refusal_of
@@ -79,12 +79,11 @@ class ScanInput:
                 scanned_at = dt.datetime.fromisoformat(
                     str(data["scanned_at"]).replace("Z", "+00:00")
                 )
+                # A gate sends its clock as ISO 8601 with an offset; one without is taken as
+                # UTC. A time at the calendar's edge (years 1 and 9999) is refused, not a 500.
+                scanned_at = utc_from_local(scanned_at, "UTC")
             except ValueError as exc:
                 raise CongressError("bad_time", "The scan time is not a date and time") from exc
-            # A gate sends its clock as ISO 8601 with an offset; one without is taken as UTC.
-            if scanned_at.tzinfo is None:
-                scanned_at = scanned_at.replace(tzinfo=dt.UTC)
-            scanned_at = scanned_at.astimezone(dt.UTC)
         return cls(scan_id, sitting, gate.strip(), method, text.strip(), code.strip(), scanned_at)
 
     def fingerprint(self) -> str:

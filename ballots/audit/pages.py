@@ -229,8 +229,6 @@ def _render_entry(request: Request, status: int = 200, **extra: Any) -> Response
             choice_names=CHOICE_NAMES,
             required=required,
             waiting=waiting_serials(session, count.id, required),
-            labels={t_.id: f"{i.number}" for i in layout.items for t_ in layout.targets()
-                    if t_.item == i.id},
             member=str(request.query_params.get("member", ""))[:120],
             done=str(request.query_params.get("done", ""))[:40],
             done_state=str(request.query_params.get("state", ""))[:12],

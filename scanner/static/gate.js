@@ -30,9 +30,8 @@
   const BOOT_KEY = "congress-gate-bootstrap-" + slug;
   const LOCAL_KEY = "congress-gate-admitted-" + slug;
   const WAITING_KEY = "congress-gate-unnamed-" + slug;
-  // The server answers in the language of this page (the one chosen in the interface), not in
-  // the browser's own language.
-  const LANG = document.documentElement.lang || "vi";
+  // LANG (above) is also the language the server answers in: the one chosen in the
+  // interface, not the browser's own language.
   const sittingSelect = document.getElementById("sitting");
   const gateInput = document.getElementById("gate-name");
   const statusLine = document.getElementById("status");

@@ -33,6 +33,8 @@ from tests.abuse.world import World, build_world, cheap_passwords
 NOT_FORMS = {
     "/api/": "the JSON API: the OpenAPI fuzz drives it",
     "/c/{slug}/attendance/{number:id}/{action}": "the doors' buttons post it: covered below",
+    "/c/{slug}/counts/{count_id:id}/audit/": "the hand audit's forms show on a closed count with "
+    "ballots (this world's closed count has none): tests/ballots/test_audit_pages.py posts them",
 }
 # Forms that end the caller's own session: posted by the session tests, not here, where they
 # would turn the rest of the run into anonymous requests.

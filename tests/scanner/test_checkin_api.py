@@ -135,6 +135,10 @@ def test_bad_requests_are_refused_clearly(
         (scan("", method="camera"), "empty_scan"),
         (scan("A" * 1000), "scan_too_long"),
         (scan("abc", scanned_at="yesterday"), "bad_time"),
+        # The calendar's edges: no UTC instant, or none that every zone can show (was a 500).
+        (scan("abc", scanned_at="0001-01-01T00:00:00+05:00"), "bad_time"),
+        (scan("abc", scanned_at="9999-12-31T23:00:00-05:00"), "bad_time"),
+        (scan("abc", scanned_at="0001-01-01T00:00:00"), "bad_time"),
         ([1, 2, 3], "bad_scan"),
     ]
     for body, code in cases:
@@ -177,9 +181,11 @@ def test_offline_batch_sync(
     badges = tokens(db, settings)
     queued = [scan(badges[code], gate="Cổng C") for code in ("DB0010", "DB0011", "DB0010")]
     queued.append({"scan_id": "bad"})
-    reply = client.post(URL + "/batch", json={"scans": queued}, headers=headers).json()
+    edge = scan(badges["DB0012"], gate="Cổng C", scanned_at="9999-12-31T23:00:00-05:00")
+    reply = client.post(URL + "/batch", json={"scans": [*queued, edge]}, headers=headers).json()
     results = [a.get("result") or a["error"]["code"] for a in reply["answers"]]
-    assert results == ["admitted", "admitted", "already_admitted", "bad_scan_id"]
+    # One bad scan is its own answer: the rest of the queue is checked in.
+    assert results == ["admitted", "admitted", "already_admitted", "bad_scan_id", "bad_time"]
     # The network dropped before the answer arrived: the gate sends the same queue again.
     again = client.post(URL + "/batch", json={"scans": queued[:3]}, headers=headers).json()
     assert [a["result"] for a in again["answers"]] == ["admitted", "admitted", "already_admitted"]
@@ -264,3 +270,25 @@ def test_door_staff_land_on_the_gate_of_the_current_congress(
     login(client, "btc", make_user("btc", "organizer", "checkin"))
     listed = client.get("/", follow_redirects=False)
     assert listed.status_code == 200 and "Đại hội nhiệm kỳ trước" in listed.text
+
+
+def test_door_staff_land_on_the_congress_under_way_where_it_takes_place() -> None:
+    """At 01:00 in Hà Nội (18:00 UTC the day before) the congress that starts that morning is
+    the current one, not yesterday's by the server's UTC calendar."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from congress.views import _current
+
+    def congress(slug: str, first: int, last: int) -> Any:
+        return SimpleNamespace(
+            slug=slug,
+            time_zone="Asia/Ho_Chi_Minh",
+            starts_on=dt.date(2027, 6, first),
+            ends_on=dt.date(2027, 6, last),
+        )
+
+    items = [congress("hom-qua", 1, 2), congress("hom-nay", 3, 4)]
+    now = dt.datetime(2027, 6, 2, 18, 0, tzinfo=dt.UTC)
+    assert _current(items, now).slug == "hom-nay"
+    assert _current(items, now - dt.timedelta(hours=12)).slug == "hom-qua"

@@ -70,7 +70,8 @@ def test_the_offline_gate_shows_the_congress_time_not_the_device_time(
         page.fill("input[name=username]", "congvao")
         page.fill("input[name=password]", password)
         page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
+        # Door staff land on their gate (issue 22).
+        page.wait_for_url(f"{live_server.url}/c/dai-hoi-the/gate")
         page.goto(f"{live_server.url}/lang/vi?next=/c/dai-hoi-the/gate")
         page.fill("#gate-name", "Cổng Đông")
         page.dispatch_event("#gate-name", "change")
