@@ -60,12 +60,12 @@ def fresh_schema(base_url: str) -> Iterator[str]:
         engine.dispose()
 
 
-def _mark_chunk(job: tuple[str, str, str, int, int, int, int]) -> None:
+def _mark_chunk(job: tuple[str, str, str, int, int, int, int]) -> int:
     from ballots.paper.layout import BallotLayout
 
     pdf, layout_file, folder, first, stop, low, high = job
     layout = BallotLayout.from_json(Path(layout_file).read_text(encoding="utf-8"))
-    rate_scans(
+    return rate_scans(
         Path(pdf).read_bytes(), layout, Path(folder), "pdf150", first, (low, high),
         range(first, stop),
     )  # fmt: skip
@@ -73,8 +73,9 @@ def _mark_chunk(job: tuple[str, str, str, int, int, int, int]) -> None:
 
 def mark_all(
     pdf: Path, layout: Path, staging: Path, ballots: int, names: int, seats: int
-) -> list[Path]:
-    """Every printed ballot marked and saved as a multi-page PDF in `staging`."""
+) -> tuple[list[Path], int]:
+    """Every printed ballot marked and saved as a multi-page PDF in `staging`; the pages a
+    ballot."""
     low = names - seats  # keeping more names than seats would make the ballot invalid
     high = min(names, low + 30) + 1
     jobs = [
@@ -82,8 +83,8 @@ def mark_all(
         for start in range(0, ballots, CHUNK)
     ]
     with ProcessPoolExecutor(2) as pool:
-        list(pool.map(_mark_chunk, jobs))
-    return sorted(staging.iterdir())
+        pages = set(pool.map(_mark_chunk, jobs))
+    return sorted(staging.iterdir()), pages.pop()
 
 
 def machine_readings(folders: list[Path]) -> str:
@@ -164,15 +165,15 @@ def main() -> None:
         )
         staging = home / "staging"
         staging.mkdir()
-        files = mark_all(pdf, layout, staging, args.ballots, args.names, seats)
+        files, pages = mark_all(pdf, layout, staging, args.ballots, args.names, seats)
         pdf.unlink()  # the benchmark's own copy of the print run, not the congress's data
         layout.unlink()
         count_id = open_count(settings, election_id, len(files))
         size = sum(p.stat().st_size for p in files) / len(files)
         print(
             f"prepared {args.delegates} delegates, {len(files)} ballots of {args.names} names "
-            f"({seats} seats), one 150-dpi colour PDF each ({size / 1024:.0f} KB a file) in "
-            f"{time.perf_counter() - started:.0f} s",
+            f"({seats} seats) on {pages} A4 pages, one 150-dpi colour PDF each "
+            f"({size / 1024:.0f} KB a file) in {time.perf_counter() - started:.0f} s",
             flush=True,
         )
         folders = [home / f"scans-{n + 1}" for n in range(args.stations)]
