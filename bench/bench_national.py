@@ -5,9 +5,10 @@ Usage: python bench/bench_national.py [--delegates 1600] [--ballots 1600] [--nam
 
 Prepares (not timed) a congress of --delegates delegates (imported from CSV), a strike-out
 election of --names candidates for --seats seats (default four fifths of the names) and
---ballots printed ballots (250 names fill 3 A4 pages); the synthetic generator marks each (a
-voter strikes enough names to keep at most the seats) and saves it as one 150-dpi colour PDF of
-all its pages, the files spread over one folder per station. Timed: the server (uvicorn, its
+--ballots printed ballots (the demo's names: 250 of them take 5 A4 pages, as the longest,
+25 letters, keeps the list to 2 tables a page; the pages are printed); the synthetic generator
+marks each (a voter strikes enough names to keep at most the seats) and saves it as one 150-dpi
+colour PDF of all its pages, the files spread over one folder per station. Timed: the server (uvicorn, its
 own process) and --stations `congress station` processes (each its own folder, --workers
 reader processes each, default one per core) are started, the files moved into the folders
 at once, and the clock runs from the files appearing to the server's 201 for the last one
