@@ -18,6 +18,7 @@ import re
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,10 +30,16 @@ SEATS = 15
 DPI = 150
 
 
-def prepare(
-    settings: Any, slug: str, ballots: int, degrade: bool
-) -> tuple[int, list[bytes], str, str]:
-    """A congress with delegates, an election with `ballots` printed; two counting tokens."""
+def prepare_election(
+    settings: Any,
+    slug: str,
+    delegates: int,
+    ballots: int,
+    candidates: int = CANDIDATES,
+    seats: int = SEATS,
+) -> tuple[int, Path, Path, str, str]:
+    """A congress of `delegates`, a strike election of `candidates` for `seats` with `ballots`
+    printed: (election id, the print run's PDF and layout JSON files, two counting tokens)."""
     import random
 
     from ballots.elections import Rules, create_election, import_candidates, print_ballots
@@ -61,20 +68,22 @@ def prepare(
             actor="bench",
         )
         import_delegates(
-            session, congress, rows_to_csv(delegate_rows(ballots, seed=3)), actor="bench"
+            session, congress, rows_to_csv(delegate_rows(delegates, seed=3)), actor="bench"
         )
         election = create_election(
             session,
             congress,
             title="Bầu Ban Chấp hành khóa mới",
             form="strike",
-            seats=SEATS,
+            seats=seats,
             actor="bench",
             sitting_number=1,
             rules=Rules(threshold_base="valid", seal_required=False),
         )
-        names = {full_name(rng, rng.choice(["male", "female"])) for _ in range(CANDIDATES * 2)}
-        rows = ["Họ và tên"] + sorted(names)[:CANDIDATES]
+        names = {full_name(rng, rng.choice(["male", "female"])) for _ in range(candidates * 2)}
+        while len(names) < candidates:
+            names.add(full_name(rng, rng.choice(["male", "female"])))
+        rows = ["Họ và tên"] + sorted(names)[:candidates]
         import_candidates(session, election, "\n".join(rows).encode(), "bench")
         printed = print_ballots(settings, session, election, ballots, "bench")
         election_id = election.id
@@ -85,6 +94,16 @@ def prepare(
     pdf_path.write_bytes(printed.pdf)
     layout_path = settings.home / "layout.json"
     layout_path.write_text(printed.layout.to_json(), encoding="utf-8")
+    return election_id, pdf_path, layout_path, first, second
+
+
+def prepare(
+    settings: Any, slug: str, ballots: int, degrade: bool
+) -> tuple[int, list[bytes], str, str]:
+    """A congress with delegates, an election with `ballots` printed; two counting tokens."""
+    election_id, pdf_path, layout_path, first, second = prepare_election(
+        settings, slug, ballots, ballots
+    )
     chunks = [list(range(i, min(ballots, i + 50))) for i in range(0, ballots, 50)]
     with ProcessPoolExecutor(2) as pool:
         pngs = [
@@ -99,8 +118,6 @@ def prepare(
 
 def _scan_chunk(job: tuple[str, str, list[int], bool]) -> list[bytes]:
     """Marked, scanned pages: each voter strikes 15 to 29 of the 30 names, cleanly."""
-    from pathlib import Path
-
     import cv2
     import numpy as np
 
@@ -126,6 +143,27 @@ def _scan_chunk(job: tuple[str, str, list[int], bool]) -> list[bytes]:
         gray_scan = page if page.ndim == 2 else cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
         out.append(cv2.imencode(".png", gray_scan)[1].tobytes())
     return out
+
+
+def open_count(settings: Any, election_id: int, ballots: int) -> int:
+    """The count of the election opened by three members, `ballots` issued and collected."""
+    from ballots.counting import counts
+    from ballots.models import Election
+    from congress.db import Database
+
+    db = Database(settings)
+    with db.session() as session:
+        count = counts.open_count(
+            session,
+            session.get(Election, election_id),  # type: ignore[arg-type]
+            members=["Nguyễn Văn Một", "Trần Thị Hai", "Lê Văn Ba"],
+            issued=ballots,
+            collected=ballots,
+            actor="bench",
+        )
+        count_id = count.id
+    db.dispose()
+    return int(count_id)
 
 
 def scan_all(url: str, election_id: int, token: str, pngs: list[bytes], stations: int) -> Any:
@@ -214,6 +252,23 @@ def finish(url: str, slug: str, count_id: int, first: str, second: str) -> dict[
     return timings
 
 
+def print_finish(timings: dict[str, Any], total: float) -> None:
+    """The committee's and the machine's share of the time from the last scan to the minutes."""
+    print(
+        f"review of {timings['review_ballots']} ballots (decide + confirm) "
+        f"{timings['review']:.1f} s; close + signed audit bundle {timings['close_and_seal']:.1f} s; "
+        f"minutes PDF {timings['minutes']:.1f} s (HTTP {timings['minutes_status']}, "
+        f"{timings['minutes_bytes']} bytes)"
+    )
+    machine = timings["close_and_seal"] + timings["minutes"]
+    print(
+        f"last scan to signed minutes: {total:.1f} s, of which the committee's review "
+        f"{timings['review']:.1f} s and the machine (close, sign, minutes) {machine:.1f} s; "
+        f"root hash {timings['root_hash']}"
+    )
+    print(f"reconciliation: {timings['reconciliation']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=None)
@@ -232,22 +287,7 @@ def main() -> None:
             f"prepared {len(pngs)} scans ({size:.0f} KiB PNG each, {DPI} dpi, {CANDIDATES} names, "
             f"{SEATS} seats) in {time.perf_counter() - started:.0f} s"
         )
-        from ballots.counting import counts
-        from ballots.models import Election
-        from congress.db import Database
-
-        db = Database(settings)
-        with db.session() as session:
-            count = counts.open_count(
-                session,
-                session.get(Election, election_id),  # type: ignore[arg-type]
-                members=["Nguyễn Văn Một", "Trần Thị Hai", "Lê Văn Ba"],
-                issued=len(pngs),
-                collected=len(pngs),
-                actor="bench",
-            )
-            count_id = count.id
-        db.dispose()
+        count_id = open_count(settings, election_id, len(pngs))
         backend = "postgresql" if args.database_url else "sqlite"
         with live_server(env, args.workers) as url:
             answers, errors, elapsed = scan_all(url, election_id, first, pngs, args.stations)
@@ -265,19 +305,7 @@ def main() -> None:
                 print("  error:", line)
             timings = finish(url, slug, count_id, first, second)
             total = time.perf_counter() - last_scan
-        print(
-            f"review of {timings['review_ballots']} ballots (decide + confirm) "
-            f"{timings['review']:.1f} s; close + signed audit bundle {timings['close_and_seal']:.1f} s; "
-            f"minutes PDF {timings['minutes']:.1f} s (HTTP {timings['minutes_status']}, "
-            f"{timings['minutes_bytes']} bytes)"
-        )
-        machine = timings["close_and_seal"] + timings["minutes"]
-        print(
-            f"last scan to signed minutes: {total:.1f} s, of which the committee's review "
-            f"{timings['review']:.1f} s and the machine (close, sign, minutes) {machine:.1f} s; "
-            f"root hash {timings['root_hash']}"
-        )
-        print(f"reconciliation: {timings['reconciliation']}")
+        print_finish(timings, total)
 
 
 if __name__ == "__main__":

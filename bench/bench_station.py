@@ -120,8 +120,18 @@ RATES = {
 }
 
 
-def rate_scans(pdf: bytes, layout: object, folder: Path, kind: str, seed: int) -> int:
-    """Every ballot of the print run marked and saved as `kind`; returns the pages a ballot."""
+def rate_scans(
+    pdf: bytes,
+    layout: object,
+    folder: Path,
+    kind: str,
+    seed: int,
+    strikes: tuple[int, int] = (1, 6),
+    ballots: range | None = None,
+) -> int:
+    """Every ballot of the print run (or the `ballots` of it, 0-based) marked, a voter striking
+    `strikes` names (low inclusive, high exclusive), and saved as `kind`; returns the pages a
+    ballot."""
     from PIL import Image
 
     _, _, dpi, _ = RATES[kind]
@@ -131,14 +141,19 @@ def rate_scans(pdf: bytes, layout: object, folder: Path, kind: str, seed: int) -
     targets = [t.id for t in layout.targets()]  # type: ignore[attr-defined]
     from ballots.paper.raster import iter_pdf_pages
 
-    pages = iter_pdf_pages(pdf, dpi)
-    index = 0
+    wanted = (
+        None
+        if ballots is None
+        else [b * per_ballot + k for b in ballots for k in range(per_ballot)]
+    )
+    pages = iter_pdf_pages(pdf, dpi, wanted)
+    index = 0 if ballots is None else ballots.start
     while True:
         try:
             sheets = [next(pages) for _ in range(per_ballot)]
         except StopIteration:
             return per_ballot
-        struck = rng.choice(targets, size=int(rng.integers(1, 6)), replace=False)
+        struck = rng.choice(targets, size=int(rng.integers(*strikes)), replace=False)
         choose = {t: "none" for t in targets} | {str(t): "strike" for t in struck}
         drawn = []
         for page_layout, gray in zip(pages_layout, sheets, strict=True):
