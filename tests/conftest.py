@@ -220,6 +220,16 @@ def browser(playwright_driver):  # type: ignore[no-untyped-def]
     instance.close()
 
 
+def sign_in_page(page: Any, url: str, username: str, password: str, lands: str = "/") -> None:
+    """Sign a browser page in through the real form and wait until it lands on `lands` (door
+    staff land on their gate, other staff on the list of congresses)."""
+    page.goto(f"{url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}{lands}")
+
+
 # --- a small register, for the capability tests ---------------------------------------------
 
 REGISTER_SLUG = "dai-hoi-the"

@@ -191,18 +191,7 @@ def record_reading(
             "%(member)s read this ballot on the other screen: another member reads it here",
             member=reading.member,
         )
-    session.add(
-        AuditReading(
-            audit_id=audit.id,
-            ballot=reading.ballot,
-            slot=reading.slot,
-            member=reading.member,
-            marked=list(reading.marked),
-            invalid=reading.invalid,
-            actor=actor,
-            at=utcnow(),
-        )
-    )
+    session.add(_stored(audit, reading, actor))
     session.flush()
     after = run_audit(found, audit.seed, settings_of(audit), [*readings, reading])
     audit_log.record(
@@ -250,18 +239,7 @@ def record_readings(
                 member=reading.member,
             )
         known.append(reading)
-        session.add(
-            AuditReading(
-                audit_id=audit.id,
-                ballot=reading.ballot,
-                slot=reading.slot,
-                member=reading.member,
-                marked=list(reading.marked),
-                invalid=reading.invalid,
-                actor=actor,
-                at=utcnow(),
-            )
-        )
+        session.add(_stored(audit, reading, actor))
     session.flush()
     return run_audit(found, audit.seed, settings_of(audit), known)
 
@@ -277,3 +255,17 @@ def audit_input(session: Session, count: Count) -> Any:
     assert round_ is not None
     _, layout = printed_layout(round_)
     return AuditInput(audit.seed, settings_of(audit), readings_of(session, audit, layout))
+
+
+def _stored(audit: HandAudit, reading: HandReading, actor: str) -> AuditReading:
+    """One member's reading of one sampled paper, as kept (evidence: never changed after)."""
+    return AuditReading(
+        audit_id=audit.id,
+        ballot=reading.ballot,
+        slot=reading.slot,
+        member=reading.member,
+        marked=list(reading.marked),
+        invalid=reading.invalid,
+        actor=actor,
+        at=utcnow(),
+    )

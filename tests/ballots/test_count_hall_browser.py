@@ -27,7 +27,7 @@ from congress.db import Database
 from congress.i18n import LOCALE_DIR
 from congress.settings import Settings
 from tests.ballots.count_helpers import printed_election, scans
-from tests.conftest import REGISTER_SLUG
+from tests.conftest import REGISTER_SLUG, sign_in_page
 
 MEMBERS = ("Nguyễn Văn Một", "Trần Thị Hai")
 TARGET_ID = re.compile(r"\b[cq]\d{3}\.[a-z]+\b|\bq\d\.[a-z]+\b")
@@ -59,11 +59,7 @@ def _vietnamese_only(text: str, where: str, english: set[str]) -> None:
 
 
 def _sign_in(page: Any, url: str, username: str, password: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
+    sign_in_page(page, url, username, password)
 
 
 def _visible_text(page: Any) -> str:

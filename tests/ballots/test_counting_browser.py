@@ -13,15 +13,11 @@ from ballots.models import Election
 from congress.db import Database
 from congress.settings import Settings
 from tests.ballots.count_helpers import printed_election, scans
-from tests.conftest import REGISTER_SLUG
+from tests.conftest import REGISTER_SLUG, sign_in_page
 
 
 def _sign_in(page: Any, url: str, username: str, password: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
+    sign_in_page(page, url, username, password)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])

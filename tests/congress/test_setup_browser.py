@@ -12,6 +12,7 @@ import pytest
 from congress.db import Database
 from congress.settings import Settings
 from tests.ballots.count_helpers import CANDIDATES
+from tests.conftest import sign_in_page
 
 SIZES = [(1366, 768), (390, 844)]
 # What a browser shows does not depend on the database: these run on SQLite only (the pages'
@@ -20,11 +21,7 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
 def _sign_in(page: Any, url: str, username: str, password: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
+    sign_in_page(page, url, username, password)
 
 
 def _fits(page: Any, width: int) -> None:

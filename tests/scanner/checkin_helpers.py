@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from badges.service import issue_token
 from congress.db import Database
 from congress.models import Congress, Delegate
 from congress.settings import Settings
 from scanner.checkin import get_sitting, set_doors
+from scanner.models import Admission, Scan
 
 
 def tokens(db: Database, settings: Settings) -> dict[str, str]:
@@ -39,3 +40,12 @@ def scan(text: str = "", **fields: Any) -> dict[str, Any]:
     }
     body.update(fields)
     return body
+
+
+def admissions_and_scans(db: Database) -> tuple[int, int]:
+    """(delegates admitted, scans recorded) of the database."""
+    with db.session() as session:
+        return (
+            int(session.scalar(select(func.count()).select_from(Admission)) or 0),
+            int(session.scalar(select(func.count()).select_from(Scan)) or 0),
+        )

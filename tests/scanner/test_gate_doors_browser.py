@@ -9,16 +9,17 @@ from typing import Any
 
 from PIL import Image
 from playwright.sync_api import expect
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from congress import congresses
 from congress.db import Database
 from congress.models import Congress, Delegate
 from congress.settings import Settings
 from congress.storage import FileStore, store_file
-from scanner.models import Admission, Scan
+from scanner.models import Scan
 from tests.artifacts import screenshot
-from tests.scanner.checkin_helpers import open_doors, tokens
+from tests.conftest import sign_in_page
+from tests.scanner.checkin_helpers import admissions_and_scans, open_doors, tokens
 
 SLUG = "dai-hoi-the"
 PHONE = {"width": 390, "height": 844}
@@ -26,10 +27,10 @@ LAPTOP = {"width": 1366, "height": 768}
 
 
 def _sign_in(page: Any, url: str, username: str, password: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    # Door staff land on their gate, other staff on the congresses.
+    sign_in_page(
+        page, url, username, password, "/c/dai-hoi-the/gate" if username == "congvao" else "/"
+    )
 
 
 def _scan(page: Any, token: str) -> None:
@@ -68,14 +69,6 @@ def _give_photo(db: Database, settings: Settings, code: str) -> None:
         assert delegate is not None
         stored = store_file(session, FileStore(settings.files_dir), out.getvalue(), "image/jpeg")
         delegate.photo_sha256 = stored.sha256
-
-
-def _counts(db: Database) -> tuple[int, int]:
-    with db.session() as session:
-        return (
-            int(session.scalar(select(func.count()).select_from(Admission)) or 0),
-            int(session.scalar(select(func.count()).select_from(Scan)) or 0),
-        )
 
 
 def test_the_gate_reloads_offline_after_one_visit_and_shows_the_kind(
@@ -120,12 +113,12 @@ def test_the_gate_reloads_offline_after_one_visit_and_shows_the_kind(
         assert "alternate" in (kind.get_attribute("class") or "")
         assert kind.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") >= 32
         screenshot(page, "gate-offline-alternate-390.png")
-        assert _counts(db) == (0, 0)
+        assert admissions_and_scans(db) == (0, 0)
 
         # The network is back: the queue goes out, and the server answers in Vietnamese.
         context.set_offline(False)
         expect(page.locator("#queue-count")).to_have_text("0", timeout=15_000)
-        assert _counts(db) == (2, 2)
+        assert admissions_and_scans(db) == (2, 2)
         _dismiss(page)
         _scan(page, badges[full])
         _verdict(page, "already_admitted")
@@ -177,7 +170,7 @@ def test_a_scan_before_the_gate_is_named_is_kept_and_a_closed_sitting_is_named(
         expect(page.locator("#wedge")).to_be_focused()  # the scanner's next badge goes there
         expect(page.locator("#gate-name")).to_have_class("needed")
         screenshot(page, "gate-unnamed-1366.png")
-        assert _counts(db) == (0, 0)
+        assert admissions_and_scans(db) == (0, 0)
         page.fill("#gate-name", "Cổng Tây")
         page.dispatch_event("#gate-name", "change")
         _verdict(page, "admitted")
