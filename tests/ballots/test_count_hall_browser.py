@@ -13,6 +13,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+import pypdfium2
 import pytest
 from babel.messages.pofile import read_po
 from openpyxl import load_workbook
@@ -295,6 +296,21 @@ def test_the_hall_sees_words_upright_ballots_and_the_elected(
             _vietnamese_only("\n".join(cells), name, english)
         results = page.request.get(f"{base}/public/results.csv").text()
         assert re.search(r"\d+,\d\d %", results)  # the decimal comma
+        # One local time: the close time the browser shows on the public page and the count
+        # page is the minutes' local time ("Kiểm phiếu kết thúc lúc HH:MM ngày dd/mm/yyyy.").
+        minutes = pypdfium2.PdfDocument(page.request.get(f"{base}/minutes.pdf").body())
+        try:
+            minutes_text = " ".join(p.get_textpage().get_text_range() for p in minutes)
+        finally:
+            minutes.close()
+        said = re.search(
+            r"kết thúc lúc (\d\d:\d\d) ngày (\d\d/\d\d/\d{4})", re.sub(r"\s+", " ", minutes_text)
+        )
+        assert said, "the minutes do not state when the count closed"
+        closed = f"{said.group(2)} {said.group(1)}"
+        assert f"Kết thúc kiểm phiếu lúc {closed}" in public
+        page.goto(base)
+        assert f"kết thúc lúc {closed}" in _visible_text(page)
     finally:
         first.close()
         second.close()
