@@ -42,6 +42,7 @@ from ballots.proof.minutes import minutes_pdf
 from ballots.proof.verify import verify_bundle
 from ballots.reading.synth import draw_marks, draw_seal
 from congress.capabilities import DemoStage, DemoStep, DemoStory
+from congress.db import Database
 from congress.demo_data import full_name
 from congress.files import export_file
 from congress.storage import FileStore
@@ -423,12 +424,9 @@ class DemoElection:
         bar.advance()
         root = seal_count(db, count_id)
         bar.advance()
+        _write_minutes_and_bundle(db, count_id)
         with db.session() as session:
-            count = counts.get_count(session, count_id)
-            (home / "demo-minutes.pdf").write_bytes(minutes_pdf(count_report(session, count)))
-            bundle = FileStore(settings.files_dir).path(count.bundle_sha256 or "")
             slug = story.congress(session).slug
-        export_file(bundle, home / "demo-bundle.zip")
         bar.done()
         ballots = result["ballots"]
         echo(
@@ -482,16 +480,14 @@ class DemoElection:
                 count = counts.get_count(session, self.count_id)
                 report = record_readings(session, count, readings, DECIDER)
         seal_count(db, self.count_id)
-        with db.session() as session:
-            count = counts.get_count(session, self.count_id)
-            bundle = FileStore(db.settings.files_dir).path(count.bundle_sha256 or "")
-        # The stored bundle now carries the signed audit: checked from the bundle alone.
+        # The minutes now print the audit (section 7), and the stored bundle carries it signed:
+        # checked from the bundle alone.
+        bundle = _write_minutes_and_bundle(db, self.count_id)
         files = read_bundle(bundle)
         checked = VerifyReport()
         check_audit_part(files, json.loads(files[MANIFEST]), checked)
         if not checked.ok or AUDIT_FILE not in files:
             raise RuntimeError(f"the demo's hand audit does not verify: {checked.differences}")
-        shutil.copyfile(bundle, db.settings.home / "demo-bundle.zip")
         echo(
             f"audit: seed {AUDIT_SEED}, risk limit 5%: {report['sample_size']} of "
             f"{report['ballots']} ballots read by hand by two members, narrowest margin "
@@ -505,3 +501,16 @@ class DemoElection:
             DemoStep(DemoStage.COUNTED, self.count),
             DemoStep(DemoStage.COUNTED, self.audit),
         ]
+
+
+def _write_minutes_and_bundle(db: Database, count_id: int) -> Path:
+    """The count's minutes and its sealed bundle into the data directory, as they stand (after
+    the count, then again after its hand audit); the bundle is linked from the file store, never
+    written through: the store's files are content-addressed."""
+    home = db.settings.home
+    with db.session() as session:
+        count = counts.get_count(session, count_id)
+        (home / "demo-minutes.pdf").write_bytes(minutes_pdf(count_report(session, count)))
+        bundle = FileStore(db.settings.files_dir).path(count.bundle_sha256 or "")
+    export_file(bundle, home / "demo-bundle.zip")
+    return bundle

@@ -196,6 +196,21 @@ def test_demo_builds_the_demo_congress(blank_settings: Settings) -> None:
     scans = [p for p in (home / "demo-scans" / "done").iterdir() if p.suffix in (".pdf", ".jpg")]
     assert scans and all(p.stat().st_nlink == 2 for p in scans)
     assert (home / "demo-bundle.zip").stat().st_nlink == 2
+    # Nothing written through a link: every stored file still has the content its name says
+    # (the audited bundle was once copied over the link to the sealed one).
+    import hashlib
+
+    stored = [f for f in (home / "files").rglob("*") if f.is_file()]
+    assert stored and all(hashlib.sha256(f.read_bytes()).hexdigest() == f.name for f in stored)
+    # The minutes are written again once the hand audit concludes: they print it.
+    import pypdfium2
+
+    minutes = pypdfium2.PdfDocument((home / "demo-minutes.pdf").read_bytes())
+    try:
+        text = " ".join(page.get_textpage().get_text_range() for page in minutes)
+    finally:
+        minutes.close()
+    assert "Kiểm tra xác suất bằng tay" in text
     shown = json.loads(run(blank_settings, "docs", "list", "--congress", "demo", "--json").stdout)
     assert len(shown) == 6
     again = run(blank_settings, "demo", "--delegates", "12")
