@@ -282,6 +282,8 @@ def test_the_hall_sees_words_upright_ballots_and_the_elected(
                            (f"/ballots/{doubtful_id}", "ballot"), ("", "count")):  # fmt: skip
             mobile_projector.goto(base + path)
             _vietnamese_only(_visible_text(mobile_projector), f"{name} on a phone", english)
+            wide = mobile_projector.evaluate("() => document.documentElement.scrollWidth")
+            assert wide <= 390, f"the {name} page is {wide} px wide on a 390-px phone"
             mobile_projector.screenshot(path=str(shots / f"{name}-390.png"), full_page=True)
         for name in ("public/results.csv", "entry-log.csv"):
             body = page.request.get(f"{base}/{name}").body().decode("utf-8-sig")
